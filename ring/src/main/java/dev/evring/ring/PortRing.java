@@ -1,0 +1,865 @@
+package dev.evring.ring;
+
+import net.openhft.chronicle.core.io.AbstractCloseable;
+import org.agrona.IoUtil;
+import org.agrona.SystemUtil;
+import org.agrona.UnsafeApi;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.invoke.VarHandle;
+import java.nio.MappedByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+
+import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.MAX_CAPACITY_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.OVERFLOW_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.PRODUCER_LOCK_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.PROD_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.READER_WAITING_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.SLEEPERS_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.WAKEUPS_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.entryOffset;
+
+/**
+ * A power-of-two ring of 32-bit ports in shared memory: the notification ring of the kernel's Xen
+ * event-channel device ({@code drivers/xen/evtchn.c}), between threads or JVM processes.
+ *
+ * <p>One producer {@link #offer(int) offers} ports (several producer threads use
+ * {@link #offerConcurrent(int)}, the role of the kernel's {@code ring_prod_lock}); any number of readers,
+ * in any threads and processes, {@link #read(int[], int, int) read} them, each port reaching exactly one
+ * reader. A full ring stores nothing and sets a sticky overflow flag: every read then fails with
+ * {@link RingOverflowException} ({@code EFBIG}) until {@link #reset()}. The producer side may
+ * {@link #resize(int)} the ring up to the maximum capacity fixed at creation, by copying the old contents
+ * twice into the region reserved for it, while readers keep reading.
+ *
+ * <p>Memory ordering is explicit: every fence carries a comment naming the kernel barrier it mirrors.
+ * The layout is described in {@link PortRingDescriptor}.
+ *
+ * <p><b>Threads.</b> {@code offer}, {@code resize} and {@code reset} are producer operations:
+ * {@code offer} is for one producing thread at a time, {@code offerConcurrent}, {@code resize} and
+ * {@code reset} take a lock in the shared memory that also holds off producers in other processes (a lock
+ * left by a dead process is recovered). Read operations are safe from any number of threads.
+ * {@link #close()} must not race with other calls on the same instance.
+ *
+ * <p><b>Mapped files.</b> The ring never changes the length of its file. If another process truncates a
+ * file this ring maps, the pages beyond the new end are gone and touching them raises {@code SIGBUS}; the
+ * JVM turns that into an asynchronous {@link InternalError} on the thread that touched it rather than a
+ * crash, but the ring is then unusable. {@link #open(Path)} refuses a file that is already short, and
+ * {@link #checkFile()} re-checks the length on demand; keep ring files in a directory only their owner can
+ * write to (the evtchn hub uses mode 0700).
+ */
+public final class PortRing extends AbstractCloseable
+{
+    /** Poll bit: there are ports to read (Linux {@code POLLIN}). */
+    public static final int POLLIN = 0x001;
+    /** Poll bit: the device accepts writes (Linux {@code POLLOUT}); always set unless overflowed. */
+    public static final int POLLOUT = 0x004;
+    /** Poll bit: the ring overflowed (Linux {@code POLLERR}); set alone. */
+    public static final int POLLERR = 0x008;
+    /** Capacity a ring starts with when none is given, like the evtchn device's first bind. */
+    public static final int DEFAULT_INITIAL_CAPACITY = 64;
+
+    private static final long CONS_MASK = 0xFFFF_FFFFL;
+    private static final long GENERATION_ONE = 1L << 32;
+    private static final long INT_ARRAY_BASE = UnsafeApi.arrayBaseOffset(int[].class);
+    private static final int INCONSISTENT_SNAPSHOT_LIMIT = 1 << 20;
+    private static final long SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
+    private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
+
+    private final UnsafeBuffer buffer;
+    private final MappedByteBuffer mapped;
+    private final Path file;
+    private final String name;
+    private final int maxCapacity;
+    private final boolean readersMaySleep;
+    private final long pid;
+    private volatile Doorbell doorbell;
+
+    private PortRing(final UnsafeBuffer buffer, final MappedByteBuffer mapped, final Path file, final String name)
+    {
+        this.buffer = buffer;
+        this.mapped = mapped;
+        this.file = file;
+        this.name = name;
+        this.maxCapacity = buffer.getInt(MAX_CAPACITY_OFFSET);
+        this.readersMaySleep = ReaderWaiting.of(buffer.getInt(READER_WAITING_OFFSET)) == ReaderWaiting.DOORBELL;
+        this.pid = SystemUtil.getPid();
+        singleThreadedCheckDisabled(true);
+    }
+
+    /**
+     * Create a new ring file of {@link #DEFAULT_INITIAL_CAPACITY} (or {@code maxCapacity} if smaller)
+     * whose readers may sleep on a doorbell.
+     *
+     * @param file        the file to create; it must not exist.
+     * @param maxCapacity the largest capacity the ring may be resized to, a power of two.
+     * @return the mapped ring.
+     * @throws IOException if the file exists or cannot be created and mapped.
+     */
+    public static PortRing create(final Path file, final int maxCapacity) throws IOException
+    {
+        return create(file, Math.min(DEFAULT_INITIAL_CAPACITY, maxCapacity), maxCapacity, ReaderWaiting.DOORBELL);
+    }
+
+    /**
+     * Create a new ring file. The entries region for {@code maxCapacity} ports is reserved as a sparse
+     * file: pages the ring never touches take no memory on tmpfs.
+     *
+     * @param file            the file to create; it must not exist.
+     * @param initialCapacity the capacity to start with, a power of two up to {@code maxCapacity}.
+     * @param maxCapacity     the largest capacity the ring may be resized to, a power of two.
+     * @param waiting         whether readers may sleep on a doorbell.
+     * @return the mapped ring.
+     * @throws IOException if the file exists or cannot be created and mapped.
+     */
+    public static PortRing create(
+        final Path file, final int initialCapacity, final int maxCapacity, final ReaderWaiting waiting)
+        throws IOException
+    {
+        checkCapacities(initialCapacity, maxCapacity);
+        Objects.requireNonNull(waiting, "waiting");
+        final int length = PortRingDescriptor.requiredLength(maxCapacity);
+        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        try
+        {
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+            {
+                raf.setLength(length);
+            }
+            final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString(), 0, length);
+            final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+            PortRingDescriptor.format(buffer, initialCapacity, maxCapacity, waiting, SystemUtil.getPid());
+            return new PortRing(buffer, mapped, file, "ring " + file);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            Files.deleteIfExists(file);
+            throw ex;
+        }
+    }
+
+    /**
+     * Map an existing ring file, created by this or another process, after validating it (R10).
+     *
+     * @param file the ring file.
+     * @return the mapped ring.
+     * @throws RingFormatException if the file is not a ring of this layout version, is truncated, or
+     *                             holds impossible values.
+     * @throws IOException         if the file cannot be read or mapped.
+     */
+    public static PortRing open(final Path file) throws IOException
+    {
+        final long length = Files.size(file);
+        if (length < PortRingDescriptor.ENTRIES_OFFSET || length > Integer.MAX_VALUE)
+        {
+            throw new RingFormatException("ring " + file + " is " + length
+                + " bytes: not a ring file (truncated, or something else)");
+        }
+        final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString(), 0, length);
+        final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+        try
+        {
+            PortRingDescriptor.validate(buffer, "ring " + file);
+        }
+        catch (final RingFormatException ex)
+        {
+            IoUtil.unmap(mapped);
+            throw ex;
+        }
+        return new PortRing(buffer, mapped, file, "ring " + file);
+    }
+
+    /**
+     * Allocate a ring in this process's off-heap memory (no file), for threads of one JVM.
+     *
+     * @param maxCapacity the largest capacity, a power of two; the ring starts at
+     *                    {@link #DEFAULT_INITIAL_CAPACITY} or {@code maxCapacity} if smaller.
+     * @return the ring.
+     */
+    public static PortRing allocate(final int maxCapacity)
+    {
+        return allocate(Math.min(DEFAULT_INITIAL_CAPACITY, maxCapacity), maxCapacity, ReaderWaiting.DOORBELL);
+    }
+
+    /**
+     * Allocate a ring in this process's off-heap memory (no file).
+     *
+     * @param initialCapacity the capacity to start with.
+     * @param maxCapacity     the largest capacity.
+     * @param waiting         whether readers may sleep on a doorbell.
+     * @return the ring.
+     */
+    public static PortRing allocate(final int initialCapacity, final int maxCapacity, final ReaderWaiting waiting)
+    {
+        checkCapacities(initialCapacity, maxCapacity);
+        final UnsafeBuffer buffer = new UnsafeBuffer(
+            java.nio.ByteBuffer.allocateDirect(PortRingDescriptor.requiredLength(maxCapacity)));
+        PortRingDescriptor.format(buffer, initialCapacity, maxCapacity, waiting, SystemUtil.getPid());
+        return new PortRing(buffer, null, null, "in-process ring");
+    }
+
+    /**
+     * Lay a new, empty ring out in a caller's zeroed buffer (embedding in a larger shared region).
+     *
+     * @param buffer          at least {@link PortRingDescriptor#requiredLength(int)} bytes, all zero,
+     *                        with 8-byte alignment.
+     * @param initialCapacity the capacity to start with.
+     * @param maxCapacity     the largest capacity.
+     * @param waiting         whether readers may sleep on a doorbell.
+     * @return the ring over that buffer; closing it leaves the buffer to its owner.
+     */
+    public static PortRing format(
+        final AtomicBuffer buffer, final int initialCapacity, final int maxCapacity, final ReaderWaiting waiting)
+    {
+        checkCapacities(initialCapacity, maxCapacity);
+        if (buffer.capacity() < PortRingDescriptor.requiredLength(maxCapacity))
+        {
+            throw new IllegalArgumentException("buffer of " + buffer.capacity() + " bytes is too small for maxCapacity "
+                + maxCapacity + ": needs " + PortRingDescriptor.requiredLength(maxCapacity));
+        }
+        buffer.verifyAlignment();
+        PortRingDescriptor.format(buffer, initialCapacity, maxCapacity, waiting, SystemUtil.getPid());
+        return new PortRing(new UnsafeBuffer(buffer), null, null, "embedded ring");
+    }
+
+    /**
+     * Use a ring that already lives in a caller's buffer (laid out by {@link #format} or {@link #create},
+     * possibly in another process), after validating it.
+     *
+     * @param buffer the buffer holding the ring.
+     * @return the ring; closing it leaves the buffer to its owner.
+     * @throws RingFormatException if the buffer does not hold a valid ring.
+     */
+    public static PortRing wrap(final AtomicBuffer buffer) throws RingFormatException
+    {
+        PortRingDescriptor.validate(buffer, "buffer");
+        return new PortRing(new UnsafeBuffer(buffer), null, null, "embedded ring");
+    }
+
+    private static void checkCapacities(final int initialCapacity, final int maxCapacity)
+    {
+        PortRingDescriptor.checkCapacity(maxCapacity, "maxCapacity");
+        PortRingDescriptor.checkCapacity(initialCapacity, "initialCapacity");
+        if (initialCapacity > maxCapacity)
+        {
+            throw new IllegalArgumentException(
+                "initialCapacity " + initialCapacity + " exceeds maxCapacity " + maxCapacity);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // producer side
+    // ----------------------------------------------------------------------------------------------
+
+    /**
+     * Set the doorbell this process's producer rings when a port lands in an empty ring while a reader
+     * sleeps (only for {@link ReaderWaiting#DOORBELL} rings).
+     *
+     * @param doorbell the doorbell, or null for none.
+     */
+    public void doorbell(final Doorbell doorbell)
+    {
+        this.doorbell = doorbell;
+    }
+
+    /**
+     * Offer a port (single producer thread). The ring half of the kernel's {@code evtchn_interrupt}: if
+     * there is room, write the slot, fence, publish {@code prod + 1}, and wake a sleeping reader if the
+     * ring was empty; if full, store nothing and set the sticky overflow flag (R2).
+     *
+     * @param port the port to add.
+     * @return true if added, false if the ring was full (now overflowed).
+     */
+    public boolean offer(final int port)
+    {
+        throwIfClosed();
+        final UnsafeBuffer buffer = this.buffer;
+        final int prod = buffer.getInt(PROD_OFFSET);
+        final int size = buffer.getIntVolatile(SIZE_OFFSET);
+        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+        if (Integer.compareUnsigned(prod - cons, size) >= 0)
+        {
+            buffer.putIntVolatile(OVERFLOW_OFFSET, 1);
+            return false;
+        }
+        buffer.putInt(entryOffset(prod & (size - 1)), port);
+        VarHandle.storeStoreFence(); // smp_wmb: the entry is visible before the prod that covers it
+        buffer.putIntRelease(PROD_OFFSET, prod + 1);
+        if (readersMaySleep)
+        {
+            wakeSleeperIfWasEmpty(buffer, prod);
+        }
+        return true;
+    }
+
+    /**
+     * Offer a port from any of several producer threads or processes: {@link #offer(int)} under the
+     * shared producer lock (the role of the kernel's {@code ring_prod_lock}).
+     *
+     * @param port the port to add.
+     * @return true if added, false if the ring was full (now overflowed).
+     */
+    public boolean offerConcurrent(final int port)
+    {
+        lockProducer();
+        try
+        {
+            return offer(port);
+        }
+        finally
+        {
+            unlockProducer();
+        }
+    }
+
+    private void wakeSleeperIfWasEmpty(final UnsafeBuffer buffer, final int prod)
+    {
+        VarHandle.fullFence(); // smp_mb: prod is published before the sleeper count is read (pairs with await)
+        if (buffer.getIntVolatile(SLEEPERS_OFFSET) != 0 && (int)buffer.getLongVolatile(CONS_OFFSET) == prod)
+        {
+            final Doorbell bell = doorbell;
+            if (bell != null)
+            {
+                buffer.getAndAddLong(WAKEUPS_OFFSET, 1);
+                bell.ring();
+            }
+        }
+    }
+
+    /**
+     * Grow the ring to {@code newCapacity} by doubling, each step the kernel's "copy the old contents
+     * twice": copy {@code [0, size)} to {@code [size, 2 * size)} in the reserved region, then publish the
+     * new size. Free-running indices stay as they are, so every unread port stays readable in order for
+     * any cons offset and fill level (R8). Readers in other processes may read throughout: a reader whose
+     * claim straddles a resize fails its CAS on the consumer word (the generation moved) and reads again.
+     * Takes the producer lock.
+     *
+     * @param newCapacity a power of two, at least the current capacity and at most the maximum.
+     * @throws IllegalArgumentException if it is not.
+     */
+    public void resize(final int newCapacity)
+    {
+        throwIfClosed();
+        PortRingDescriptor.checkCapacity(newCapacity, "newCapacity");
+        lockProducer();
+        try
+        {
+            final UnsafeBuffer buffer = this.buffer;
+            int size = buffer.getIntVolatile(SIZE_OFFSET);
+            if (newCapacity < size || newCapacity > maxCapacity)
+            {
+                throw new IllegalArgumentException("newCapacity " + newCapacity + " must lie between the current "
+                    + size + " and the maximum " + maxCapacity + " (rings never shrink)");
+            }
+            while (size < newCapacity)
+            {
+                buffer.putBytes(entryOffset(size), buffer, entryOffset(0), size * Integer.BYTES);
+                VarHandle.storeStoreFence(); // smp_wmb: both copies are visible before the new size
+                buffer.putIntVolatile(SIZE_OFFSET, size << 1);
+                bumpGeneration(buffer);
+                size <<= 1;
+            }
+        }
+        finally
+        {
+            unlockProducer();
+        }
+    }
+
+    /**
+     * Empty the ring and clear overflow (R9; the kernel's {@code IOCTL_EVTCHN_RESET}): {@code cons} jumps
+     * to {@code prod}, dropping every unread port, and readers mid-claim retry. Capacity, header and
+     * sleepers are untouched. Takes the producer lock.
+     *
+     * @return how many unread ports were dropped (with one producer: the last ones it offered).
+     */
+    public int reset()
+    {
+        throwIfClosed();
+        lockProducer();
+        try
+        {
+            final UnsafeBuffer buffer = this.buffer;
+            final int prod = buffer.getIntVolatile(PROD_OFFSET);
+            long word;
+            do
+            {
+                word = buffer.getLongVolatile(CONS_OFFSET);
+            }
+            while (!buffer.compareAndSetLong(
+                CONS_OFFSET, word, ((word & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK)));
+            buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
+            return prod - (int)word;
+        }
+        finally
+        {
+            unlockProducer();
+        }
+    }
+
+    private static void bumpGeneration(final UnsafeBuffer buffer)
+    {
+        long word;
+        do
+        {
+            word = buffer.getLongVolatile(CONS_OFFSET);
+        }
+        while (!buffer.compareAndSetLong(CONS_OFFSET, word, word + GENERATION_ONE));
+    }
+
+    private void lockProducer()
+    {
+        throwIfClosed();
+        final UnsafeBuffer buffer = this.buffer;
+        long spins = 0;
+        while (!buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, 0, pid))
+        {
+            Thread.onSpinWait();
+            if (++spins % LOCK_LIVENESS_CHECK_SPINS == 0)
+            {
+                recoverLockOfDeadHolder(buffer);
+            }
+        }
+    }
+
+    private static void recoverLockOfDeadHolder(final UnsafeBuffer buffer)
+    {
+        final long holder = buffer.getLongVolatile(PRODUCER_LOCK_OFFSET);
+        final boolean holderAlive = ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false);
+        if (holder != 0 && !holderAlive)
+        {
+            buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, holder, 0);
+        }
+    }
+
+    private void unlockProducer()
+    {
+        buffer.putLongRelease(PRODUCER_LOCK_OFFSET, 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // reader side
+    // ----------------------------------------------------------------------------------------------
+
+    /**
+     * Read up to {@code len} ports without blocking (the kernel's {@code evtchn_read}, non-blocking).
+     * Copies one chunk, or two when the live range wraps, truncated to the room given, and advances
+     * {@code cons} by exactly what was copied (R4). Safe from any number of reader threads and processes:
+     * a reader copies, then claims what it copied with a CAS on the consumer word, and copies again if
+     * another reader, a resize or a reset got there first (R6).
+     *
+     * @param dst destination.
+     * @param off first index in {@code dst} to fill.
+     * @param len room in {@code dst}; 0 returns 0.
+     * @return the number of ports copied, 0 if the ring is empty.
+     * @throws RingOverflowException if the ring overflowed and was not reset (R3).
+     */
+    public int read(final int[] dst, final int off, final int len)
+    {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        throwIfClosed();
+        if (len == 0)
+        {
+            return 0;
+        }
+        final UnsafeBuffer buffer = this.buffer;
+        for (int attempt = 0; attempt < INCONSISTENT_SNAPSHOT_LIMIT; attempt++)
+        {
+            if (buffer.getIntVolatile(OVERFLOW_OFFSET) != 0)
+            {
+                throw new RingOverflowException(name);
+            }
+            final long word = buffer.getLongVolatile(CONS_OFFSET);
+            final int cons = (int)word;
+            final int prod = buffer.getIntVolatile(PROD_OFFSET);
+            VarHandle.loadLoadFence(); // smp_rmb: prod (and then size) is read before the entries it covers
+            final int size = buffer.getIntVolatile(SIZE_OFFSET);
+            final int available = prod - cons;
+            if (available == 0)
+            {
+                return 0;
+            }
+            if (Integer.compareUnsigned(available, size) > 0)
+            {
+                continue; // cons moved under us (another reader, a reset): take a fresh snapshot
+            }
+            final int count = copyOut(buffer, cons, prod, size, dst, off, len);
+            if (buffer.compareAndSetLong(CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
+            {
+                return count;
+            }
+        }
+        throw new IllegalStateException(name + " holds impossible indices (prod - cons > size on every read): "
+            + "the memory was corrupted or is not a ring");
+    }
+
+    private static int copyOut(
+        final UnsafeBuffer buffer, final int cons, final int prod, final int size, final int[] dst, final int off,
+        final int len)
+    {
+        final int mask = size - 1;
+        int firstChunk;
+        int secondChunk;
+        if (((cons ^ prod) & size) != 0)
+        {
+            // cons and prod lie in different laps: the live range wraps past the end of the entries
+            firstChunk = size - (cons & mask);
+            secondChunk = prod & mask;
+        }
+        else
+        {
+            firstChunk = prod - cons;
+            secondChunk = 0;
+        }
+        if (firstChunk >= len)
+        {
+            firstChunk = len;
+            secondChunk = 0;
+        }
+        else if (firstChunk + secondChunk > len)
+        {
+            secondChunk = len - firstChunk;
+        }
+        copyEntries(buffer, cons & mask, dst, off, firstChunk);
+        if (secondChunk > 0)
+        {
+            copyEntries(buffer, 0, dst, off + firstChunk, secondChunk);
+        }
+        return firstChunk + secondChunk;
+    }
+
+    private static void copyEntries(
+        final UnsafeBuffer buffer, final int slot, final int[] dst, final int off, final int count)
+    {
+        UnsafeApi.copyMemory(
+            buffer.byteArray(),
+            buffer.addressOffset() + entryOffset(slot),
+            dst,
+            INT_ARRAY_BASE + ((long)off << 2),
+            (long)count << 2);
+    }
+
+    /**
+     * Read up to {@code limit} ports and hand each to {@code consumer}, without allocating (after the
+     * first call on a thread). Ports are claimed before they are handed over, so a consumer that throws
+     * loses the rest of its batch.
+     *
+     * @param consumer receives each port in order.
+     * @param limit    the most ports to take.
+     * @return the number of ports handed over.
+     * @throws RingOverflowException if the ring overflowed and was not reset.
+     */
+    public int drain(final IntConsumer consumer, final int limit)
+    {
+        final int[] scratch = DRAIN_SCRATCH.get();
+        int total = 0;
+        while (total < limit)
+        {
+            final int n = read(scratch, 0, Math.min(scratch.length, limit - total));
+            if (n == 0)
+            {
+                break;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                consumer.accept(scratch[i]);
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    /**
+     * Wait until the ring has ports to read or overflowed, spinning through an idle strategy.
+     *
+     * @param timeout how long to wait at most.
+     * @param unit    its unit.
+     * @param idle    how to spin, yield or park between checks.
+     * @return true if readable, false on timeout.
+     * @throws InterruptedException if the thread is interrupted.
+     */
+    public boolean awaitReadable(final long timeout, final TimeUnit unit, final IdleStrategy idle)
+        throws InterruptedException
+    {
+        return awaitReadable(timeout, unit, idle, null);
+    }
+
+    /**
+     * Wait until the ring has ports to read or overflowed: spin through the idle strategy for a short
+     * while, then, if a waiter is given, sleep on the doorbell. The sleep protocol: announce the sleeper
+     * in shared memory, full fence, re-check the ring, and only then block; the producer publishes, full
+     * fence, then reads the sleeper count, so one of the two always sees the other (R7). Spinning costs
+     * no system call on either side.
+     *
+     * @param timeout how long to wait at most.
+     * @param unit    its unit.
+     * @param idle    how to spin, yield or park between checks before sleeping.
+     * @param sleeper the doorbell to sleep on, or null to only spin until the timeout.
+     * @return true if readable, false on timeout.
+     * @throws InterruptedException  if the thread is interrupted.
+     * @throws IllegalStateException if a sleeper is given for a {@link ReaderWaiting#SPIN} ring.
+     */
+    public boolean awaitReadable(
+        final long timeout, final TimeUnit unit, final IdleStrategy idle, final DoorbellWaiter sleeper)
+        throws InterruptedException
+    {
+        if (sleeper != null && !readersMaySleep)
+        {
+            throw new IllegalStateException(name + " was created with ReaderWaiting.SPIN: its producer does not "
+                + "check for sleepers, so a reader must not sleep on a doorbell");
+        }
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        final long sleepAfter = System.nanoTime() + SPIN_BEFORE_SLEEP_NS;
+        idle.reset();
+        while (true)
+        {
+            if (isReadable())
+            {
+                return true;
+            }
+            if (Thread.interrupted())
+            {
+                throw new InterruptedException("interrupted while waiting on " + name);
+            }
+            final long now = System.nanoTime();
+            if (now - deadline >= 0)
+            {
+                return false;
+            }
+            if (sleeper != null && now - sleepAfter >= 0)
+            {
+                if (sleepOnce(sleeper, deadline - now))
+                {
+                    return true;
+                }
+            }
+            else
+            {
+                idle.idle();
+            }
+        }
+    }
+
+    private boolean sleepOnce(final DoorbellWaiter sleeper, final long timeoutNs) throws InterruptedException
+    {
+        final UnsafeBuffer buffer = this.buffer;
+        buffer.getAndAddInt(SLEEPERS_OFFSET, 1); // smp_mb (atomic RMW): the announcement precedes the re-check
+        try
+        {
+            if (isReadable())
+            {
+                return true;
+            }
+            sleeper.await(timeoutNs);
+            return isReadable();
+        }
+        finally
+        {
+            buffer.getAndAddInt(SLEEPERS_OFFSET, -1);
+        }
+    }
+
+    private boolean isReadable()
+    {
+        throwIfClosed();
+        return buffer.getIntVolatile(OVERFLOW_OFFSET) != 0
+            || buffer.getIntVolatile(PROD_OFFSET) != (int)buffer.getLongVolatile(CONS_OFFSET);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // state
+    // ----------------------------------------------------------------------------------------------
+
+    /**
+     * The poll mask (R3, E15): {@link #POLLERR} alone when overflowed, else {@link #POLLOUT} plus
+     * {@link #POLLIN} when there are ports to read.
+     *
+     * @return the mask.
+     */
+    public int pollMask()
+    {
+        throwIfClosed();
+        if (buffer.getIntVolatile(OVERFLOW_OFFSET) != 0)
+        {
+            return POLLERR;
+        }
+        return isEmpty() ? POLLOUT : POLLOUT | POLLIN;
+    }
+
+    /**
+     * Whether the sticky overflow flag is set.
+     *
+     * @return true from the first refused offer until {@link #reset()}.
+     */
+    public boolean overflowed()
+    {
+        throwIfClosed();
+        return buffer.getIntVolatile(OVERFLOW_OFFSET) != 0;
+    }
+
+    /**
+     * Whether there are no ports to read.
+     *
+     * @return true if empty.
+     */
+    public boolean isEmpty()
+    {
+        throwIfClosed();
+        return buffer.getIntVolatile(PROD_OFFSET) == (int)buffer.getLongVolatile(CONS_OFFSET);
+    }
+
+    /**
+     * The number of unread ports (a snapshot, exact when producer and readers are quiet).
+     *
+     * @return {@code prod - cons}.
+     */
+    public int size()
+    {
+        throwIfClosed();
+        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+        return Math.max(0, Math.min(buffer.getIntVolatile(PROD_OFFSET) - cons, capacity()));
+    }
+
+    /**
+     * The current capacity, a power of two (the kernel's {@code ring_size}).
+     *
+     * @return the number of slots in use.
+     */
+    public int capacity()
+    {
+        throwIfClosed();
+        return buffer.getIntVolatile(SIZE_OFFSET);
+    }
+
+    /**
+     * The capacity fixed at creation, the limit of {@link #resize(int)}.
+     *
+     * @return the maximum capacity.
+     */
+    public int maxCapacity()
+    {
+        return maxCapacity;
+    }
+
+    /**
+     * How readers of this ring wait.
+     *
+     * @return the mode recorded at creation.
+     */
+    public ReaderWaiting readerWaiting()
+    {
+        return readersMaySleep ? ReaderWaiting.DOORBELL : ReaderWaiting.SPIN;
+    }
+
+    /**
+     * Readers currently inside the doorbell sleep protocol.
+     *
+     * @return the shared sleeper count.
+     */
+    public int sleepers()
+    {
+        throwIfClosed();
+        return buffer.getIntVolatile(SLEEPERS_OFFSET);
+    }
+
+    /**
+     * How many times a producer rang the doorbell, over the ring's life (a counter readable from any
+     * process: a reader that spins never makes it move).
+     *
+     * @return the shared wake-up count.
+     */
+    public long wakeups()
+    {
+        throwIfClosed();
+        return buffer.getLongVolatile(WAKEUPS_OFFSET);
+    }
+
+    /**
+     * The free-running producer index.
+     *
+     * @return prod.
+     */
+    public int producerIndex()
+    {
+        throwIfClosed();
+        return buffer.getIntVolatile(PROD_OFFSET);
+    }
+
+    /**
+     * The free-running consumer index.
+     *
+     * @return cons.
+     */
+    public int consumerIndex()
+    {
+        throwIfClosed();
+        return (int)buffer.getLongVolatile(CONS_OFFSET);
+    }
+
+    /**
+     * The mapped file, if the ring lives in one.
+     *
+     * @return the file, or null for allocated and embedded rings.
+     */
+    public Path file()
+    {
+        return file;
+    }
+
+    /**
+     * Re-check that the mapped file still has the length the ring needs (another process may truncate
+     * it; see the class comment).
+     *
+     * @throws RingFormatException if the file is now shorter than the mapping.
+     * @throws IOException         if its length cannot be read.
+     */
+    public void checkFile() throws IOException
+    {
+        throwIfClosed();
+        if (file != null && Files.size(file) < buffer.capacity())
+        {
+            throw new RingFormatException(name + " was truncated to " + Files.size(file) + " bytes while mapped ("
+                + buffer.capacity() + "): stop using it");
+        }
+    }
+
+    private void throwIfClosed()
+    {
+        if (isClosing())
+        {
+            throw new IllegalStateException(name + " is closed");
+        }
+    }
+
+    /**
+     * Unmap the ring (R11); the file stays for other processes. Every later call fails cleanly.
+     */
+    @Override
+    protected void performClose()
+    {
+        if (mapped != null)
+        {
+            IoUtil.unmap(mapped);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String toString()
+    {
+        return name;
+    }
+}
