@@ -640,7 +640,7 @@ final class PortRingTest
     @Test
     void r7_noLostWakeUpWhenPortArrivesAsReaderGoesToSleep() throws Exception
     {
-        final int rounds = 4000;
+        final int rounds = 10_000;
         final long seed = System.nanoTime();
         final Random random = new Random(seed);
         try (PortRing ring = PortRing.allocate(64))
@@ -706,6 +706,83 @@ final class PortRingTest
             assertNull(failure.get());
             assertTrue(ring.wakeups() >= rounds / 2, "every announced sleeper was rung: " + ring.wakeups());
             assertTrue(ring.wakeups() <= rounds, "at most one ring per port: " + ring.wakeups());
+        }
+    }
+
+    @Test
+    void r7_noLostWakeUpWhileReaderConsumesAsPortsArrive() throws Exception
+    {
+        final int ports = 100_000;
+        final long seed = System.nanoTime();
+        final Random random = new Random(seed);
+        try (PortRing ring = PortRing.allocate(1024))
+        {
+            final LocalDoorbell bell = new LocalDoorbell();
+            ring.doorbell(bell);
+            final AtomicInteger read = new AtomicInteger();
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final Thread reader = new Thread(() ->
+            {
+                try
+                {
+                    final int[] dst = new int[3];
+                    final NoOpIdleStrategy idle = new NoOpIdleStrategy();
+                    int expected = 0;
+                    while (expected < ports)
+                    {
+                        if (!ring.awaitReadable(10 * ROUND_LIMIT_S, TimeUnit.SECONDS, idle, bell))
+                        {
+                            throw new AssertionError("awaitReadable timed out at port " + expected);
+                        }
+                        final int n = ring.read(dst, 0, 1 + (expected & 1) * 2);
+                        for (int i = 0; i < n; i++)
+                        {
+                            if (dst[i] != expected)
+                            {
+                                throw new AssertionError("read " + dst[i] + ", expected " + expected);
+                            }
+                            expected++;
+                        }
+                        read.set(expected);
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    failure.set(ex);
+                }
+            }, "r7-consumer");
+            reader.setDaemon(true);
+            reader.start();
+
+            // bursts with pauses around the reader's spin -> sleep switch: the ring empties and refills
+            // while the reader is claiming, re-checking or falling asleep
+            int port = 0;
+            while (port < ports && failure.get() == null)
+            {
+                final int burst = Math.min(ports - port, 1 + random.nextInt(4));
+                for (int i = 0; i < burst; i++)
+                {
+                    assertTrue(ring.offer(port++), "the reader keeps up with bursts of 4");
+                }
+                final int sent = port;
+                Await.until(() -> ring.size() < ring.capacity() - 4 || failure.get() != null, ROUND_LIMIT_S,
+                    TimeUnit.SECONDS, () -> "room (reader stuck at " + read.get() + "?)");
+                final long until = System.nanoTime() + random.nextInt(80_000);
+                while (System.nanoTime() - until < 0)
+                {
+                    if (read.get() == sent)
+                    {
+                        break; // the reader emptied the ring: offer as it goes back to sleep
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+            Await.until(() -> read.get() == ports || failure.get() != null, ROUND_LIMIT_S, TimeUnit.SECONDS,
+                () -> "the reader to read every port (seed " + seed + "): lost wake-up? read " + read.get()
+                + ", queued " + ring.size() + ", sleepers " + ring.sleepers());
+            reader.join(TimeUnit.SECONDS.toMillis(ROUND_LIMIT_S));
+            assertNull(failure.get(), () -> "reader failed: " + failure.get());
+            assertTrue(ring.wakeups() > 0, "the reader slept at least once");
         }
     }
 
