@@ -1,0 +1,163 @@
+package dev.evring.bench;
+
+import org.HdrHistogram.Histogram;
+import org.agrona.BitUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * Round trips over two Agrona {@link OneToOneRingBuffer}s in the shared file, one each way, carrying
+ * 4-byte messages with {@code write()} / {@code read()}. Each holds {@value #MESSAGES} messages, as many as
+ * a {@link PortRingPingPong} ring holds ports.
+ */
+final class AgronaPingPong implements Mechanism
+{
+    /** 4-byte messages each ring holds (a record is an 8-byte header plus the payload, 8-byte aligned). */
+    static final int MESSAGES = PortRingPingPong.CAPACITY;
+    /** Message type of every record. */
+    static final int MSG_TYPE = 1;
+
+    private static final int DATA_CAPACITY = MESSAGES * 16;
+    private static final int RING_SPAN =
+        BitUtil.align(DATA_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, 4096);
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String name()
+    {
+        return "agrona-o2o";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String description()
+    {
+        return "Agrona OneToOneRingBuffer ping-pong, one ring each way, 4-byte messages";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isStream()
+    {
+        return false;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int regionLength()
+    {
+        return 2 * RING_SPAN;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Measurement initiate(final Peer peer)
+    {
+        final RunPlan plan = peer.plan();
+        final Watchdog watchdog = peer.watchdog();
+        final OneToOneRingBuffer out = ring(peer.control().region(), 0);
+        final OneToOneRingBuffer in = ring(peer.control().region(), 1);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[Integer.BYTES]);
+        final LastInt echo = new LastInt();
+        final long warmup = plan.warmupRoundTrips();
+        final long total = warmup + plan.roundTrips();
+        final Histogram histogram = Measurement.newHistogram();
+        for (long i = 0; i < total; i++)
+        {
+            final int value = (int)i;
+            final long start = System.nanoTime();
+            message.putInt(0, value);
+            if (!out.write(MSG_TYPE, message, 0, Integer.BYTES))
+            {
+                throw new PeerFailure("agrona-o2o: the A-to-B ring was full with one ping in flight");
+            }
+            long spins = 0;
+            while (in.read(echo, 1) == 0)
+            {
+                Thread.onSpinWait();
+                if ((++spins & Watchdog.CHECK_MASK) == 0)
+                {
+                    watchdog.check();
+                }
+            }
+            final long roundTrip = System.nanoTime() - start;
+            if (echo.value != value)
+            {
+                throw new PeerFailure("agrona-o2o: sent " + value + ", the echo was " + echo.value);
+            }
+            if (i >= warmup)
+            {
+                histogram.recordValue(Math.min(roundTrip, Measurement.HIGHEST_TRACKABLE_NS));
+            }
+        }
+        return Measurement.roundTrips(histogram);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void respond(final Peer peer)
+    {
+        final RunPlan plan = peer.plan();
+        final Watchdog watchdog = peer.watchdog();
+        final OneToOneRingBuffer in = ring(peer.control().region(), 0);
+        final OneToOneRingBuffer out = ring(peer.control().region(), 1);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[Integer.BYTES]);
+        final LastInt ping = new LastInt();
+        final long total = plan.warmupRoundTrips() + plan.roundTrips();
+        for (long i = 0; i < total; i++)
+        {
+            long spins = 0;
+            while (in.read(ping, 1) == 0)
+            {
+                Thread.onSpinWait();
+                if ((++spins & Watchdog.CHECK_MASK) == 0)
+                {
+                    watchdog.check();
+                }
+            }
+            message.putInt(0, ping.value);
+            if (!out.write(MSG_TYPE, message, 0, Integer.BYTES))
+            {
+                throw new PeerFailure("agrona-o2o: the B-to-A ring was full with one echo in flight");
+            }
+        }
+    }
+
+    private static OneToOneRingBuffer ring(final UnsafeBuffer region, final int index)
+    {
+        return new OneToOneRingBuffer(
+            new UnsafeBuffer(region, index * RING_SPAN, DATA_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH));
+    }
+
+    /**
+     * Keeps the payload of the last message read.
+     */
+    private static final class LastInt implements MessageHandler
+    {
+        private int value;
+
+        /**
+         * {@inheritDoc}
+         */
+        @Override
+        public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            value = buffer.getInt(index);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.evring.bench;
+
+import java.util.Locale;
+
+/**
+ * The markdown form of a run: the results table, then the ring files' footprint.
+ */
+final class MarkdownReport
+{
+    private static final String NONE = "-";
+
+    private MarkdownReport()
+    {
+    }
+
+    /**
+     * Render a run.
+     *
+     * @param report the run.
+     * @return markdown text.
+     */
+    static String render(final BenchReport report)
+    {
+        final MachineInfo m = report.machine();
+        final StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%s, %d CPUs, Java %s, %s; %s; load %s at start, %s at end%n%n",
+            m.cpuModel(), m.cores(), m.javaVersion(), m.os(), m.pinning(), m.loadAverage(), report.loadAverageEnd()));
+        out.append("| name | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | msgs/s | floor before ns | floor after ns "
+            + "| ratio to floor | flag |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (final ResultRow row : report.results())
+        {
+            out.append("| ").append(row.name())
+                .append(" | ").append(number(row.p50Ns()))
+                .append(" | ").append(number(row.p90Ns()))
+                .append(" | ").append(number(row.p99Ns()))
+                .append(" | ").append(number(row.p999Ns()))
+                .append(" | ").append(number(row.maxNs()))
+                .append(" | ").append(rate(row.msgsPerSecond()))
+                .append(" | ").append(number(row.floorBeforeNs()))
+                .append(" | ").append(number(row.floorAfterNs()))
+                .append(" | ").append(row.ratioToFloor() == null ? NONE
+                    : String.format(Locale.ROOT, "%.2f", row.ratioToFloor()))
+                .append(" | ").append(flag(row))
+                .append(" |\n");
+        }
+        if (!report.footprint().isEmpty())
+        {
+            out.append("\nfootprint (allocated = st_blocks x block size, `stat -c '%b %B'`, after the run's traffic):\n\n");
+            out.append("| mechanism | ring file | capacity | max capacity | apparent bytes | allocated bytes |\n");
+            out.append("|---|---|---:|---:|---:|---:|\n");
+            for (final FootprintEntry entry : report.footprint())
+            {
+                out.append("| ").append(entry.mechanism())
+                    .append(" | ").append(entry.file())
+                    .append(" | ").append(entry.capacity())
+                    .append(" | ").append(entry.maxCapacity())
+                    .append(" | ").append(entry.apparentBytes())
+                    .append(" | ").append(entry.allocatedBytes() == null ? "unknown" : entry.allocatedBytes().toString())
+                    .append(" |\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static String number(final Long value)
+    {
+        return value == null ? NONE : value.toString();
+    }
+
+    private static String rate(final Double value)
+    {
+        return value == null ? NONE : String.format(Locale.ROOT, "%,.0f", value);
+    }
+
+    private static String flag(final ResultRow row)
+    {
+        if (row.error() != null)
+        {
+            return "FAILED: " + row.error().replace('|', '/').replace('\n', ' ');
+        }
+        return row.flag() == null ? "" : row.flag();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.evring.bench;
+
+import dev.evring.ring.ReaderWaiting;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every mechanism the harness knows, by name, in the order a full run measures them. A new mechanism is
+ * one class plus one line here.
+ */
+final class Mechanisms
+{
+    /** Mechanisms the design names that have no implementation yet. */
+    static final List<String> PLANNED = List.of(
+        "chronicle-queue", "uds", "uds-spin", "evtchn", "evtchn-blocking", "lguest-notify", "lguest-eventfd");
+
+    private static final Map<String, Mechanism> BY_NAME = register(
+        new Floor(),
+        new PortRingPingPong("portring", ReaderWaiting.SPIN),
+        new PortRingPingPong("portring-doorbell", ReaderWaiting.DOORBELL),
+        new AgronaPingPong(),
+        new PortRingStream("portring-stream", ReaderWaiting.SPIN),
+        new PortRingStream("portring-doorbell-stream", ReaderWaiting.DOORBELL),
+        new AgronaStream(),
+        new NaiveStream());
+
+    private Mechanisms()
+    {
+    }
+
+    private static Map<String, Mechanism> register(final Mechanism... mechanisms)
+    {
+        final Map<String, Mechanism> byName = new LinkedHashMap<>();
+        for (final Mechanism mechanism : mechanisms)
+        {
+            if (byName.put(mechanism.name(), mechanism) != null)
+            {
+                throw new IllegalStateException("two mechanisms are named " + mechanism.name());
+            }
+        }
+        return Collections.unmodifiableMap(byName);
+    }
+
+    /**
+     * Every registered mechanism, in run order.
+     *
+     * @return the mechanisms.
+     */
+    static List<Mechanism> all()
+    {
+        return new ArrayList<>(BY_NAME.values());
+    }
+
+    /**
+     * The names of every registered mechanism, in run order.
+     *
+     * @return the names.
+     */
+    static List<String> names()
+    {
+        return new ArrayList<>(BY_NAME.keySet());
+    }
+
+    /**
+     * Look a mechanism up.
+     *
+     * @param name its name.
+     * @return the mechanism.
+     * @throws IllegalArgumentException naming the valid names if there is none of that name.
+     */
+    static Mechanism byName(final String name)
+    {
+        final Mechanism mechanism = BY_NAME.get(name);
+        if (mechanism == null)
+        {
+            final String planned = PLANNED.contains(name) ? " ('" + name + "' is planned but not implemented yet)" : "";
+            throw new IllegalArgumentException("unknown mechanism '" + name + "'" + planned + "; valid names: "
+                + String.join(", ", BY_NAME.keySet()));
+        }
+        return mechanism;
+    }
+}

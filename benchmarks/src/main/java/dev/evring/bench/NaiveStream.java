@@ -1,0 +1,121 @@
+package dev.evring.bench;
+
+import org.agrona.BitUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A one-way stream of ints through {@link NaiveIntRing}, the minimal SPSC ring, in the shared file: A
+ * offers one at a time, spinning while full; B reads up to {@value PortRingStream#BATCH} at a time and
+ * checks the order. Same capacity as the PortRing stream.
+ */
+final class NaiveStream implements Mechanism
+{
+    private static final int LENGTH = NaiveIntRing.length(PortRingStream.CAPACITY);
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String name()
+    {
+        return "naive-stream";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String description()
+    {
+        return "minimal SPSC int ring (plain slot store, release/acquire indices), one-way stream";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isStream()
+    {
+        return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int regionLength()
+    {
+        return BitUtil.align(LENGTH, 4096);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Measurement initiate(final Peer peer)
+    {
+        final Watchdog watchdog = peer.watchdog();
+        final NaiveIntRing ring = new NaiveIntRing(new UnsafeBuffer(peer.control().region(), 0, LENGTH),
+            PortRingStream.CAPACITY);
+        final StreamClock clock = new StreamClock(peer);
+        long sent = 0;
+        while (clock.keepSending(sent))
+        {
+            long spins = 0;
+            while (!ring.offer((int)sent))
+            {
+                Thread.onSpinWait();
+                if ((++spins & Watchdog.CHECK_MASK) == 0)
+                {
+                    watchdog.check();
+                }
+            }
+            sent++;
+        }
+        return clock.finish(sent);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void respond(final Peer peer)
+    {
+        final SharedControl control = peer.control();
+        final Watchdog watchdog = peer.watchdog();
+        final NaiveIntRing ring = new NaiveIntRing(new UnsafeBuffer(control.region(), 0, LENGTH),
+            PortRingStream.CAPACITY);
+        final int[] batch = new int[PortRingStream.BATCH];
+        int expected = 0;
+        long received = 0;
+        long spins = 0;
+        while (true)
+        {
+            final int n = ring.read(batch);
+            if (n == 0)
+            {
+                if (received == control.streamEnd())
+                {
+                    break;
+                }
+                Thread.onSpinWait();
+                if ((++spins & Watchdog.CHECK_MASK) == 0)
+                {
+                    watchdog.check();
+                }
+                continue;
+            }
+            spins = 0;
+            for (int k = 0; k < n; k++)
+            {
+                if (batch[k] != expected)
+                {
+                    throw new PeerFailure("naive-stream: expected " + expected + ", read " + batch[k]);
+                }
+                expected++;
+            }
+            received += n;
+        }
+        control.responderCount(received);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.evring.bench;
+
+import org.HdrHistogram.Histogram;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The main class of a benchmark peer, a child JVM the coordinator starts (pinned to its own core) with
+ * {@code ChildJvm}. Arguments: role ({@code initiator} or {@code responder}), mechanism name, run
+ * directory, run plan. Both peers meet at each phase in the shared control block: the floor, the
+ * mechanism, the floor again. Peer A then writes its {@link PeerReport}. A peer that fails marks itself
+ * aborted, so its partner stops at once, and exits with status 1.
+ */
+public final class PeerMain
+{
+    /** File name of peer A's report in the run directory. */
+    static final String REPORT = "report.properties";
+    /** File name of the shared control file in the run directory. */
+    static final String SHARED = "shared";
+
+    private static final int PHASE_FLOOR_BEFORE = 1;
+    private static final int PHASE_MECHANISM = 2;
+    private static final int PHASE_FLOOR_AFTER = 3;
+    private static final int PHASE_DONE = 4;
+
+    private PeerMain()
+    {
+    }
+
+    /**
+     * Run one peer.
+     *
+     * @param args role, mechanism name, run directory, encoded {@link RunPlan}.
+     */
+    public static void main(final String[] args)
+    {
+        if (args.length != 4)
+        {
+            System.err.println("usage: PeerMain initiator|responder MECHANISM DIRECTORY PLAN");
+            System.exit(2);
+        }
+        final long startNs = System.nanoTime();
+        final PeerRole role = PeerRole.valueOf(args[0].toUpperCase(java.util.Locale.ROOT));
+        final Mechanism mechanism = Mechanisms.byName(args[1]);
+        final Path directory = Path.of(args[2]);
+        final RunPlan plan = RunPlan.decode(args[3]);
+        int status = 0;
+        try (SharedControl control = SharedControl.open(directory.resolve(SHARED)))
+        {
+            control.register(role, ProcessHandle.current().pid());
+            final Watchdog watchdog = new Watchdog(control, role, startNs + TimeUnit.MILLISECONDS.toNanos(plan.timeoutMs()));
+            try
+            {
+                run(new Peer(role, directory, control, watchdog, plan), mechanism);
+            }
+            catch (final Throwable ex)
+            {
+                control.abort(role);
+                System.err.println("evring bench: " + mechanism.name() + " " + args[0] + " (pid "
+                    + ProcessHandle.current().pid() + ") failed: " + ex);
+                if (!(ex instanceof PeerFailure))
+                {
+                    ex.printStackTrace();
+                }
+                status = 1;
+            }
+        }
+        catch (final Throwable ex)
+        {
+            System.err.println("evring bench: " + mechanism.name() + " " + args[0] + " could not start: " + ex);
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    private static void run(final Peer peer, final Mechanism mechanism) throws Exception
+    {
+        final SharedControl control = peer.control();
+        final Watchdog watchdog = peer.watchdog();
+        final RunPlan plan = peer.plan();
+        final boolean initiator = peer.role() == PeerRole.INITIATOR;
+
+        control.meet(peer.role(), PHASE_FLOOR_BEFORE, watchdog);
+        final Histogram floorBefore = floor(peer, initiator, plan);
+
+        control.meet(peer.role(), PHASE_MECHANISM, watchdog);
+        Measurement measurement = null;
+        if (initiator)
+        {
+            measurement = mechanism.initiate(peer);
+        }
+        else
+        {
+            mechanism.respond(peer);
+        }
+
+        control.meet(peer.role(), PHASE_FLOOR_AFTER, watchdog);
+        final Histogram floorAfter = floor(peer, initiator, plan);
+
+        control.meet(peer.role(), PHASE_DONE, watchdog);
+        if (initiator)
+        {
+            new PeerReport(floorBefore, measurement, floorAfter).write(peer.directory().resolve(REPORT));
+        }
+    }
+
+    private static Histogram floor(final Peer peer, final boolean initiator, final RunPlan plan)
+    {
+        if (initiator)
+        {
+            return Floor.ping(peer.control(), peer.watchdog(), plan.floorWarmup(), plan.floorRoundTrips());
+        }
+        Floor.echo(peer.control(), peer.watchdog(), plan.floorWarmup() + plan.floorRoundTrips());
+        return null;
+    }
+}

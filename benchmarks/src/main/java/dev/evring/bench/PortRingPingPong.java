@@ -1,0 +1,168 @@
+package dev.evring.bench;
+
+import dev.evring.ring.PortRing;
+import dev.evring.ring.ReaderWaiting;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Round trips over two {@link PortRing} files, one each way: A offers a port into the A-to-B ring, B reads
+ * it and offers it back into the B-to-A ring, A reads the echo. Each ring is created like an evtchn handle
+ * ring, at capacity {@value #CAPACITY} with room reserved for {@value #MAX_CAPACITY}, so the run also shows
+ * that the reserved pages stay unallocated.
+ */
+final class PortRingPingPong implements Mechanism
+{
+    /** Capacity the rings start (and stay) at. */
+    static final int CAPACITY = 64;
+    /** Capacity reserved in each ring file. */
+    static final int MAX_CAPACITY = 131072;
+
+    private static final String A_TO_B = "a-to-b.ring";
+    private static final String B_TO_A = "b-to-a.ring";
+
+    private final String name;
+    private final ReaderWaiting waiting;
+
+    /**
+     * A ping-pong over rings of the given reader-waiting mode.
+     *
+     * @param name    the mechanism's name.
+     * @param waiting {@link ReaderWaiting#SPIN} (offer pays a store-store fence) or
+     *                {@link ReaderWaiting#DOORBELL} (offer adds a full fence and a sleeper check).
+     */
+    PortRingPingPong(final String name, final ReaderWaiting waiting)
+    {
+        this.name = name;
+        this.waiting = waiting;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String description()
+    {
+        return "PortRing ping-pong, one " + waiting + " ring each way (capacity " + CAPACITY + ", max "
+            + MAX_CAPACITY + ")";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isStream()
+    {
+        return false;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void prepare(final Path directory, final UnsafeBuffer region) throws IOException
+    {
+        PortRing.create(directory.resolve(A_TO_B), CAPACITY, MAX_CAPACITY, waiting).close();
+        PortRing.create(directory.resolve(B_TO_A), CAPACITY, MAX_CAPACITY, waiting).close();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public List<Path> footprintFiles(final Path directory)
+    {
+        return List.of(directory.resolve(A_TO_B), directory.resolve(B_TO_A));
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Measurement initiate(final Peer peer) throws IOException
+    {
+        final RunPlan plan = peer.plan();
+        final Watchdog watchdog = peer.watchdog();
+        final long warmup = plan.warmupRoundTrips();
+        final long total = warmup + plan.roundTrips();
+        final Histogram histogram = Measurement.newHistogram();
+        final int[] echo = new int[1];
+        try (PortRing out = PortRing.open(peer.directory().resolve(A_TO_B));
+            PortRing in = PortRing.open(peer.directory().resolve(B_TO_A)))
+        {
+            for (long i = 0; i < total; i++)
+            {
+                final int port = (int)i;
+                final long start = System.nanoTime();
+                if (!out.offer(port))
+                {
+                    throw new PeerFailure(name + ": the A-to-B ring was full with one ping in flight");
+                }
+                long spins = 0;
+                while (in.read(echo, 0, 1) == 0)
+                {
+                    Thread.onSpinWait();
+                    if ((++spins & Watchdog.CHECK_MASK) == 0)
+                    {
+                        watchdog.check();
+                    }
+                }
+                final long roundTrip = System.nanoTime() - start;
+                if (echo[0] != port)
+                {
+                    throw new PeerFailure(name + ": sent " + port + ", the echo was " + echo[0]);
+                }
+                if (i >= warmup)
+                {
+                    histogram.recordValue(Math.min(roundTrip, Measurement.HIGHEST_TRACKABLE_NS));
+                }
+            }
+        }
+        return Measurement.roundTrips(histogram);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void respond(final Peer peer) throws IOException
+    {
+        final RunPlan plan = peer.plan();
+        final Watchdog watchdog = peer.watchdog();
+        final long total = plan.warmupRoundTrips() + plan.roundTrips();
+        final int[] ping = new int[1];
+        try (PortRing in = PortRing.open(peer.directory().resolve(A_TO_B));
+            PortRing out = PortRing.open(peer.directory().resolve(B_TO_A)))
+        {
+            for (long i = 0; i < total; i++)
+            {
+                long spins = 0;
+                while (in.read(ping, 0, 1) == 0)
+                {
+                    Thread.onSpinWait();
+                    if ((++spins & Watchdog.CHECK_MASK) == 0)
+                    {
+                        watchdog.check();
+                    }
+                }
+                if (!out.offer(ping[0]))
+                {
+                    throw new PeerFailure(name + ": the B-to-A ring was full with one echo in flight");
+                }
+            }
+        }
+    }
+}

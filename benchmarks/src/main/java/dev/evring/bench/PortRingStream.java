@@ -1,0 +1,174 @@
+package dev.evring.bench;
+
+import dev.evring.ring.PortRing;
+import dev.evring.ring.ReaderWaiting;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A one-way stream of ports through one {@link PortRing} file: A offers one port at a time, B reads in
+ * batches of up to {@value #BATCH} and checks every port arrives in order.
+ *
+ * <p>A full PortRing does not block the producer: it refuses the port and sets the sticky overflow flag,
+ * as the kernel's event ring does. So A offers only into room it knows is there: it re-reads the
+ * consumer index when the room it last saw is used up.
+ */
+final class PortRingStream implements Mechanism
+{
+    /** Ports the ring holds, the same number of 4-byte messages every stream mechanism holds. */
+    static final int CAPACITY = 1024;
+    /** Most ports B takes per read. */
+    static final int BATCH = 1024;
+
+    private static final String RING = "stream.ring";
+
+    private final String name;
+    private final ReaderWaiting waiting;
+
+    /**
+     * A stream over a ring of the given reader-waiting mode.
+     *
+     * @param name    the mechanism's name.
+     * @param waiting {@link ReaderWaiting#SPIN} or {@link ReaderWaiting#DOORBELL}.
+     */
+    PortRingStream(final String name, final ReaderWaiting waiting)
+    {
+        this.name = name;
+        this.waiting = waiting;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String description()
+    {
+        return "PortRing one-way stream of 4-byte ports, " + waiting + " ring of " + CAPACITY + " (max "
+            + PortRingPingPong.MAX_CAPACITY + "), reads of up to " + BATCH;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isStream()
+    {
+        return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void prepare(final Path directory, final UnsafeBuffer region) throws IOException
+    {
+        PortRing.create(directory.resolve(RING), CAPACITY, PortRingPingPong.MAX_CAPACITY, waiting).close();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public List<Path> footprintFiles(final Path directory)
+    {
+        return List.of(directory.resolve(RING));
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Measurement initiate(final Peer peer) throws IOException
+    {
+        final Watchdog watchdog = peer.watchdog();
+        try (PortRing ring = PortRing.open(peer.directory().resolve(RING)))
+        {
+            final StreamClock clock = new StreamClock(peer);
+            final int capacity = ring.capacity();
+            int prod = ring.producerIndex();
+            int room = 0;
+            long sent = 0;
+            while (clock.keepSending(sent))
+            {
+                long spins = 0;
+                while (room == 0)
+                {
+                    room = capacity - (prod - ring.consumerIndex());
+                    if (room == 0)
+                    {
+                        Thread.onSpinWait();
+                        if ((++spins & Watchdog.CHECK_MASK) == 0)
+                        {
+                            watchdog.check();
+                        }
+                    }
+                }
+                if (!ring.offer((int)sent))
+                {
+                    throw new PeerFailure(name + ": offer refused with room for " + room + " ports");
+                }
+                prod++;
+                room--;
+                sent++;
+            }
+            return clock.finish(sent);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void respond(final Peer peer) throws IOException
+    {
+        final SharedControl control = peer.control();
+        final Watchdog watchdog = peer.watchdog();
+        final int[] batch = new int[BATCH];
+        try (PortRing ring = PortRing.open(peer.directory().resolve(RING)))
+        {
+            int expected = 0;
+            long received = 0;
+            long spins = 0;
+            while (true)
+            {
+                final int n = ring.read(batch, 0, BATCH);
+                if (n == 0)
+                {
+                    if (received == control.streamEnd())
+                    {
+                        break;
+                    }
+                    Thread.onSpinWait();
+                    if ((++spins & Watchdog.CHECK_MASK) == 0)
+                    {
+                        watchdog.check();
+                    }
+                    continue;
+                }
+                spins = 0;
+                for (int k = 0; k < n; k++)
+                {
+                    if (batch[k] != expected)
+                    {
+                        throw new PeerFailure(name + ": expected port " + expected + ", read " + batch[k]);
+                    }
+                    expected++;
+                }
+                received += n;
+            }
+            control.responderCount(received);
+        }
+    }
+}

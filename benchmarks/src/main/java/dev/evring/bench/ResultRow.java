@@ -1,0 +1,100 @@
+package dev.evring.bench;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * One line of the results: a mechanism's latency percentiles (round trips) or rate (streams), the floor
+ * measured before and after it in the same processes, its ratio to that floor, and a flag when the floor
+ * moved or the run failed. A field that does not apply is null.
+ *
+ * @param name          the mechanism.
+ * @param stream        true for a one-way stream, false for round trips.
+ * @param p50Ns         median round trip.
+ * @param p90Ns         90th percentile.
+ * @param p99Ns         99th percentile.
+ * @param p999Ns        99.9th percentile.
+ * @param maxNs         slowest round trip.
+ * @param msgsPerSecond stream rate.
+ * @param floorBeforeNs the floor's median round trip before the mechanism.
+ * @param floorAfterNs  the floor's median round trip after it.
+ * @param ratioToFloor  round trips: p50 over the mean floor; streams: null.
+ * @param flag          why the result needs a second look, or null.
+ * @param error         why the run failed (then every number is null), or null.
+ */
+record ResultRow(
+    String name,
+    boolean stream,
+    Long p50Ns,
+    Long p90Ns,
+    Long p99Ns,
+    Long p999Ns,
+    Long maxNs,
+    Double msgsPerSecond,
+    Long floorBeforeNs,
+    Long floorAfterNs,
+    Double ratioToFloor,
+    String flag,
+    String error)
+{
+    /**
+     * Turn a pair's report into a row: percentiles from the round-trip histogram, or the stream rate, and
+     * the median of each floor histogram. Flags a floor that moved by more than 20%.
+     *
+     * @param name   the mechanism.
+     * @param report what peer A measured.
+     * @return the row.
+     */
+    static ResultRow of(final String name, final PeerReport report)
+    {
+        final long floorBefore = report.floorBefore().getValueAtPercentile(50.0);
+        final long floorAfter = report.floorAfter().getValueAtPercentile(50.0);
+        final FloorDrift drift = new FloorDrift(floorBefore, floorAfter);
+        final String flag = drift.moved() ? drift.describe() : null;
+        final Measurement measurement = report.measurement();
+        if (measurement.isRoundTrip())
+        {
+            final Histogram h = measurement.histogram();
+            final long p50 = h.getValueAtPercentile(50.0);
+            return new ResultRow(name, false, p50, h.getValueAtPercentile(90.0), h.getValueAtPercentile(99.0),
+                h.getValueAtPercentile(99.9), h.getMaxValue(), null, floorBefore, floorAfter, p50 / drift.meanNs(),
+                flag, null);
+        }
+        return new ResultRow(name, true, null, null, null, null, null, measurement.messagesPerSecond(), floorBefore,
+            floorAfter, null, flag, null);
+    }
+
+    /**
+     * A row for a run that failed.
+     *
+     * @param mechanism the mechanism.
+     * @param error     what went wrong.
+     * @return the row, every number null.
+     */
+    static ResultRow failed(final Mechanism mechanism, final String error)
+    {
+        return new ResultRow(mechanism.name(), mechanism.isStream(), null, null, null, null, null, null, null, null,
+            null, "FAILED", error);
+    }
+
+    /**
+     * The floor's drift between before and after.
+     *
+     * @return the drift, or null if the run failed.
+     */
+    FloorDrift drift()
+    {
+        return floorBeforeNs == null ? null : new FloorDrift(floorBeforeNs, floorAfterNs);
+    }
+
+    /**
+     * This row with another flag.
+     *
+     * @param newFlag the flag.
+     * @return the copy.
+     */
+    ResultRow withFlag(final String newFlag)
+    {
+        return new ResultRow(name, stream, p50Ns, p90Ns, p99Ns, p999Ns, maxNs, msgsPerSecond, floorBeforeNs,
+            floorAfterNs, ratioToFloor, newFlag, error);
+    }
+}

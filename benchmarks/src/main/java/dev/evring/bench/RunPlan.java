@@ -1,0 +1,81 @@
+package dev.evring.bench;
+
+import java.util.Arrays;
+
+/**
+ * How much work each phase of a benchmark pair does: warm-up and measured round trips for the floor and
+ * for round-trip mechanisms, warm-up and measured messages for streams, and how long the whole pair may
+ * take before it is treated as hung.
+ *
+ * @param floorWarmup     floor round trips before measuring.
+ * @param floorRoundTrips measured floor round trips (before and again after the mechanism).
+ * @param warmupRoundTrips round trips a round-trip mechanism runs before measuring.
+ * @param roundTrips      measured round trips.
+ * @param streamWarmupMs  how long a stream runs before the clock starts.
+ * @param streamMs        how long a stream is measured.
+ * @param timeoutMs       wall-clock budget of one pair of peers, start-up included.
+ */
+record RunPlan(
+    long floorWarmup,
+    long floorRoundTrips,
+    long warmupRoundTrips,
+    long roundTrips,
+    long streamWarmupMs,
+    long streamMs,
+    long timeoutMs)
+{
+    /** The plan of {@code --quick}: the whole default set well under two minutes. */
+    static final RunPlan QUICK = new RunPlan(50_000, 200_000, 200_000, 1_000_000, 500, 1_500, 60_000);
+
+    /** The default plan. */
+    static final RunPlan FULL = new RunPlan(200_000, 1_000_000, 1_000_000, 10_000_000, 2_000, 10_000, 600_000);
+
+    /**
+     * Check every count is usable.
+     */
+    RunPlan
+    {
+        if (floorWarmup < 0 || floorRoundTrips < 1 || warmupRoundTrips < 0 || roundTrips < 1 || streamWarmupMs < 0
+            || streamMs < 1 || timeoutMs < 1)
+        {
+            throw new IllegalArgumentException("every measured count must be positive and every warm-up count "
+                + "non-negative: " + encode());
+        }
+    }
+
+    /**
+     * The plan as one command-line argument for a peer.
+     *
+     * @return comma-separated counts.
+     */
+    String encode()
+    {
+        return floorWarmup + "," + floorRoundTrips + "," + warmupRoundTrips + "," + roundTrips + ","
+            + streamWarmupMs + "," + streamMs + "," + timeoutMs;
+    }
+
+    /**
+     * Read a plan written by {@link #encode()}.
+     *
+     * @param text the argument.
+     * @return the plan.
+     * @throws IllegalArgumentException if the text is not a plan.
+     */
+    static RunPlan decode(final String text)
+    {
+        final long[] values;
+        try
+        {
+            values = Arrays.stream(text.split(",")).mapToLong(Long::parseLong).toArray();
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("not a run plan: " + text, ex);
+        }
+        if (values.length != 7)
+        {
+            throw new IllegalArgumentException("a run plan has 7 counts, got " + values.length + ": " + text);
+        }
+        return new RunPlan(values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
+    }
+}

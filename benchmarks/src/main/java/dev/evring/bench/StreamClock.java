@@ -1,0 +1,73 @@
+package dev.evring.bench;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Times a one-way stream for the producer: messages flow for the plan's warm-up time, then for its
+ * measured time; the clock is read once every {@value #CLOCK_EVERY} messages, so timing costs the stream
+ * nothing measurable. At the end the producer announces the total and waits until the consumer has taken
+ * every message, so the rate counts delivery, not just sending.
+ */
+final class StreamClock
+{
+    /** Messages between two readings of the clock, a power of two. */
+    static final int CLOCK_EVERY = 1024;
+
+    private final Peer peer;
+    private final long warmupEndNs;
+    private final long measuredNs;
+    private long endNs;
+    private long measuredFrom = -1;
+    private long startNs;
+
+    /**
+     * Start the clock now.
+     *
+     * @param peer the producing peer.
+     */
+    StreamClock(final Peer peer)
+    {
+        this.peer = peer;
+        this.warmupEndNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(peer.plan().streamWarmupMs());
+        this.measuredNs = TimeUnit.MILLISECONDS.toNanos(peer.plan().streamMs());
+    }
+
+    /**
+     * Whether to send another message.
+     *
+     * @param sent messages sent so far.
+     * @return false once the measured time is over.
+     */
+    boolean keepSending(final long sent)
+    {
+        if ((sent & (CLOCK_EVERY - 1)) != 0)
+        {
+            return true;
+        }
+        final long now = System.nanoTime();
+        if (measuredFrom < 0)
+        {
+            if (now - warmupEndNs >= 0)
+            {
+                measuredFrom = sent;
+                startNs = now;
+                endNs = now + measuredNs;
+            }
+            return true;
+        }
+        return now - endNs < 0;
+    }
+
+    /**
+     * End the stream: announce the total, wait until the consumer took it all, and stop the clock.
+     *
+     * @param sent messages sent in all.
+     * @return the measured messages and the time they took to be delivered.
+     */
+    Measurement finish(final long sent)
+    {
+        peer.control().streamEnd(sent);
+        peer.control().awaitResponderCount(sent, peer.watchdog());
+        return Measurement.stream(sent - measuredFrom, System.nanoTime() - startNs);
+    }
+}
