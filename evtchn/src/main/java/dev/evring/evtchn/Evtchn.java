@@ -1,0 +1,722 @@
+package dev.evring.evtchn;
+
+import dev.evring.ring.DoorbellWaiter;
+import dev.evring.ring.Errno;
+import dev.evring.ring.PortRing;
+import dev.evring.ring.RingOverflowException;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.nio.channels.SelectableChannel;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A handle on an event-channel hub, shaped like libxenevtchn's {@code xenevtchn_handle} (the kernel's
+ * {@code /dev/xen/evtchn} file): bind ports, notify them, and take the ports that fired.
+ *
+ * <pre>{@code
+ * try (Evtchn xce = Evtchn.open(hubDir))            // ENODEV if no live hub
+ * {
+ *     int port = xce.bindInterdomain(remoteDomid, remotePort);
+ *     int fired = xce.awaitPending(1, TimeUnit.SECONDS);   // -1 on timeout
+ *     if (fired >= 0)
+ *     {
+ *         xce.unmask(fired);                        // or it is never delivered again
+ *     }
+ *     xce.notify(port);
+ * }
+ * }</pre>
+ *
+ * <p>A fired port is pushed into the handle's event ring once and then stays masked: further events on
+ * it are remembered once, and delivered when it is {@link #unmask(int) unmasked}. {@link #pending()} and
+ * {@link #read(int[], int, int)} take ports from the ring without a system call; {@link #awaitPending}
+ * spins through an idle strategy, then sleeps until the hub rings the handle's doorbell. Unmask and
+ * notify go to the hub through shared memory too.
+ *
+ * <p>Every method is safe from any thread. {@link #close()} releases every port of the handle; a handle
+ * whose hub is gone fails every call with {@link Errno#ENODEV}. Errors are {@link EvtchnException}s
+ * carrying the errno the kernel's device would return.
+ */
+public final class Evtchn implements AutoCloseable
+{
+    /** The most ports one {@link #read} or {@link #write} handles (a page of ports in the kernel). */
+    public static final int MAX_PORTS_PER_CALL = 1024;
+    /** {@code DOMID_SELF}: "my own domain" in {@link #bindUnboundPort} and {@link #bindInterdomain}. */
+    public static final int DOMID_SELF = EvtchnHub.DOMID_SELF;
+
+    private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final ThreadLocal<int[]> ONE_PORT = ThreadLocal.withInitial(() -> new int[1]);
+    private static final ThreadLocal<IdleStrategy> IDLE = ThreadLocal.withInitial(
+        () -> new BackoffIdleStrategy(200, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50)));
+
+    private final HubLink link;
+    private final int domid;
+    private final int maxPorts;
+    private final AtomicLongArray bound;
+    private final AtomicLongArray virqs;
+    private final AtomicInteger users = new AtomicInteger();
+    private final DoorbellWaiter waiter;
+    private final Object watcherLock = new Object();
+    private volatile PendingWatcher watcher;
+    private volatile boolean closed;
+
+    Evtchn(final HubLink link)
+    {
+        this.link = link;
+        this.domid = link.domid();
+        this.maxPorts = link.maxPorts();
+        this.bound = new AtomicLongArray((maxPorts + 63) >>> 6);
+        this.virqs = new AtomicLongArray((maxPorts + 63) >>> 6);
+        this.waiter = timeoutNs ->
+        {
+            if (closed)
+            {
+                throw new LinkFailedException(closedException());
+            }
+            return link.waiter().await(timeoutNs);
+        };
+    }
+
+    /**
+     * Open a handle on the hub running in a directory: a new domain attached over the hub's socket.
+     *
+     * @param hubDirectory the hub's directory (see {@link HubConfig#directory()}).
+     * @return the handle.
+     * @throws EvtchnException {@link Errno#ENODEV} if no live hub runs there, {@link Errno#EACCES} if the
+     *                         hub runs as another user.
+     */
+    public static Evtchn open(final Path hubDirectory) throws EvtchnException
+    {
+        return new Evtchn(SocketLink.connect(hubDirectory.toAbsolutePath()));
+    }
+
+    /**
+     * This handle's domain id: 0 for an in-process handle of the hub, a domain of its own otherwise.
+     *
+     * @return the domid.
+     */
+    public int domid()
+    {
+        return domid;
+    }
+
+    /**
+     * Allocate a port in this domain that {@code remoteDomid} may connect to, and bind it.
+     *
+     * @param remoteDomid the domain allowed to connect, or {@link #DOMID_SELF}.
+     * @return the new port.
+     * @throws EvtchnException EACCES after {@link #restrict}, EINVAL for a bad domid, ENOSPC when the hub
+     *                         has no free port, ENOMEM when this handle's ring is at its limit.
+     */
+    public int bindUnboundPort(final int remoteDomid) throws EvtchnException
+    {
+        return bindNew(Protocol.OP_BIND_UNBOUND_PORT, remoteDomid, 0, false);
+    }
+
+    /**
+     * Connect to a remote domain's unbound port that names this domain; the new local port starts
+     * pending, so the first {@link #pending()} returns it.
+     *
+     * @param remoteDomid the remote domain (or {@link #DOMID_SELF}).
+     * @param remotePort  its unbound port.
+     * @return the new local port.
+     * @throws EvtchnException EINVAL if the port is not unbound for this domain, ESRCH for an unknown
+     *                         domain, EACCES when restricted to another domain.
+     */
+    public int bindInterdomain(final int remoteDomid, final int remotePort) throws EvtchnException
+    {
+        return bindNew(Protocol.OP_BIND_INTERDOMAIN, remoteDomid, remotePort, false);
+    }
+
+    /**
+     * Bind a virtual interrupt in this domain.
+     *
+     * @param virq the virq.
+     * @return the new port.
+     * @throws EvtchnException EEXIST if this domain bound it already, EBUSY for a global virq another
+     *                         domain holds, EACCES after {@link #restrict}.
+     */
+    public int bindVirq(final Virq virq) throws EvtchnException
+    {
+        return bindVirq(virq.number());
+    }
+
+    /**
+     * Bind a virtual interrupt by its Xen number.
+     *
+     * @param virqNumber the number.
+     * @return the new port.
+     * @throws EvtchnException EINVAL for a number Xen does not define, else as {@link #bindVirq(Virq)}.
+     */
+    public int bindVirq(final int virqNumber) throws EvtchnException
+    {
+        return bindNew(Protocol.OP_BIND_VIRQ, virqNumber, 0, true);
+    }
+
+    /**
+     * Bind a port that already exists in this domain (made by the hub with
+     * {@link EvtchnHub#allocUnboundPort}); unbinding it, or closing the handle, keeps the port.
+     *
+     * @param port the port.
+     * @throws EvtchnException EISCONN if this handle holds it already, EINVAL if it is not a port of this
+     *                         domain, EBUSY if another handle holds it.
+     */
+    public void bindStatic(final int port) throws EvtchnException
+    {
+        enter();
+        try
+        {
+            link.control(Protocol.OP_BIND_STATIC, port, 0);
+            setBit(bound, port);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private int bindNew(final int op, final int a, final int b, final boolean isVirq) throws EvtchnException
+    {
+        enter();
+        try
+        {
+            final int port = link.control(op, a, b);
+            if (isVirq)
+            {
+                setBit(virqs, port);
+            }
+            setBit(bound, port);
+            return port;
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * Unbind a port: it is closed (unless bound static), its remote end goes back to unbound, and it is
+     * never read from this handle again.
+     *
+     * @param port the port.
+     * @throws EvtchnException EINVAL beyond the hub's range, ENOTCONN if this handle does not hold it.
+     */
+    public void unbind(final int port) throws EvtchnException
+    {
+        enter();
+        try
+        {
+            link.control(Protocol.OP_UNBIND, port, 0);
+            clearBit(bound, port);
+            clearBit(virqs, port);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * Send an event on a port: an interdomain port fires its remote end; an unbound port drops it.
+     * Travels through shared memory; the hub applies it shortly after.
+     *
+     * @param port a port this handle holds.
+     * @throws EvtchnException ENOTCONN if this handle does not hold it, EINVAL for a virq port.
+     */
+    public void notify(final int port) throws EvtchnException
+    {
+        enter();
+        try
+        {
+            if (!isBound(port))
+            {
+                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.ENOTCONN, port, 0);
+            }
+            if (testBit(virqs, port))
+            {
+                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
+            }
+            link.post(Protocol.RING_NOTIFY, port);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * Take the next fired port, without blocking.
+     *
+     * @return the port, or -1 if none is pending.
+     * @throws EvtchnException EFBIG after an overflow (until {@link #reset()}), ENODEV if the hub is gone.
+     */
+    public int pending() throws EvtchnException
+    {
+        enter();
+        try
+        {
+            return nextPort();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ringFailure(ex);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * Wait for the next fired port: spin through an idle strategy, then sleep until the hub rings this
+     * handle's doorbell.
+     *
+     * @param timeout the longest wait.
+     * @param unit    its unit.
+     * @return the port, or -1 on timeout.
+     * @throws EvtchnException      EFBIG after an overflow, ENODEV if the hub goes away meanwhile.
+     * @throws InterruptedException if the thread is interrupted while waiting.
+     */
+    public int awaitPending(final long timeout, final TimeUnit unit) throws EvtchnException, InterruptedException
+    {
+        enter();
+        try
+        {
+            final long deadline = System.nanoTime() + unit.toNanos(timeout);
+            final IdleStrategy idle = IDLE.get();
+            while (true)
+            {
+                final int port = nextPort();
+                if (port >= 0)
+                {
+                    return port;
+                }
+                final long remaining = deadline - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    return -1;
+                }
+                final PortRing events = link.events();
+                if (events == null)
+                {
+                    if (Thread.interrupted())
+                    {
+                        throw new InterruptedException("interrupted while waiting for a port");
+                    }
+                    waiter.await(remaining);
+                }
+                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, idle, waiter))
+                {
+                    return -1;
+                }
+            }
+        }
+        catch (final LinkFailedException ex)
+        {
+            throw SocketLink.rethrown(ex.failure());
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ringFailure(ex);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private int nextPort()
+    {
+        final PortRing events = link.events();
+        if (events == null)
+        {
+            return -1;
+        }
+        final int[] one = ONE_PORT.get();
+        while (true)
+        {
+            if (events.read(one, 0, 1) == 0)
+            {
+                consumed(events);
+                return -1;
+            }
+            if (one[0] != 0)
+            {
+                consumed(events);
+                return one[0];
+            }
+        }
+    }
+
+    /**
+     * The device read: take up to {@code len} fired ports (at most {@link #MAX_PORTS_PER_CALL}),
+     * without blocking.
+     *
+     * @param ports destination.
+     * @param off   first index to fill.
+     * @param len   room.
+     * @return the number of ports taken, 0 if none is pending (the kernel's EAGAIN).
+     * @throws EvtchnException EFBIG after an overflow, ENODEV if the hub is gone.
+     */
+    public int read(final int[] ports, final int off, final int len) throws EvtchnException
+    {
+        Objects.checkFromIndexSize(off, len, ports.length);
+        enter();
+        try
+        {
+            final int room = Math.min(len, MAX_PORTS_PER_CALL);
+            final PortRing events = link.events();
+            if (room == 0 || events == null)
+            {
+                return 0;
+            }
+            while (true)
+            {
+                final int n = events.read(ports, off, room);
+                int kept = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    final int port = ports[off + i];
+                    if (port != 0)
+                    {
+                        ports[off + kept++] = port;
+                    }
+                }
+                if (n == 0 || kept > 0)
+                {
+                    consumed(events);
+                    return kept;
+                }
+            }
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ringFailure(ex);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * The device write: unmask each listed port this handle holds; other ports are ignored.
+     *
+     * @param ports source.
+     * @param off   first index.
+     * @param len   number of ports.
+     * @return the number of ports taken, at most {@link #MAX_PORTS_PER_CALL}.
+     * @throws EvtchnException ENODEV if the hub is gone.
+     */
+    public int write(final int[] ports, final int off, final int len) throws EvtchnException
+    {
+        Objects.checkFromIndexSize(off, len, ports.length);
+        enter();
+        try
+        {
+            final int count = Math.min(len, MAX_PORTS_PER_CALL);
+            for (int i = 0; i < count; i++)
+            {
+                final int port = ports[off + i];
+                if (isBound(port))
+                {
+                    link.post(Protocol.RING_UNMASK, port);
+                }
+            }
+            return count;
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * Re-enable a fired port so it can be delivered again (once more if it fired meanwhile). Ports this
+     * handle does not hold are ignored.
+     *
+     * @param port the port.
+     * @throws EvtchnException ENODEV if the hub is gone.
+     */
+    public void unmask(final int port) throws EvtchnException
+    {
+        enter();
+        try
+        {
+            if (isBound(port))
+            {
+                link.post(Protocol.RING_UNMASK, port);
+            }
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * Empty the event ring and clear an overflow. Ports whose entries were dropped stay masked until
+     * written back with {@link #write} or {@link #unmask} (the kernel's behaviour).
+     *
+     * @throws EvtchnException ENODEV if the hub is gone.
+     */
+    public void reset() throws EvtchnException
+    {
+        control(Protocol.OP_RESET, 0);
+    }
+
+    /**
+     * Restrict this handle to one domain (once): from then on it may only bind interdomain ports of that
+     * domain; ports bound before keep working.
+     *
+     * @param restrictDomid a domain id from 1 to 0x7FEF.
+     * @throws EvtchnException EACCES on a second call, EINVAL for 0 or a reserved domid.
+     */
+    public void restrict(final int restrictDomid) throws EvtchnException
+    {
+        control(Protocol.OP_RESTRICT, restrictDomid);
+    }
+
+    private void control(final int op, final int a) throws EvtchnException
+    {
+        enter();
+        try
+        {
+            link.control(op, a, 0);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * The device's poll mask: {@link PortRing#POLLOUT} always, plus {@link PortRing#POLLIN} when ports
+     * are pending; {@link PortRing#POLLERR} alone after an overflow.
+     *
+     * @return the mask.
+     * @throws EvtchnException ENODEV if the hub is gone.
+     */
+    public int pollMask() throws EvtchnException
+    {
+        enter();
+        try
+        {
+            final PortRing events = link.events();
+            return events == null ? PortRing.POLLOUT : events.pollMask();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ringFailure(ex);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * The event ring's current room: 0 before the first bind, then 64, doubling as ports are bound.
+     *
+     * @return the capacity in ports.
+     * @throws EvtchnException ENODEV if the hub is gone.
+     */
+    public int ringCapacity() throws EvtchnException
+    {
+        enter();
+        try
+        {
+            final PortRing events = link.events();
+            return events == null ? 0 : events.capacity();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ringFailure(ex);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * A channel for a {@link java.nio.channels.Selector} (like {@code xenevtchn_fd}): it is readable while
+     * ports are pending (or the ring overflowed, or the hub went away) and stops being readable once
+     * {@link #pending()} or {@link #read} found the ring empty. Register it for
+     * {@link java.nio.channels.SelectionKey#OP_READ}; never read from it. A watcher thread keeps it in
+     * step; it starts at the first call.
+     *
+     * @return the channel, non-blocking.
+     * @throws EvtchnException EBADF if the handle is closed.
+     */
+    public SelectableChannel selectable() throws EvtchnException
+    {
+        return watcher().source();
+    }
+
+    /**
+     * Run a listener each time ports become pending after the handle had found its ring empty (the
+     * device's {@code fasync} role: once per empty to non-empty transition, not once per port). It runs
+     * on the handle's watcher thread and must not block.
+     *
+     * @param listener what to run.
+     * @throws EvtchnException EBADF if the handle is closed.
+     */
+    public void onPending(final Runnable listener) throws EvtchnException
+    {
+        watcher().addListener(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private PendingWatcher watcher() throws EvtchnException
+    {
+        enter();
+        try
+        {
+            synchronized (watcherLock)
+            {
+                if (watcher == null)
+                {
+                    watcher = PendingWatcher.start(link, waiter, domid);
+                }
+                return watcher;
+            }
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private void consumed(final PortRing events)
+    {
+        final PendingWatcher current = watcher;
+        if (current != null)
+        {
+            current.consumed(events);
+        }
+    }
+
+    /**
+     * Release the handle: every port it holds is unbound (static ones kept), its files are removed, and
+     * threads blocked on it fail with EBADF. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (watcherLock)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        final PendingWatcher current = watcher;
+        if (current != null)
+        {
+            current.close();
+        }
+        link.wake();
+        final long deadline = System.nanoTime() + CLOSE_WAIT_NS;
+        while (users.get() != 0 && System.nanoTime() - deadline < 0)
+        {
+            link.wake();
+            Thread.yield();
+        }
+        link.close();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String toString()
+    {
+        return "Evtchn{domid=" + domid + (closed ? ", closed" : "") + '}';
+    }
+
+    private boolean isBound(final int port)
+    {
+        return port > 0 && port < maxPorts && testBit(bound, port);
+    }
+
+    private static boolean testBit(final AtomicLongArray bits, final int port)
+    {
+        return (bits.get(port >>> 6) & (1L << port)) != 0;
+    }
+
+    private void setBit(final AtomicLongArray bits, final int port)
+    {
+        if (port <= 0 || port >= maxPorts)
+        {
+            return;
+        }
+        final int index = port >>> 6;
+        long word;
+        do
+        {
+            word = bits.get(index);
+        }
+        while (!bits.compareAndSet(index, word, word | (1L << port)));
+    }
+
+    private void clearBit(final AtomicLongArray bits, final int port)
+    {
+        if (port <= 0 || port >= maxPorts)
+        {
+            return;
+        }
+        final int index = port >>> 6;
+        long word;
+        do
+        {
+            word = bits.get(index);
+        }
+        while (!bits.compareAndSet(index, word, word & ~(1L << port)));
+    }
+
+    private void enter() throws EvtchnException
+    {
+        users.incrementAndGet();
+        if (closed)
+        {
+            users.decrementAndGet();
+            throw closedException();
+        }
+        final EvtchnException failure = link.failure();
+        if (failure != null)
+        {
+            users.decrementAndGet();
+            throw SocketLink.rethrown(failure);
+        }
+    }
+
+    private void exit()
+    {
+        users.decrementAndGet();
+    }
+
+    private EvtchnException closedException()
+    {
+        return new EvtchnException(Errno.EBADF, "this handle (domain " + domid + ") is closed");
+    }
+
+    private EvtchnException ringFailure(final IllegalStateException ex)
+    {
+        if (ex instanceof RingOverflowException)
+        {
+            return new EvtchnException(Errno.EFBIG, "the event ring of domain " + domid + " overflowed: ports were "
+                + "lost; call reset() and then look at every bound port", ex);
+        }
+        final EvtchnException failure = link.failure();
+        if (failure != null)
+        {
+            return SocketLink.rethrown(failure);
+        }
+        return closed ? closedException() : new EvtchnException(Errno.EIO, "event ring failure: " + ex.getMessage(), ex);
+    }
+}

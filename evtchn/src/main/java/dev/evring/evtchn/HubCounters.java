@@ -1,0 +1,126 @@
+package dev.evring.evtchn;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.MappedByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A hub's counters file: the values region ({@link #MAX_COUNTERS} records of
+ * {@link CountersReader#COUNTER_LENGTH} bytes) followed by the metadata region, laid out by Agrona's
+ * {@link CountersManager} so that any process can map it and read the counters live, the way AeronStat
+ * reads Aeron's {@code cnc.dat}.
+ */
+public final class HubCounters implements AutoCloseable
+{
+    /** The counters file's name in the hub directory. */
+    public static final String FILE_NAME = "counters.dat";
+    /** Room for this many counters. */
+    public static final int MAX_COUNTERS = 32;
+    static final int VALUES_LENGTH = MAX_COUNTERS * CountersReader.COUNTER_LENGTH;
+    static final int METADATA_LENGTH = MAX_COUNTERS * CountersReader.METADATA_LENGTH;
+
+    private final MappedByteBuffer mapping;
+    private final CountersReader reader;
+    private final AtomicCounter[] counters;
+
+    private HubCounters(final MappedByteBuffer mapping, final CountersReader reader, final AtomicCounter[] counters)
+    {
+        this.mapping = mapping;
+        this.reader = reader;
+        this.counters = counters;
+    }
+
+    static HubCounters create(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(FILE_NAME);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+        {
+            raf.setLength(VALUES_LENGTH + METADATA_LENGTH);
+        }
+        final MappedByteBuffer mapping = IoUtil.mapExistingFile(file.toFile(), FILE_NAME);
+        final CountersManager manager = new CountersManager(
+            new UnsafeBuffer(mapping, VALUES_LENGTH, METADATA_LENGTH), new UnsafeBuffer(mapping, 0, VALUES_LENGTH));
+        final HubCounter[] kinds = HubCounter.values();
+        final AtomicCounter[] counters = new AtomicCounter[kinds.length];
+        for (final HubCounter kind : kinds)
+        {
+            counters[kind.ordinal()] = manager.newCounter(kind.label());
+        }
+        return new HubCounters(mapping, manager, counters);
+    }
+
+    /**
+     * Map the counters of a hub, possibly running in another process, for reading.
+     *
+     * @param directory the hub directory.
+     * @return the counters; close to unmap.
+     * @throws IOException if the directory holds no counters file.
+     */
+    public static HubCounters map(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file) || Files.size(file) != VALUES_LENGTH + METADATA_LENGTH)
+        {
+            throw new IOException("no hub counters at " + file + ": is a hub running in " + directory + "?");
+        }
+        final MappedByteBuffer mapping = IoUtil.mapExistingFile(file.toFile(), FILE_NAME);
+        final CountersReader reader = new CountersReader(
+            new UnsafeBuffer(mapping, VALUES_LENGTH, METADATA_LENGTH), new UnsafeBuffer(mapping, 0, VALUES_LENGTH));
+        return new HubCounters(mapping, reader, null);
+    }
+
+    AtomicCounter counter(final HubCounter kind)
+    {
+        return counters[kind.ordinal()];
+    }
+
+    /**
+     * Every allocated counter, label to value, in allocation order.
+     *
+     * @return a snapshot.
+     */
+    public Map<String, Long> snapshot()
+    {
+        final Map<String, Long> values = new LinkedHashMap<>();
+        reader.forEach((counterId, label) -> values.put(label, reader.getCounterValue(counterId)));
+        return values;
+    }
+
+    /**
+     * One counter's current value.
+     *
+     * @param kind the counter.
+     * @return its value, or -1 if the file does not hold it.
+     */
+    public long value(final HubCounter kind)
+    {
+        final Long value = snapshot().get(kind.label());
+        return value == null ? -1 : value;
+    }
+
+    /**
+     * Unmap the file (the counters stay for other processes).
+     */
+    @Override
+    public void close()
+    {
+        if (counters != null)
+        {
+            for (final AtomicCounter counter : counters)
+            {
+                counter.disconnectCountersManager();
+            }
+        }
+        IoUtil.unmap(mapping);
+    }
+}

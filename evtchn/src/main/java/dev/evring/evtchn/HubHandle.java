@@ -1,0 +1,61 @@
+package dev.evring.evtchn;
+
+import dev.evring.ring.LocalDoorbell;
+import dev.evring.ring.PortRing;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.MappedByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * The hub's side of one handle (the kernel's {@code per_user_data}): its domain, its ports, its event
+ * ring (written only by the hub) and, for a remote handle, its request ring and control session.
+ * Mutable fields are guarded by the hub's lock; {@link #events} is also read by an in-process handle.
+ */
+final class HubHandle
+{
+    static final int UNRESTRICTED = -1;
+
+    final long id;
+    final Domain domain;
+    final HubSession session;
+    final LocalDoorbell localDoorbell;
+    final IntHashSet ports = new IntHashSet();
+    int restrictDomid = UNRESTRICTED;
+    volatile PortRing events;
+    UnsafeBuffer eventsBuffer;
+    MappedByteBuffer eventsMapping;
+    Path eventsFile;
+    PortRing requests;
+    Path requestsFile;
+    volatile boolean released;
+
+    HubHandle(final long id, final Domain domain, final HubSession session)
+    {
+        this.id = id;
+        this.domain = domain;
+        this.session = session;
+        this.localDoorbell = session == null ? new LocalDoorbell() : null;
+    }
+
+    int domid()
+    {
+        return domain.domid;
+    }
+
+    boolean isLocal()
+    {
+        return session == null;
+    }
+
+    static String eventsFileName(final long id)
+    {
+        return "h" + id + ".events";
+    }
+
+    static String requestsFileName(final long id)
+    {
+        return "h" + id + ".requests";
+    }
+}

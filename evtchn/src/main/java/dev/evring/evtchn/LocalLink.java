@@ -1,0 +1,88 @@
+package dev.evring.evtchn;
+
+import dev.evring.ring.DoorbellWaiter;
+import dev.evring.ring.Errno;
+import dev.evring.ring.PortRing;
+
+/**
+ * An in-process handle's link: requests are direct calls on the hub, under its lock; the event ring
+ * lives in this process's memory and the hub rings a local doorbell.
+ */
+final class LocalLink implements HubLink
+{
+    private final EvtchnHub hub;
+    private final HubHandle handle;
+    private final DoorbellWaiter waiter;
+
+    LocalLink(final EvtchnHub hub, final HubHandle handle)
+    {
+        this.hub = hub;
+        this.handle = handle;
+        this.waiter = timeoutNs ->
+        {
+            final EvtchnException failure = failure();
+            if (failure != null)
+            {
+                throw new LinkFailedException(failure);
+            }
+            return handle.localDoorbell.await(timeoutNs);
+        };
+    }
+
+    @Override
+    public int domid()
+    {
+        return handle.domid();
+    }
+
+    @Override
+    public int maxPorts()
+    {
+        return hub.config().maxPorts();
+    }
+
+    @Override
+    public int control(final int op, final int a, final int b) throws EvtchnException
+    {
+        return hub.control(handle, op, a, b);
+    }
+
+    @Override
+    public void post(final int ringOp, final int port) throws EvtchnException
+    {
+        hub.control(handle, ringOp == Protocol.RING_UNMASK ? Protocol.OP_UNMASK : Protocol.OP_NOTIFY, port, 0);
+    }
+
+    @Override
+    public PortRing events()
+    {
+        return handle.events;
+    }
+
+    @Override
+    public DoorbellWaiter waiter()
+    {
+        return waiter;
+    }
+
+    @Override
+    public EvtchnException failure()
+    {
+        return handle.released
+            ? new EvtchnException(Errno.ENODEV, "the hub at " + hub.directory() + " was closed; open a new handle "
+                + "once a hub runs again")
+            : null;
+    }
+
+    @Override
+    public void wake()
+    {
+        handle.localDoorbell.ring();
+    }
+
+    @Override
+    public void close()
+    {
+        hub.release(handle);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.evring.evtchn;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * The wire format between a handle and its hub.
+ *
+ * <p><b>Control socket, handle to hub</b>: length-prefixed frames, {@code int length} (the bytes that
+ * follow, {@link #MIN_REQUEST_LENGTH} to {@link #MAX_REQUEST_LENGTH}), {@code int op}, {@code long requestId},
+ * then the op's {@code int} arguments. All little-endian.
+ *
+ * <p><b>Control socket, hub to handle</b>: fixed frames of {@link #EVENT_FRAME_LENGTH} bytes,
+ * {@code int type, int errno, long a, int b, int c}; the type keeps replies, doorbells and faults apart.
+ *
+ * <p><b>Request ring</b> (shared memory, handle to hub): one 32-bit word per request, the op in the top
+ * 8 bits and the port in the low 24.
+ */
+final class Protocol
+{
+    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    /** Request header after the length: op and request id. */
+    static final int MIN_REQUEST_LENGTH = 12;
+    /** The largest request frame the hub reads; a longer one is refused and its sender disconnected. */
+    static final int MAX_REQUEST_LENGTH = 256;
+
+    static final int OP_BIND_UNBOUND_PORT = 1;
+    static final int OP_BIND_INTERDOMAIN = 2;
+    static final int OP_BIND_VIRQ = 3;
+    static final int OP_BIND_STATIC = 4;
+    static final int OP_UNBIND = 5;
+    static final int OP_NOTIFY = 6;
+    static final int OP_RESET = 7;
+    static final int OP_RESTRICT = 8;
+    static final int OP_UNMASK = 9;
+
+    /** Hub to handle: first frame; a = handle id, b = domid, c = max ports. */
+    static final int TYPE_WELCOME = 1;
+    /** Hub to handle: the peer was refused; errno says why, then the hub closes. */
+    static final int TYPE_REFUSED = 2;
+    /** Hub to handle: a = request id, errno (0 = success), b = value, c = event ring capacity. */
+    static final int TYPE_REPLY = 3;
+    /** Hub to handle: a port landed in the event ring while the handle slept. */
+    static final int TYPE_DOORBELL = 4;
+    /** Hub to handle: the handle broke the protocol (errno says how); the hub closes after it. */
+    static final int TYPE_FAULT = 5;
+
+    static final int EVENT_FRAME_LENGTH = 24;
+
+    /** Request-ring op: re-enable a port. */
+    static final int RING_UNMASK = 1;
+    /** Request-ring op: send an event on a port. */
+    static final int RING_NOTIFY = 2;
+    static final int RING_PORT_BITS = 24;
+    static final int RING_PORT_MASK = (1 << RING_PORT_BITS) - 1;
+
+    private Protocol()
+    {
+    }
+
+    /**
+     * How many {@code int} arguments an op takes.
+     *
+     * @param op the op code.
+     * @return the count, or -1 for an unknown op.
+     */
+    static int argumentCount(final int op)
+    {
+        switch (op)
+        {
+            case OP_RESET:
+                return 0;
+            case OP_BIND_UNBOUND_PORT:
+            case OP_BIND_VIRQ:
+            case OP_BIND_STATIC:
+            case OP_UNBIND:
+            case OP_NOTIFY:
+            case OP_RESTRICT:
+            case OP_UNMASK:
+                return 1;
+            case OP_BIND_INTERDOMAIN:
+                return 2;
+            default:
+                return -1;
+        }
+    }
+
+    static int ringWord(final int op, final int port)
+    {
+        return (op << RING_PORT_BITS) | (port & RING_PORT_MASK);
+    }
+
+    static void writeFully(final WritableByteChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        while (buffer.hasRemaining())
+        {
+            channel.write(buffer);
+        }
+    }
+
+    /**
+     * Fill the buffer's remaining space.
+     *
+     * @return false on end of stream before the first byte; a stream that ends mid-buffer is an
+     * {@link EOFException}.
+     */
+    static boolean readFully(final ReadableByteChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        final int start = buffer.position();
+        while (buffer.hasRemaining())
+        {
+            if (channel.read(buffer) < 0)
+            {
+                if (buffer.position() == start)
+                {
+                    return false;
+                }
+                throw new EOFException("the peer closed the connection in the middle of a frame");
+            }
+        }
+        return true;
+    }
+}

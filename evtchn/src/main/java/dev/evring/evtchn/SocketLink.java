@@ -1,0 +1,455 @@
+package dev.evring.evtchn;
+
+import dev.evring.ring.DoorbellWaiter;
+import dev.evring.ring.Errno;
+import dev.evring.ring.LocalDoorbell;
+import dev.evring.ring.PortRing;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A remote handle's link: one connection to the hub's control socket (requests and replies, doorbell
+ * and fault frames, told apart by their type), the request ring it writes, and the event ring the hub
+ * writes. A reader thread demultiplexes the socket: replies complete waiting requests, doorbells wake
+ * sleepers, and the end of the stream fails every waiting and later call with ENODEV.
+ */
+final class SocketLink implements HubLink
+{
+    private static final long WELCOME_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long REPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    private final Path directory;
+    private final SocketChannel channel;
+    private final LocalDoorbell bell = new LocalDoorbell();
+    private final DoorbellWaiter waiter;
+    private final ConcurrentHashMap<Long, CompletableFuture<int[]>> calls = new ConcurrentHashMap<>();
+    private final CompletableFuture<long[]> welcome = new CompletableFuture<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private final ByteBuffer request = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
+    private final Object postLock = new Object();
+    private final Thread reader;
+    private volatile EvtchnException failure;
+    private volatile boolean closing;
+    private volatile PortRing events;
+    private PortRing requests;
+    private int requestCapacity;
+    private long handleId;
+    private int domid;
+    private int maxPorts;
+
+    private SocketLink(final Path directory, final SocketChannel channel)
+    {
+        this.directory = directory;
+        this.channel = channel;
+        this.waiter = timeoutNs ->
+        {
+            final EvtchnException cause = failure;
+            if (cause != null)
+            {
+                throw new LinkFailedException(cause);
+            }
+            return bell.await(timeoutNs);
+        };
+        this.reader = new Thread(this::readLoop, "evtchn-handle-" + directory.getFileName());
+        reader.setDaemon(true);
+    }
+
+    static SocketLink connect(final Path directory) throws EvtchnException
+    {
+        final Path socket = directory.resolve(HubDirectory.SOCKET_FILE);
+        if (!Files.exists(socket))
+        {
+            throw new EvtchnException(Errno.ENODEV, "no hub at " + directory + " (no " + HubDirectory.SOCKET_FILE
+                + "): start one with `evring hub --dir " + directory + "` or EvtchnHub.start");
+        }
+        final SocketChannel channel;
+        try
+        {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        }
+        catch (final IOException ex)
+        {
+            throw new EvtchnException(Errno.ENODEV, "cannot open a UNIX-domain socket: " + ex.getMessage(), ex);
+        }
+        try
+        {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(channel);
+            throw new EvtchnException(Errno.ENODEV, "no live hub at " + directory + " (" + ex.getMessage()
+                + "): the hub died or stopped; start a new one there", ex);
+        }
+        final SocketLink link = new SocketLink(directory, channel);
+        link.reader.start();
+        try
+        {
+            link.awaitWelcome();
+            return link;
+        }
+        catch (final EvtchnException ex)
+        {
+            link.close();
+            throw ex;
+        }
+    }
+
+    private void awaitWelcome() throws EvtchnException
+    {
+        final long[] hello;
+        try
+        {
+            hello = welcome.get(WELCOME_TIMEOUT_NS, TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new EvtchnException(Errno.EINTR, "interrupted while attaching to the hub at " + directory, ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw rethrown((EvtchnException)ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " accepted the connection but did "
+                + "not answer: it may be stopped or overloaded", ex);
+        }
+        handleId = hello[0];
+        domid = (int)hello[1];
+        maxPorts = (int)hello[2];
+        try
+        {
+            requests = PortRing.open(directory.resolve(HubHandle.requestsFileName(handleId)));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new EvtchnException(Errno.ENODEV, "cannot map the request ring the hub at " + directory
+                + " made for this handle: " + ex.getMessage(), ex);
+        }
+        requestCapacity = requests.capacity();
+    }
+
+    private void readLoop()
+    {
+        final ByteBuffer in = ByteBuffer.allocateDirect(Protocol.EVENT_FRAME_LENGTH).order(Protocol.ORDER);
+        Errno faultErrno = null;
+        Errno refusedErrno = null;
+        try
+        {
+            while (true)
+            {
+                in.clear();
+                if (!Protocol.readFully(channel, in))
+                {
+                    break;
+                }
+                final int type = in.getInt(0);
+                final int errno = in.getInt(4);
+                final long a = in.getLong(8);
+                final int b = in.getInt(16);
+                final int c = in.getInt(20);
+                switch (type)
+                {
+                    case Protocol.TYPE_WELCOME:
+                        welcome.complete(new long[] {a, b, c});
+                        break;
+                    case Protocol.TYPE_REFUSED:
+                        refusedErrno = errnoOf(errno);
+                        break;
+                    case Protocol.TYPE_REPLY:
+                        final CompletableFuture<int[]> call = calls.remove(a);
+                        if (call != null)
+                        {
+                            call.complete(new int[] {errno, b, c});
+                        }
+                        break;
+                    case Protocol.TYPE_DOORBELL:
+                        bell.ring();
+                        break;
+                    case Protocol.TYPE_FAULT:
+                        faultErrno = errnoOf(errno);
+                        break;
+                    default:
+                        faultErrno = Errno.EIO;
+                        break;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            // the connection ended: handled below
+        }
+        final EvtchnException cause;
+        if (refusedErrno != null)
+        {
+            cause = new EvtchnException(refusedErrno, "the hub at " + directory + " refused this process"
+                + (refusedErrno == Errno.EACCES ? ": it runs as another user (a hub serves only its own uid)" : ""));
+        }
+        else if (closing)
+        {
+            cause = new EvtchnException(Errno.EBADF, "this handle is closed");
+        }
+        else if (faultErrno != null)
+        {
+            cause = new EvtchnException(faultErrno, "the hub at " + directory + " disconnected this handle after a bad "
+                + "request (" + faultErrno + "); open a new handle");
+        }
+        else
+        {
+            cause = new EvtchnException(Errno.ENODEV, "the hub at " + directory + " went away (closed or died); open "
+                + "a new handle once a hub runs there again");
+        }
+        failure = cause;
+        welcome.completeExceptionally(cause);
+        calls.forEach((id, call) -> call.completeExceptionally(cause));
+        calls.clear();
+        bell.ring();
+    }
+
+    private static Errno errnoOf(final int number)
+    {
+        try
+        {
+            return Errno.of(number);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return Errno.EIO;
+        }
+    }
+
+    @Override
+    public int domid()
+    {
+        return domid;
+    }
+
+    @Override
+    public int maxPorts()
+    {
+        return maxPorts;
+    }
+
+    @Override
+    public int control(final int op, final int a, final int b) throws EvtchnException
+    {
+        throwIfFailed();
+        final long id = requestIds.incrementAndGet();
+        final CompletableFuture<int[]> call = new CompletableFuture<>();
+        calls.put(id, call);
+        if (failure != null)
+        {
+            calls.remove(id);
+            throwIfFailed();
+        }
+        try
+        {
+            synchronized (request)
+            {
+                final int arguments = Protocol.argumentCount(op);
+                request.clear();
+                request.putInt(Protocol.MIN_REQUEST_LENGTH + arguments * Integer.BYTES).putInt(op).putLong(id);
+                if (arguments > 0)
+                {
+                    request.putInt(a);
+                }
+                if (arguments > 1)
+                {
+                    request.putInt(b);
+                }
+                request.flip();
+                Protocol.writeFully(channel, request);
+            }
+        }
+        catch (final IOException ex)
+        {
+            calls.remove(id);
+            throwIfFailed();
+            throw new EvtchnException(Errno.ENODEV, "lost the connection to the hub at " + directory + ": "
+                + ex.getMessage(), ex);
+        }
+        final int[] reply = awaitReply(call, op);
+        if (reply[0] != 0)
+        {
+            throw ErrorText.exception(op, errnoOf(reply[0]), a, b);
+        }
+        if (reply[2] > 0 && events == null)
+        {
+            mapEvents();
+        }
+        return reply[1];
+    }
+
+    private int[] awaitReply(final CompletableFuture<int[]> call, final int op) throws EvtchnException
+    {
+        boolean interrupted = false;
+        try
+        {
+            final long deadline = System.nanoTime() + REPLY_TIMEOUT_NS;
+            while (true)
+            {
+                try
+                {
+                    return call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true; // control requests complete; the interrupt is kept for the caller
+                }
+                catch (final ExecutionException ex)
+                {
+                    throw rethrown((EvtchnException)ex.getCause());
+                }
+                catch (final TimeoutException ex)
+                {
+                    throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " did not answer op " + op
+                        + " in " + TimeUnit.NANOSECONDS.toSeconds(REPLY_TIMEOUT_NS) + " s: it may be stopped", ex);
+                }
+            }
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private synchronized void mapEvents() throws EvtchnException
+    {
+        if (events != null)
+        {
+            return;
+        }
+        try
+        {
+            events = PortRing.open(directory.resolve(HubHandle.eventsFileName(handleId)));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new EvtchnException(Errno.ENODEV, "cannot map the event ring the hub at " + directory
+                + " made for this handle: " + ex.getMessage(), ex);
+        }
+        bell.ring(); // a reader waiting for the ring to exist looks again
+    }
+
+    @Override
+    public void post(final int ringOp, final int port) throws EvtchnException
+    {
+        final int word = Protocol.ringWord(ringOp, port);
+        final PortRing requests = this.requests;
+        synchronized (postLock)
+        {
+            int spins = 0;
+            while (requests.producerIndex() - requests.consumerIndex() >= requestCapacity)
+            {
+                throwIfFailed();
+                if (++spins > 1000)
+                {
+                    Thread.yield();
+                }
+                else
+                {
+                    Thread.onSpinWait();
+                }
+            }
+            requests.offer(word);
+        }
+    }
+
+    private void throwIfFailed() throws EvtchnException
+    {
+        final EvtchnException cause = failure;
+        if (cause != null)
+        {
+            throw rethrown(cause);
+        }
+    }
+
+    /**
+     * A copy of a failure recorded by the reader thread, with the calling thread's stack.
+     */
+    static EvtchnException rethrown(final EvtchnException cause)
+    {
+        return new EvtchnException(cause.errno(), cause.getMessage().substring(cause.errno().name().length() + 2), cause);
+    }
+
+    @Override
+    public PortRing events()
+    {
+        return events;
+    }
+
+    @Override
+    public DoorbellWaiter waiter()
+    {
+        return waiter;
+    }
+
+    @Override
+    public EvtchnException failure()
+    {
+        return failure;
+    }
+
+    @Override
+    public void wake()
+    {
+        bell.ring();
+    }
+
+    /**
+     * Close the connection (the hub releases the handle), stop the reader and unmap the rings. The caller
+     * guarantees that no other thread still uses the rings.
+     */
+    @Override
+    public void close()
+    {
+        closing = true;
+        closeQuietly(channel);
+        try
+        {
+            reader.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (requests != null)
+        {
+            requests.close();
+        }
+        final PortRing mapped = events;
+        if (mapped != null)
+        {
+            mapped.close();
+        }
+    }
+
+    private static void closeQuietly(final SocketChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // nothing more to do for a socket we are leaving
+        }
+    }
+}

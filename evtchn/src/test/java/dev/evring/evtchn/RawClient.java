@@ -1,0 +1,111 @@
+package dev.evring.evtchn;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * A hand-made control-socket client for tests that send what no {@link Evtchn} would: malformed,
+ * truncated, oversized and unknown frames.
+ */
+final class RawClient implements AutoCloseable
+{
+    final SocketChannel channel;
+    final Selector selector;
+    final int domid;
+    final long handleId;
+
+    RawClient(final Path hubDirectory) throws IOException
+    {
+        channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(hubDirectory.resolve(HubDirectory.SOCKET_FILE)));
+        channel.configureBlocking(false);
+        selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        final ByteBuffer welcome = readFrame(10_000);
+        if (welcome == null || welcome.getInt(0) != Protocol.TYPE_WELCOME)
+        {
+            throw new IOException("no welcome from the hub");
+        }
+        handleId = welcome.getLong(8);
+        domid = welcome.getInt(16);
+    }
+
+    void send(final ByteBuffer bytes) throws IOException
+    {
+        while (bytes.hasRemaining())
+        {
+            channel.write(bytes);
+        }
+    }
+
+    /**
+     * Send a well-framed request whose payload is the given ints.
+     */
+    void request(final int op, final long requestId, final int... arguments) throws IOException
+    {
+        final ByteBuffer frame = ByteBuffer.allocate(4 + Protocol.MIN_REQUEST_LENGTH + 4 * arguments.length)
+            .order(Protocol.ORDER);
+        frame.putInt(Protocol.MIN_REQUEST_LENGTH + 4 * arguments.length).putInt(op).putLong(requestId);
+        for (final int argument : arguments)
+        {
+            frame.putInt(argument);
+        }
+        send(frame.flip());
+    }
+
+    /**
+     * Read one hub-to-handle frame.
+     *
+     * @return the frame, or null on end of stream or timeout.
+     */
+    ByteBuffer readFrame(final long timeoutMs) throws IOException
+    {
+        final ByteBuffer frame = ByteBuffer.allocate(Protocol.EVENT_FRAME_LENGTH).order(Protocol.ORDER);
+        final long deadline = System.currentTimeMillis() + timeoutMs;
+        while (frame.hasRemaining())
+        {
+            final long left = deadline - System.currentTimeMillis();
+            if (left <= 0)
+            {
+                return null;
+            }
+            selector.select(left);
+            selector.selectedKeys().clear();
+            if (channel.read(frame) < 0)
+            {
+                return null;
+            }
+        }
+        return frame;
+    }
+
+    /**
+     * Read frames until a reply arrives (skipping doorbells).
+     *
+     * @return the reply, or null if the connection ended or timed out.
+     */
+    ByteBuffer readReply(final long timeoutMs) throws IOException
+    {
+        while (true)
+        {
+            final ByteBuffer frame = readFrame(timeoutMs);
+            if (frame == null || frame.getInt(0) == Protocol.TYPE_REPLY || frame.getInt(0) == Protocol.TYPE_FAULT)
+            {
+                return frame;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        selector.close();
+        channel.close();
+    }
+}
