@@ -19,8 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * stores the current epoch in its slot, then reads the table pointer, and clears the slot when done. A
  * writer publishes the new table, advances the epoch, and waits for every slot that holds an older epoch.
  * Readers that enter after the advance see the new table and are not waited for, so a steady stream of
- * readers cannot starve a writer. A retired table is marked; a reader that found a retired table would be
- * a use-after-free in the kernel, and here fails loudly instead.
+ * readers cannot starve a writer. A retired table is marked; a reader whose table was retired before it
+ * left (a use-after-free in the kernel) fails loudly instead.
  */
 final class EventfdMap
 {
@@ -39,6 +39,18 @@ final class EventfdMap
         {
             this.addresses = addresses;
             this.targets = targets;
+        }
+
+        boolean deliver(final long address)
+        {
+            for (int i = 0; i < addresses.length; i++)
+            {
+                if (addresses[i] == address)
+                {
+                    return targets[i].signal();
+                }
+            }
+            return false;
         }
 
         Table with(final long address, final NotifyTarget target)
@@ -81,19 +93,12 @@ final class EventfdMap
         try
         {
             final Table table = current; // rcu_dereference: the volatile read orders the table's contents after it
+            final boolean taken = table.deliver(address);
             if (table.retired)
             {
-                throw new IllegalStateException("eventfd map reader found a retired table: grace period broken");
+                throw new IllegalStateException("eventfd map table retired while a reader used it: grace period broken");
             }
-            final long[] addresses = table.addresses;
-            for (int i = 0; i < addresses.length; i++)
-            {
-                if (addresses[i] == address)
-                {
-                    return table.targets[i].signal();
-                }
-            }
-            return false;
+            return taken;
         }
         finally
         {

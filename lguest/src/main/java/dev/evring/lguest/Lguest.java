@@ -77,6 +77,7 @@ public final class Lguest implements AutoCloseable
     private volatile String deathReason;
     private Thread owner;
     private int cpus;
+    private long[] reportedExits; // per vCPU, the exit sequence run last returned (0 at boot); owner thread only
     private Path memoryFile;
     private Path controlFile;
     private boolean memoryOwned;
@@ -349,6 +350,16 @@ public final class Lguest implements AutoCloseable
     }
 
     /**
+     * The number of attachments in the eventfd map.
+     *
+     * @return the count, 0 before initialize.
+     */
+    int attachedEventfds()
+    {
+        return initialized ? eventfds.size() : 0;
+    }
+
+    /**
      * Whether a vCPU is halted, waiting for an interrupt.
      *
      * @param cpu the vCPU, valid and initialized.
@@ -390,9 +401,9 @@ public final class Lguest implements AutoCloseable
         final IdleStrategy idle = runIdle;
         final long start = System.nanoTime();
         long resumed = control.resumeSequence(cpu);
-        if (control.exitSequence(cpu) == resumed)
+        if (control.exitSequence(cpu) == resumed && reportedExits[cpu] == resumed)
         {
-            resumed++;
+            resumed++; // stopped at boot or in an exit already returned: let it go (a timed-out run's exit is not)
             control.resume(cpu, resumed);
         }
         idle.reset();
@@ -403,6 +414,7 @@ public final class Lguest implements AutoCloseable
                 final long address = control.exitAddress(cpu);
                 if (!eventfds.deliver(cpu, address))
                 {
+                    reportedExits[cpu] = resumed;
                     return RunResult.notify(address);
                 }
                 resumed++;
@@ -535,6 +547,7 @@ public final class Lguest implements AutoCloseable
             control = ControlBlock.create(controlFile, cpus, base, pfnLimit, memoryOwned, ProcessHandle.current().pid());
             memory = GuestMemory.map(memoryFile, base, pfnLimit);
             eventfds = new EventfdMap(cpus);
+            reportedExits = new long[cpus];
             guest = new ProcessBuilder(ChildJvm.command(GuestRuntime.class.getName(), guestJvmArgs,
                 controlFile.toString(), memoryFile.toString(), startClass))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
