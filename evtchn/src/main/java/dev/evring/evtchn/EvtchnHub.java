@@ -109,6 +109,7 @@ public final class EvtchnHub implements AutoCloseable
     private final boolean[] enabled;
     private final boolean[] pending;
     private final BitSet allocated;
+    private final int[] requestWords = new int[POLL_BATCH];
     private int lowestFree = 1;
 
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
@@ -379,6 +380,14 @@ public final class EvtchnHub implements AutoCloseable
             if (handle.released)
             {
                 throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, a, b);
+            }
+            if (handle.requests != null)
+            {
+                applyRequests(handle, config.requestRingCapacity());
+                if (handle.released)
+                {
+                    throw ErrorText.exception(op, Errno.EBADF, a, b);
+                }
             }
             requestsCounter.incrementRelease();
             try
@@ -1057,53 +1066,63 @@ public final class EvtchnHub implements AutoCloseable
     {
         errorsCounter.incrementRelease();
         handle.session.fault(errno);
+        release(handle);
     }
 
     private void pollLoop()
     {
         final IdleStrategy idle = new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), MAX_POLL_PARK_NS);
-        final int[] words = new int[POLL_BATCH];
         while (!closed)
         {
             closeRetired();
             int work = 0;
             for (final HubHandle handle : polled)
             {
-                work += pollRequests(handle, words);
+                if (!handle.requests.isEmpty()) // only this thread closes request rings, so this one is mapped
+                {
+                    synchronized (lock)
+                    {
+                        if (!handle.released)
+                        {
+                            work += applyRequests(handle, POLL_BATCH);
+                        }
+                    }
+                }
             }
             idle.idle(work);
         }
         closeRetired();
     }
 
-    private int pollRequests(final HubHandle handle, final int[] words)
+    /**
+     * Take up to {@code limit} words from a handle's request ring and apply them, under the lock. Words
+     * are claimed and applied under the same hold of the lock, and a control request applies the words
+     * posted before it first, so every handle's requests take effect in the order it made them (an unmask
+     * can never overtake the unbind that followed it and land on a new binding of the same port).
+     *
+     * @return the number of words taken.
+     */
+    private int applyRequests(final HubHandle handle, final int limit)
     {
-        final int count;
-        try
+        final int[] words = requestWords;
+        int taken = 0;
+        while (taken < limit)
         {
-            count = handle.requests.read(words, 0, words.length);
-        }
-        catch (final IllegalStateException ex) // overflowed or corrupted by the handle: RingOverflowException and others
-        {
-            synchronized (lock)
+            final int count;
+            try
             {
-                if (!handle.released)
-                {
-                    fault(handle, Errno.EFAULT);
-                }
+                count = handle.requests.read(words, 0, Math.min(words.length, limit - taken));
             }
-            return 1;
-        }
-        if (count == 0)
-        {
-            return 0;
-        }
-        synchronized (lock)
-        {
-            if (handle.released)
+            catch (final IllegalStateException ex) // overflowed or corrupted by the handle: RingOverflowException and others
             {
-                return count;
+                fault(handle, Errno.EFAULT);
+                return taken + 1;
             }
+            if (count == 0)
+            {
+                return taken;
+            }
+            taken += count;
             for (int i = 0; i < count; i++)
             {
                 final int word = words[i];
@@ -1126,11 +1145,11 @@ public final class EvtchnHub implements AutoCloseable
                         break;
                     default:
                         fault(handle, Errno.ENOSYS);
-                        return count;
+                        return taken;
                 }
             }
         }
-        return count;
+        return taken;
     }
 
     private void closeRetired()

@@ -1,0 +1,80 @@
+package dev.evring.evtchn;
+
+import org.agrona.SystemUtil;
+import org.agrona.concurrent.ShutdownSignalBarrier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code evring hub}: run an event-channel hub in this process until SIGINT or SIGTERM. Prints one
+ * line, {@code evtchn hub ready dir=<directory> pid=<pid>}, once handles may open it.
+ */
+@Command(
+    name = "hub",
+    mixinStandardHelpOptions = true,
+    description = "Run an evtchn hub (domain 0: ports, virqs, the interrupt handler) until interrupted.")
+public final class HubCommand implements Callable<Integer>
+{
+    @Option(names = "--name", description = "Hub name: directory /dev/shm/evring-$USER/<name> (default: ${DEFAULT-VALUE}).")
+    String name = "default";
+
+    @Option(names = "--dir", description = "Hub directory (overrides --name).")
+    Path directory;
+
+    @Option(names = "--timer-period-ms", description = "VIRQ_TIMER period in milliseconds (default: ${DEFAULT-VALUE}).")
+    long timerPeriodMs = HubConfig.DEFAULT_TIMER_PERIOD.toMillis();
+
+    @Option(names = "--max-ports", description = "Number of port numbers; binds fail with ENOSPC beyond (default: ${DEFAULT-VALUE}).")
+    int maxPorts = HubConfig.DEFAULT_MAX_PORTS;
+
+    @Option(names = "--ring-capacity-limit", description = "Largest event ring per handle (default: ${DEFAULT-VALUE}).")
+    int ringCapacityLimit = HubConfig.DEFAULT_RING_CAPACITY_LIMIT;
+
+    /**
+     * The configuration the options describe.
+     *
+     * @return the hub configuration.
+     */
+    public HubConfig config()
+    {
+        final HubConfig base = directory != null ? HubConfig.directory(directory) : HubConfig.named(name);
+        return base.timerPeriod(Duration.ofMillis(timerPeriodMs)).maxPorts(maxPorts).ringCapacityLimit(ringCapacityLimit);
+    }
+
+    /**
+     * Run the hub until a shutdown signal.
+     *
+     * @return 0 after a clean stop, 1 if the hub could not start.
+     */
+    @Override
+    public Integer call()
+    {
+        final HubConfig config;
+        try
+        {
+            config = config();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("evring hub: " + ex.getMessage());
+            return 2;
+        }
+        try (ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
+            EvtchnHub hub = EvtchnHub.start(config))
+        {
+            System.out.println("evtchn hub ready dir=" + hub.directory() + " pid=" + SystemUtil.getPid());
+            System.out.flush();
+            barrier.await();
+            return 0;
+        }
+        catch (final Exception ex)
+        {
+            System.err.println("evring hub: " + ex.getMessage());
+            return 1;
+        }
+    }
+}
