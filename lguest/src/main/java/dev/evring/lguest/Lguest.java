@@ -422,14 +422,14 @@ public final class Lguest implements AutoCloseable
                 idle.reset();
                 continue;
             }
+            if (closed)
+            {
+                return RunResult.dead(CLOSED_REASON);
+            }
             final String dead = deathReason();
             if (dead != null)
             {
                 return RunResult.dead(dead);
-            }
-            if (closed)
-            {
-                return RunResult.dead(CLOSED_REASON);
             }
             if (Thread.interrupted())
             {
