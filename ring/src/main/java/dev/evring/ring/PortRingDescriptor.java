@@ -80,6 +80,8 @@ public final class PortRingDescriptor
     /** Largest maximum capacity: 2^28 ports, 1 GiB of entries. */
     public static final int MAX_CAPACITY = 1 << 28;
 
+    private static final int STABLE_SNAPSHOT_ATTEMPTS = 1 << 16;
+
     private PortRingDescriptor()
     {
     }
@@ -195,13 +197,27 @@ public final class PortRingDescriptor
             throw new RingFormatException(where + " records size " + size
                 + ", not a power of two up to maxCapacity " + maxCapacity);
         }
-        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
-        final int prod = buffer.getIntVolatile(PROD_OFFSET);
+        // A live ring moves while we look (other processes produce, read, resize): take prod from an
+        // instant at which the consumer word stood still, and a size read after prod, which can only be
+        // larger than the size prod was published under, so a valid ring always passes.
+        long word;
+        int prod;
+        int liveSize;
+        int attempts = 0;
+        do
+        {
+            word = buffer.getLongVolatile(CONS_OFFSET);
+            prod = buffer.getIntVolatile(PROD_OFFSET);
+            liveSize = buffer.getIntVolatile(SIZE_OFFSET);
+        }
+        while (word != buffer.getLongVolatile(CONS_OFFSET) && ++attempts < STABLE_SNAPSHOT_ATTEMPTS);
+        final int cons = (int)word;
+        final int bound = liveSize > size && liveSize <= maxCapacity ? liveSize : size;
         final long fill = Integer.toUnsignedLong(prod - cons);
-        if (fill > size)
+        if (fill > bound)
         {
             throw new RingFormatException(where + " holds impossible indices: prod " + Integer.toUnsignedString(prod)
-                + " - cons " + Integer.toUnsignedString(cons) + " = " + fill + " > size " + size);
+                + " - cons " + Integer.toUnsignedString(cons) + " = " + fill + " > size " + bound);
         }
         final int overflow = buffer.getIntVolatile(OVERFLOW_OFFSET);
         if (overflow != 0 && overflow != 1)

@@ -974,6 +974,92 @@ final class PortRingTest
         }
     }
 
+    /**
+     * The other side of R10: a ring that is full and busy (a producer refilling it, a reader draining
+     * it) is valid at every instant, so a process that opens it then must never be refused.
+     */
+    @Test
+    void r10_busyFullRingIsNeverRefusedAsImpossible() throws InterruptedException
+    {
+        final int opens = 20_000_000;
+        final long limitNs = TimeUnit.SECONDS.toNanos(8);
+        final UnsafeBuffer buffer = zeroedBuffer(requiredLength(64));
+        try (PortRing ring = PortRing.format(buffer, 4, 64, ReaderWaiting.SPIN))
+        {
+            final AtomicBoolean stop = new AtomicBoolean();
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final Thread producer = new Thread(() ->
+            {
+                try
+                {
+                    int port = 0;
+                    int offers = 0;
+                    while (!stop.get())
+                    {
+                        if (ring.size() < ring.capacity())
+                        {
+                            assertTrue(ring.offer(port++));
+                            if (++offers % 50_000 == 0 && ring.capacity() < ring.maxCapacity())
+                            {
+                                ring.resize(ring.capacity() << 1);
+                            }
+                        }
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    failure.compareAndSet(null, ex);
+                }
+            }, "busy-producer");
+            final Thread reader = new Thread(() ->
+            {
+                try
+                {
+                    final int[] dst = new int[1];
+                    while (!stop.get())
+                    {
+                        ring.read(dst, 0, 1);
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    failure.compareAndSet(null, ex);
+                }
+            }, "busy-reader");
+            producer.setDaemon(true);
+            reader.setDaemon(true);
+            producer.start();
+            reader.start();
+            try
+            {
+                final long start = System.nanoTime();
+                for (int i = 0; i < opens && failure.get() == null && System.nanoTime() - start < limitNs; i++)
+                {
+                    try
+                    {
+                        // the check open() and wrap() make, without a ring object per attempt
+                        PortRingDescriptor.validate(buffer, "busy ring");
+                        if (i % 100_000 == 0)
+                        {
+                            PortRing.wrap(buffer).close();
+                        }
+                    }
+                    catch (final RingFormatException ex)
+                    {
+                        fail("open #" + i + " of a valid, busy ring was refused: " + ex.getMessage());
+                    }
+                }
+            }
+            finally
+            {
+                stop.set(true);
+                producer.join(TimeUnit.SECONDS.toMillis(ROUND_LIMIT_S));
+                reader.join(TimeUnit.SECONDS.toMillis(ROUND_LIMIT_S));
+            }
+            assertNull(failure.get(), () -> "failed: " + failure.get());
+        }
+    }
+
     private void assertRefused(
         final Path good, final String name, final FileDamage damage, final String expectedInMessage)
         throws IOException
