@@ -101,7 +101,8 @@ public final class PeerMain
         control.meet(peer.role(), PHASE_DONE, watchdog);
         if (initiator)
         {
-            new PeerReport(floorBefore, measurement, floorAfter).write(peer.directory().resolve(REPORT));
+            new PeerReport(floorBefore, measurement, floorAfter, control.pid(PeerRole.INITIATOR),
+                control.pid(PeerRole.RESPONDER)).write(peer.directory().resolve(REPORT));
         }
     }
 

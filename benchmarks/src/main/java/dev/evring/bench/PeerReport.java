@@ -22,8 +22,11 @@ import java.util.zip.DataFormatException;
  * @param floorBefore floor round trips measured before the mechanism.
  * @param measurement the mechanism's measurement.
  * @param floorAfter  floor round trips measured after the mechanism.
+ * @param initiatorPid the process id of peer A.
+ * @param responderPid the process id of peer B.
  */
-record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floorAfter)
+record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floorAfter, long initiatorPid,
+    long responderPid)
 {
     private static final String FLOOR_BEFORE = "floor.before";
     private static final String FLOOR_AFTER = "floor.after";
@@ -33,6 +36,8 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
     private static final String HISTOGRAM = "histogram";
     private static final String MESSAGES = "messages";
     private static final String ELAPSED_NS = "elapsed.ns";
+    private static final String INITIATOR_PID = "initiator.pid";
+    private static final String RESPONDER_PID = "responder.pid";
 
     /**
      * Write the report atomically.
@@ -45,6 +50,8 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
         final Properties properties = new Properties();
         properties.setProperty(FLOOR_BEFORE, encode(floorBefore));
         properties.setProperty(FLOOR_AFTER, encode(floorAfter));
+        properties.setProperty(INITIATOR_PID, Long.toString(initiatorPid));
+        properties.setProperty(RESPONDER_PID, Long.toString(responderPid));
         if (measurement.isRoundTrip())
         {
             properties.setProperty(KIND, ROUND_TRIPS);
@@ -86,16 +93,7 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
         }
         else if (STREAM.equals(kind))
         {
-            try
-            {
-                measurement = Measurement.stream(
-                    Long.parseLong(required(properties, MESSAGES, file)),
-                    Long.parseLong(required(properties, ELAPSED_NS, file)));
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw new IOException(file + ": malformed stream counts", ex);
-            }
+            measurement = Measurement.stream(number(properties, MESSAGES, file), number(properties, ELAPSED_NS, file));
         }
         else
         {
@@ -104,7 +102,21 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
         return new PeerReport(
             decode(required(properties, FLOOR_BEFORE, file), file),
             measurement,
-            decode(required(properties, FLOOR_AFTER, file), file));
+            decode(required(properties, FLOOR_AFTER, file), file),
+            number(properties, INITIATOR_PID, file),
+            number(properties, RESPONDER_PID, file));
+    }
+
+    private static long number(final Properties properties, final String key, final Path file) throws IOException
+    {
+        try
+        {
+            return Long.parseLong(required(properties, key, file));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IOException(file + ": '" + key + "' is not a number", ex);
+        }
     }
 
     private static String required(final Properties properties, final String key, final Path file) throws IOException

@@ -1,0 +1,101 @@
+package dev.evring.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tiny real runs: two child JVMs, very few iterations, no timing assertions.
+ */
+@Timeout(300)
+class HarnessEndToEndTest
+{
+    /** A few hundred round trips, 20 ms of stream, 60 s budget. */
+    private static final RunPlan TINY = new RunPlan(100, 500, 100, 500, 10, 20, 60_000);
+
+    @Test
+    void floorRunsInTwoChildJvmsAndGivesARow(@TempDir final Path base) throws IOException
+    {
+        final PairRunner.Outcome outcome = new PairRunner(Pinning.detect(), base).run(new Floor(), TINY);
+
+        assertNull(outcome.error());
+        final PeerReport report = outcome.report();
+        final long self = ProcessHandle.current().pid();
+        assertTrue(report.initiatorPid() > 0 && report.responderPid() > 0);
+        assertNotEquals(report.initiatorPid(), report.responderPid());
+        assertNotEquals(self, report.initiatorPid());
+        assertNotEquals(self, report.responderPid());
+        assertEquals(TINY.roundTrips(), report.measurement().histogram().getTotalCount());
+        assertEquals(TINY.floorRoundTrips(), report.floorBefore().getTotalCount());
+        assertEquals(TINY.floorRoundTrips(), report.floorAfter().getTotalCount());
+
+        final ResultRow row = ResultRow.of("floor", report);
+        assertTrue(row.p50Ns() > 0 && row.p50Ns() <= row.p99Ns() && row.p99Ns() <= row.maxNs());
+        assertTrue(row.floorBeforeNs() > 0 && row.floorAfterNs() > 0);
+        try (Stream<Path> left = Files.list(base))
+        {
+            assertEquals(0, left.count(), "the run directory is removed");
+        }
+    }
+
+    @Test
+    void benchCommandPrintsTableAndWritesJson(@TempDir final Path dir) throws IOException
+    {
+        final Path json = dir.resolve("bench.json");
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = new CommandLine(new EvringCommand());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+
+        final int exit = cli.execute("bench", "--only=floor", "--plan=" + TINY.encode(), "--json", json.toString());
+
+        assertEquals(0, exit, err.toString());
+        assertTrue(out.toString().contains("| floor | "), out.toString());
+        assertTrue(err.toString().contains("[1/1] floor"), err.toString());
+        final JsonNode root = new ObjectMapper().readTree(json.toFile());
+        final JsonNode result = root.get("results").get(0);
+        assertEquals("floor", result.get("name").asText());
+        for (final String field : JsonReportTest.RESULT_FIELDS)
+        {
+            assertTrue(result.has(field), field);
+        }
+        assertTrue(result.get("p50_ns").asLong() > 0);
+        assertTrue(result.get("floor_before_ns").asLong() > 0);
+        assertTrue(result.get("msgs_per_s").isNull());
+        assertEquals(Runtime.getRuntime().availableProcessors(), root.get("machine").get("cores").asInt());
+    }
+
+    @Test
+    void portRingStreamDeliversInOrderAndLeavesReservedPagesUnallocated(@TempDir final Path base)
+    {
+        final PairRunner.Outcome outcome =
+            new PairRunner(Pinning.detect(), base).run(Mechanisms.byName("portring-stream"), TINY);
+
+        assertNull(outcome.error());
+        assertTrue(outcome.report().measurement().messages() > 0);
+        assertEquals(1, outcome.footprint().size());
+        final FootprintEntry ring = outcome.footprint().get(0);
+        assertEquals(PortRingStream.CAPACITY, ring.capacity());
+        assertEquals(PortRingPingPong.MAX_CAPACITY, ring.maxCapacity());
+        assertNotNull(ring.allocatedBytes(), "stat works on this machine");
+        assertTrue(ring.allocatedBytes() < ring.apparentBytes() / 4,
+            ring.allocatedBytes() + " of " + ring.apparentBytes() + " bytes allocated");
+    }
+}

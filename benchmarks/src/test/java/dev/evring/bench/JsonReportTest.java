@@ -1,0 +1,133 @@
+package dev.evring.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JsonReportTest
+{
+    static final List<String> RESULT_FIELDS = List.of("name", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
+        "msgs_per_s", "floor_before_ns", "floor_after_ns");
+    private static final List<String> LATENCY_FIELDS = List.of("p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns");
+
+    private static BenchReport report()
+    {
+        final MachineInfo machine = new MachineInfo("AMD EPYC", 2, "17.0.15", "OpenJDK 64-Bit Server VM (Debian)",
+            "Linux 6.1 amd64", true, "taskset: A on CPU 0, B on CPU 1", "/dev/shm", "1.00 0.50 0.25");
+        final ResultRow roundTrip = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, 130L, 140L,
+            300 / 135.0, null, null);
+        final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 1.5e8, 130L, 260L,
+            null, "floor moved +100%", null);
+        final ResultRow failed = ResultRow.failed(new AgronaStream(), "timed out");
+        final FootprintEntry footprint = new FootprintEntry("portring", "a-to-b.ring", 64, 131072, 525056, 4096L);
+        return new BenchReport(machine, true, RunPlan.QUICK, "2026-11-21T14:00:00Z", "2.00 1.00 0.50",
+            List.of(roundTrip, stream, failed), List.of(footprint));
+    }
+
+    @Test
+    void everyResultHasEveryFieldWithNullsWhereNotApplicable(@TempDir final Path dir) throws IOException
+    {
+        final Path file = dir.resolve("bench.json");
+        JsonReport.write(report(), file);
+
+        final JsonNode root = new ObjectMapper().readTree(file.toFile());
+
+        final JsonNode results = root.get("results");
+        assertEquals(3, results.size());
+        for (final JsonNode result : results)
+        {
+            for (final String field : RESULT_FIELDS)
+            {
+                assertTrue(result.has(field), field + " missing from " + result);
+            }
+        }
+
+        final JsonNode roundTrip = results.get(0);
+        assertEquals("portring", roundTrip.get("name").asText());
+        assertEquals(300, roundTrip.get("p50_ns").asLong());
+        assertEquals(350, roundTrip.get("p90_ns").asLong());
+        assertEquals(400, roundTrip.get("p99_ns").asLong());
+        assertEquals(900, roundTrip.get("p999_ns").asLong());
+        assertEquals(20_000, roundTrip.get("max_ns").asLong());
+        assertTrue(roundTrip.get("msgs_per_s").isNull());
+        assertEquals(130, roundTrip.get("floor_before_ns").asLong());
+        assertEquals(140, roundTrip.get("floor_after_ns").asLong());
+        assertTrue(roundTrip.get("flag").isNull());
+
+        final JsonNode stream = results.get(1);
+        for (final String field : LATENCY_FIELDS)
+        {
+            assertTrue(stream.get(field).isNull(), field + " should be null for a stream: " + stream);
+        }
+        assertEquals(1.5e8, stream.get("msgs_per_s").asDouble());
+        assertTrue(stream.get("ratio_to_floor").isNull());
+        assertEquals("floor moved +100%", stream.get("flag").asText());
+
+        final JsonNode failed = results.get(2);
+        assertEquals("agrona-o2o-stream", failed.get("name").asText());
+        assertTrue(failed.get("msgs_per_s").isNull());
+        assertTrue(failed.get("floor_before_ns").isNull());
+        assertEquals("timed out", failed.get("error").asText());
+    }
+
+    @Test
+    void machineRunAndFootprintSectionsArePresent()
+    {
+        final JsonNode root = JsonReport.toJson(report());
+
+        final JsonNode machine = root.get("machine");
+        assertEquals("AMD EPYC", machine.get("cpu_model").asText());
+        assertEquals(2, machine.get("cores").asInt());
+        assertEquals("17.0.15", machine.get("java_version").asText());
+        assertEquals("Linux 6.1 amd64", machine.get("os").asText());
+        assertTrue(machine.get("taskset_used").asBoolean());
+        assertEquals("2.00 1.00 0.50", machine.get("load_average_end").asText());
+
+        assertTrue(root.get("run").get("quick").asBoolean());
+        assertEquals(RunPlan.QUICK.roundTrips(), root.get("run").get("round_trips").asLong());
+
+        final JsonNode ring = root.get("footprint").get("rings").get(0);
+        assertEquals("a-to-b.ring", ring.get("file").asText());
+        assertEquals(64, ring.get("capacity").asInt());
+        assertEquals(131072, ring.get("max_capacity").asInt());
+        assertEquals(525056, ring.get("apparent_bytes").asLong());
+        assertEquals(4096, ring.get("allocated_bytes").asLong());
+        assertFalse(root.get("footprint").get("method").asText().isEmpty());
+    }
+
+    @Test
+    void unknownAllocationIsNull()
+    {
+        final BenchReport base = report();
+        final BenchReport withUnknown = new BenchReport(base.machine(), false, RunPlan.FULL, base.startedAt(),
+            base.loadAverageEnd(), base.results(),
+            List.of(new FootprintEntry("portring", "b-to-a.ring", 64, 131072, 525056, null)));
+
+        final JsonNode ring = JsonReport.toJson(withUnknown).get("footprint").get("rings").get(0);
+
+        assertTrue(ring.get("allocated_bytes").isNull());
+    }
+
+    @Test
+    void markdownTableHasOneRowPerResultAndTheFootprint()
+    {
+        final String markdown = MarkdownReport.render(report());
+
+        assertTrue(markdown.contains("| name | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | msgs/s | floor before ns "
+            + "| floor after ns | ratio to floor | flag |"), markdown);
+        assertTrue(markdown.contains("| portring | 300 | 350 | 400 | 900 | 20000 | - | 130 | 140 | 2.22 |  |"), markdown);
+        assertTrue(markdown.contains("| portring-stream | - | - | - | - | - | 150,000,000 | 130 | 260 | - "
+            + "| floor moved +100% |"), markdown);
+        assertTrue(markdown.contains("FAILED: timed out"), markdown);
+        assertTrue(markdown.contains("| portring | a-to-b.ring | 64 | 131072 | 525056 | 4096 |"), markdown);
+    }
+}
