@@ -72,9 +72,10 @@ final class HubDirectory implements AutoCloseable
         {
             removeLeftovers(directory);
             final long now = System.currentTimeMillis();
+            // the file-level constructor: the directory-level one deletes and recreates the whole directory
             final MarkFile markFile = new MarkFile(
-                directory.toFile(), MARK_FILE, false, false, MARK_VERSION_OFFSET, MARK_HEARTBEAT_OFFSET, MARK_LENGTH,
-                1000, SystemEpochClock.INSTANCE, null, null);
+                directory.resolve(MARK_FILE).toFile(), false, MARK_VERSION_OFFSET, MARK_HEARTBEAT_OFFSET, MARK_LENGTH,
+                1000, SystemEpochClock.INSTANCE, HubDirectory::checkMarkVersion, message -> { });
             markFile.buffer().putLong(MARK_PID_OFFSET, SystemUtil.getPid());
             markFile.buffer().putLong(MARK_START_TIME_OFFSET, now);
             markFile.timestampRelease(now);
@@ -86,6 +87,14 @@ final class HubDirectory implements AutoCloseable
             lock.release();
             lockChannel.close();
             throw ex;
+        }
+    }
+
+    private static void checkMarkVersion(final int version)
+    {
+        if (version != MARK_VERSION)
+        {
+            throw new IllegalStateException("mark file version " + version + " is not " + MARK_VERSION);
         }
     }
 
