@@ -343,6 +343,27 @@ public final class EvtchnHub implements AutoCloseable
     }
 
     /**
+     * The id the hub gave a remote handle (it names the handle's ring files).
+     *
+     * @param domid the handle's domain.
+     * @return the id, or -1 if no remote handle has that domain.
+     */
+    long handleIdOf(final int domid)
+    {
+        synchronized (lock)
+        {
+            for (final HubHandle handle : handles)
+            {
+                if (!handle.isLocal() && handle.domid() == domid)
+                {
+                    return handle.id;
+                }
+            }
+            return -1;
+        }
+    }
+
+    /**
      * The number of allocated ports (held or not).
      *
      * @return ports in use.
