@@ -8,6 +8,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * Round trips over two Agrona {@link OneToOneRingBuffer}s in the shared file, one each way, carrying
  * 4-byte messages with {@code write()} / {@code read()}. Each holds {@value #MESSAGES} messages, as many as
@@ -19,6 +21,9 @@ final class AgronaPingPong implements Mechanism
     static final int MESSAGES = PortRingPingPong.CAPACITY;
     /** Message type of every record. */
     static final int MSG_TYPE = 1;
+
+    /** The last payload of the run: B echoes it and stops. */
+    private static final int STOP = -1;
 
     private static final int DATA_CAPACITY = MESSAGES * 16;
     private static final int RING_SPAN =
@@ -74,36 +79,53 @@ final class AgronaPingPong implements Mechanism
         final LastInt echo = new LastInt();
         final long warmup = plan.warmupRoundTrips();
         final long total = warmup + plan.roundTrips();
+        final long capNs = TimeUnit.MILLISECONDS.toNanos(plan.phaseCapMs());
         final Histogram histogram = Measurement.newHistogram();
+        long capAt = 0;
         for (long i = 0; i < total; i++)
         {
-            final int value = (int)i;
             final long start = System.nanoTime();
-            message.putInt(0, value);
-            if (!out.write(MSG_TYPE, message, 0, Integer.BYTES))
-            {
-                throw new PeerFailure("agrona-o2o: the A-to-B ring was full with one ping in flight");
-            }
-            long spins = 0;
-            while (in.read(echo, 1) == 0)
-            {
-                Thread.onSpinWait();
-                if ((++spins & Watchdog.CHECK_MASK) == 0)
-                {
-                    watchdog.check();
-                }
-            }
-            final long roundTrip = System.nanoTime() - start;
-            if (echo.value != value)
-            {
-                throw new PeerFailure("agrona-o2o: sent " + value + ", the echo was " + echo.value);
-            }
+            exchange(out, in, message, echo, (int)i, watchdog);
+            final long end = System.nanoTime();
             if (i >= warmup)
             {
-                histogram.recordValue(Math.min(roundTrip, Measurement.HIGHEST_TRACKABLE_NS));
+                histogram.recordValue(Math.min(end - start, Measurement.HIGHEST_TRACKABLE_NS));
+                if (i == warmup)
+                {
+                    capAt = start + capNs;
+                }
+                else if (end - capAt > 0)
+                {
+                    break;
+                }
             }
         }
+        exchange(out, in, message, echo, STOP, watchdog);
         return Measurement.roundTrips(histogram);
+    }
+
+    private static void exchange(
+        final OneToOneRingBuffer out, final OneToOneRingBuffer in, final UnsafeBuffer message, final LastInt echo,
+        final int value, final Watchdog watchdog)
+    {
+        message.putInt(0, value);
+        if (!out.write(MSG_TYPE, message, 0, Integer.BYTES))
+        {
+            throw new PeerFailure("agrona-o2o: the A-to-B ring was full with one ping in flight");
+        }
+        long spins = 0;
+        while (in.read(echo, 1) == 0)
+        {
+            Thread.onSpinWait();
+            if ((++spins & Watchdog.CHECK_MASK) == 0)
+            {
+                watchdog.check();
+            }
+        }
+        if (echo.value != value)
+        {
+            throw new PeerFailure("agrona-o2o: sent " + value + ", the echo was " + echo.value);
+        }
     }
 
     /**
@@ -112,14 +134,12 @@ final class AgronaPingPong implements Mechanism
     @Override
     public void respond(final Peer peer)
     {
-        final RunPlan plan = peer.plan();
         final Watchdog watchdog = peer.watchdog();
         final OneToOneRingBuffer in = ring(peer.control().region(), 0);
         final OneToOneRingBuffer out = ring(peer.control().region(), 1);
         final UnsafeBuffer message = new UnsafeBuffer(new byte[Integer.BYTES]);
         final LastInt ping = new LastInt();
-        final long total = plan.warmupRoundTrips() + plan.roundTrips();
-        for (long i = 0; i < total; i++)
+        do
         {
             long spins = 0;
             while (in.read(ping, 1) == 0)
@@ -136,6 +156,7 @@ final class AgronaPingPong implements Mechanism
                 throw new PeerFailure("agrona-o2o: the B-to-A ring was full with one echo in flight");
             }
         }
+        while (ping.value != STOP);
     }
 
     private static OneToOneRingBuffer ring(final UnsafeBuffer region, final int index)

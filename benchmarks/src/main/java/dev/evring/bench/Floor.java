@@ -3,14 +3,23 @@ package dev.evring.bench;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The raw cache-line floor: the cheapest possible round trip between the two peers. Peer A stores a new
  * sequence number into the ping word, peer B sees it and stores it into the pong word of the same
  * 128-byte-aligned line, peer A sees the echo. Every mechanism is reported as a ratio to this, measured
  * inside the same two processes before and after it.
+ *
+ * <p>Every round-trip phase, here and in the other mechanisms, ends the same way: peer A stops after its
+ * count or its time cap and sends one last, marked message; peer B echoes it and returns. So B never
+ * needs to know how many round trips A will make.
  */
 final class Floor implements Mechanism
 {
+    /** Set in the last ping of a phase: peer B echoes it and stops. */
+    static final long STOP = 1L << 62;
+
     /**
      * {@inheritDoc}
      */
@@ -45,7 +54,8 @@ final class Floor implements Mechanism
     public Measurement initiate(final Peer peer)
     {
         final RunPlan plan = peer.plan();
-        return Measurement.roundTrips(ping(peer.control(), peer.watchdog(), plan.warmupRoundTrips(), plan.roundTrips()));
+        return Measurement.roundTrips(
+            ping(peer.control(), peer.watchdog(), plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs()));
     }
 
     /**
@@ -54,64 +64,81 @@ final class Floor implements Mechanism
     @Override
     public void respond(final Peer peer)
     {
-        final RunPlan plan = peer.plan();
-        echo(peer.control(), peer.watchdog(), plan.warmupRoundTrips() + plan.roundTrips());
+        echo(peer.control(), peer.watchdog());
     }
 
     /**
-     * Peer A's side of the floor: time {@code measured} round trips after {@code warmup} untimed ones.
+     * Peer A's side of the floor: time up to {@code measured} round trips after {@code warmup} untimed
+     * ones, stopping early once the measured ones have taken {@code capMs}; then one last ping with the
+     * stop bit tells peer B the phase is over.
      *
      * @param control  the shared control block that holds the floor line.
      * @param watchdog stops the waits if peer B dies.
      * @param warmup   round trips not recorded.
-     * @param measured round trips recorded.
+     * @param measured round trips recorded at most.
+     * @param capMs    the longest the recorded round trips may take in all.
      * @return the round-trip histogram in nanoseconds.
      */
-    static Histogram ping(final SharedControl control, final Watchdog watchdog, final long warmup, final long measured)
+    static Histogram ping(
+        final SharedControl control, final Watchdog watchdog, final long warmup, final long measured, final long capMs)
     {
         final UnsafeBuffer line = control.buffer();
-        final int ping = SharedControl.pingOffset();
-        final int pong = SharedControl.pongOffset();
         final Histogram histogram = Measurement.newHistogram();
         final long total = warmup + measured;
-        long seq = line.getLong(ping); // only this peer writes the ping word
+        final long capNs = TimeUnit.MILLISECONDS.toNanos(capMs);
+        long seq = line.getLong(SharedControl.pingOffset()) & ~STOP; // only this peer writes the ping word
+        long capAt = 0;
         for (long i = 0; i < total; i++)
         {
             seq++;
             final long start = System.nanoTime();
-            line.putLongRelease(ping, seq); // store-release (smp_store_release): hand the line to B
-            long spins = 0;
-            while (line.getLongAcquire(pong) != seq) // load-acquire (smp_load_acquire): B's echo
-            {
-                Thread.onSpinWait();
-                if ((++spins & Watchdog.CHECK_MASK) == 0)
-                {
-                    watchdog.check();
-                }
-            }
-            final long roundTrip = System.nanoTime() - start;
+            exchange(line, watchdog, seq);
+            final long end = System.nanoTime();
             if (i >= warmup)
             {
-                histogram.recordValue(Math.min(roundTrip, Measurement.HIGHEST_TRACKABLE_NS));
+                histogram.recordValue(Math.min(end - start, Measurement.HIGHEST_TRACKABLE_NS));
+                if (i == warmup)
+                {
+                    capAt = start + capNs;
+                }
+                else if (end - capAt > 0)
+                {
+                    break;
+                }
             }
         }
+        exchange(line, watchdog, (seq + 1) | STOP);
         return histogram;
     }
 
+    private static void exchange(final UnsafeBuffer line, final Watchdog watchdog, final long value)
+    {
+        final int pong = SharedControl.pongOffset();
+        line.putLongRelease(SharedControl.pingOffset(), value); // store-release (smp_store_release): line to B
+        long spins = 0;
+        while (line.getLongAcquire(pong) != value) // load-acquire (smp_load_acquire): B's echo
+        {
+            Thread.onSpinWait();
+            if ((++spins & Watchdog.CHECK_MASK) == 0)
+            {
+                watchdog.check();
+            }
+        }
+    }
+
     /**
-     * Peer B's side of the floor: echo {@code total} pings.
+     * Peer B's side of the floor: echo every ping, up to and including the one with the stop bit.
      *
      * @param control  the shared control block that holds the floor line.
      * @param watchdog stops the waits if peer A dies.
-     * @param total    pings to echo, warm-up included.
      */
-    static void echo(final SharedControl control, final Watchdog watchdog, final long total)
+    static void echo(final SharedControl control, final Watchdog watchdog)
     {
         final UnsafeBuffer line = control.buffer();
         final int ping = SharedControl.pingOffset();
         final int pong = SharedControl.pongOffset();
         long seen = line.getLong(pong); // only this peer writes the pong word
-        for (long i = 0; i < total; i++)
+        while (true)
         {
             long seq;
             long spins = 0;
@@ -123,11 +150,15 @@ final class Floor implements Mechanism
                     watchdog.check();
                 }
             }
-            if (seq != seen + 1)
+            if ((seq & ~STOP) != (seen & ~STOP) + 1)
             {
-                throw new PeerFailure("floor: expected ping " + (seen + 1) + ", saw " + seq);
+                throw new PeerFailure("floor: expected ping " + ((seen & ~STOP) + 1) + ", saw " + seq);
             }
             line.putLongRelease(pong, seq); // store-release (smp_store_release): hand the line back to A
+            if ((seq & STOP) != 0)
+            {
+                return;
+            }
             seen = seq;
         }
     }

@@ -54,6 +54,7 @@ final class JsonReport
         run.put("round_trips", plan.roundTrips());
         run.put("stream_warmup_ms", plan.streamWarmupMs());
         run.put("stream_ms", plan.streamMs());
+        run.put("phase_cap_ms", plan.phaseCapMs());
         run.put("floor_drift_threshold", FloorDrift.THRESHOLD);
 
         final ArrayNode results = root.putArray("results");

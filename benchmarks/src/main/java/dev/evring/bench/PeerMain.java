@@ -110,9 +110,10 @@ public final class PeerMain
     {
         if (initiator)
         {
-            return Floor.ping(peer.control(), peer.watchdog(), plan.floorWarmup(), plan.floorRoundTrips());
+            return Floor.ping(peer.control(), peer.watchdog(), plan.floorWarmup(), plan.floorRoundTrips(),
+                plan.phaseCapMs());
         }
-        Floor.echo(peer.control(), peer.watchdog(), plan.floorWarmup() + plan.floorRoundTrips());
+        Floor.echo(peer.control(), peer.watchdog());
         return null;
     }
 }

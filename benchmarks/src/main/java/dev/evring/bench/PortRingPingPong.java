@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Round trips over two {@link PortRing} files, one each way: A offers a port into the A-to-B ring, B reads
@@ -22,6 +23,8 @@ final class PortRingPingPong implements Mechanism
     /** Capacity reserved in each ring file. */
     static final int MAX_CAPACITY = 131072;
 
+    /** The last port of the run: B echoes it and stops. */
+    private static final int STOP = -1;
     private static final String A_TO_B = "a-to-b.ring";
     private static final String B_TO_A = "b-to-a.ring";
 
@@ -98,40 +101,56 @@ final class PortRingPingPong implements Mechanism
         final Watchdog watchdog = peer.watchdog();
         final long warmup = plan.warmupRoundTrips();
         final long total = warmup + plan.roundTrips();
+        final long capNs = TimeUnit.MILLISECONDS.toNanos(plan.phaseCapMs());
         final Histogram histogram = Measurement.newHistogram();
         final int[] echo = new int[1];
         try (PortRing out = PortRing.open(peer.directory().resolve(A_TO_B));
             PortRing in = PortRing.open(peer.directory().resolve(B_TO_A)))
         {
+            long capAt = 0;
             for (long i = 0; i < total; i++)
             {
-                final int port = (int)i;
                 final long start = System.nanoTime();
-                if (!out.offer(port))
-                {
-                    throw new PeerFailure(name + ": the A-to-B ring was full with one ping in flight");
-                }
-                long spins = 0;
-                while (in.read(echo, 0, 1) == 0)
-                {
-                    Thread.onSpinWait();
-                    if ((++spins & Watchdog.CHECK_MASK) == 0)
-                    {
-                        watchdog.check();
-                    }
-                }
-                final long roundTrip = System.nanoTime() - start;
-                if (echo[0] != port)
-                {
-                    throw new PeerFailure(name + ": sent " + port + ", the echo was " + echo[0]);
-                }
+                exchange(out, in, echo, (int)i, watchdog);
+                final long end = System.nanoTime();
                 if (i >= warmup)
                 {
-                    histogram.recordValue(Math.min(roundTrip, Measurement.HIGHEST_TRACKABLE_NS));
+                    histogram.recordValue(Math.min(end - start, Measurement.HIGHEST_TRACKABLE_NS));
+                    if (i == warmup)
+                    {
+                        capAt = start + capNs;
+                    }
+                    else if (end - capAt > 0)
+                    {
+                        break;
+                    }
                 }
             }
+            exchange(out, in, echo, STOP, watchdog);
         }
         return Measurement.roundTrips(histogram);
+    }
+
+    private void exchange(final PortRing out, final PortRing in, final int[] echo, final int port,
+        final Watchdog watchdog)
+    {
+        if (!out.offer(port))
+        {
+            throw new PeerFailure(name + ": the A-to-B ring was full with one ping in flight");
+        }
+        long spins = 0;
+        while (in.read(echo, 0, 1) == 0)
+        {
+            Thread.onSpinWait();
+            if ((++spins & Watchdog.CHECK_MASK) == 0)
+            {
+                watchdog.check();
+            }
+        }
+        if (echo[0] != port)
+        {
+            throw new PeerFailure(name + ": sent " + port + ", the echo was " + echo[0]);
+        }
     }
 
     /**
@@ -140,14 +159,12 @@ final class PortRingPingPong implements Mechanism
     @Override
     public void respond(final Peer peer) throws IOException
     {
-        final RunPlan plan = peer.plan();
         final Watchdog watchdog = peer.watchdog();
-        final long total = plan.warmupRoundTrips() + plan.roundTrips();
         final int[] ping = new int[1];
         try (PortRing in = PortRing.open(peer.directory().resolve(A_TO_B));
             PortRing out = PortRing.open(peer.directory().resolve(B_TO_A)))
         {
-            for (long i = 0; i < total; i++)
+            do
             {
                 long spins = 0;
                 while (in.read(ping, 0, 1) == 0)
@@ -163,6 +180,7 @@ final class PortRingPingPong implements Mechanism
                     throw new PeerFailure(name + ": the B-to-A ring was full with one echo in flight");
                 }
             }
+            while (ping[0] != STOP);
         }
     }
 }

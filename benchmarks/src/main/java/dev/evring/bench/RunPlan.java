@@ -10,9 +10,11 @@ import java.util.Arrays;
  * @param floorWarmup     floor round trips before measuring.
  * @param floorRoundTrips measured floor round trips (before and again after the mechanism).
  * @param warmupRoundTrips round trips a round-trip mechanism runs before measuring.
- * @param roundTrips      measured round trips.
+ * @param roundTrips      measured round trips at most.
  * @param streamWarmupMs  how long a stream runs before the clock starts.
  * @param streamMs        how long a stream is measured.
+ * @param phaseCapMs      the longest the measured round trips of one phase (floor or mechanism) may take;
+ *                        a phase that reaches it stops early with what it has.
  * @param timeoutMs       wall-clock budget of one pair of peers, start-up included.
  */
 record RunPlan(
@@ -22,13 +24,14 @@ record RunPlan(
     long roundTrips,
     long streamWarmupMs,
     long streamMs,
+    long phaseCapMs,
     long timeoutMs)
 {
     /** The plan of {@code --quick}: the whole default set well under two minutes. */
-    static final RunPlan QUICK = new RunPlan(50_000, 200_000, 200_000, 1_000_000, 500, 1_500, 60_000);
+    static final RunPlan QUICK = new RunPlan(50_000, 200_000, 200_000, 1_000_000, 500, 1_500, 2_000, 60_000);
 
     /** The default plan. */
-    static final RunPlan FULL = new RunPlan(200_000, 1_000_000, 1_000_000, 10_000_000, 2_000, 10_000, 600_000);
+    static final RunPlan FULL = new RunPlan(200_000, 1_000_000, 1_000_000, 10_000_000, 2_000, 10_000, 20_000, 600_000);
 
     /**
      * Check every count is usable.
@@ -36,10 +39,14 @@ record RunPlan(
     RunPlan
     {
         if (floorWarmup < 0 || floorRoundTrips < 1 || warmupRoundTrips < 0 || roundTrips < 1 || streamWarmupMs < 0
-            || streamMs < 1 || timeoutMs < 1)
+            || streamMs < 1 || phaseCapMs < 1 || timeoutMs < 1)
         {
             throw new IllegalArgumentException("every measured count must be positive and every warm-up count "
                 + "non-negative: " + encode());
+        }
+        if (floorWarmup + floorRoundTrips >= Integer.MAX_VALUE || warmupRoundTrips + roundTrips >= Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("a phase makes fewer than " + Integer.MAX_VALUE + " round trips");
         }
     }
 
@@ -51,7 +58,7 @@ record RunPlan(
     String encode()
     {
         return floorWarmup + "," + floorRoundTrips + "," + warmupRoundTrips + "," + roundTrips + ","
-            + streamWarmupMs + "," + streamMs + "," + timeoutMs;
+            + streamWarmupMs + "," + streamMs + "," + phaseCapMs + "," + timeoutMs;
     }
 
     /**
@@ -72,10 +79,10 @@ record RunPlan(
         {
             throw new IllegalArgumentException("not a run plan: " + text, ex);
         }
-        if (values.length != 7)
+        if (values.length != 8)
         {
-            throw new IllegalArgumentException("a run plan has 7 counts, got " + values.length + ": " + text);
+            throw new IllegalArgumentException("a run plan has 8 counts, got " + values.length + ": " + text);
         }
-        return new RunPlan(values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
+        return new RunPlan(values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7]);
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -27,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HarnessEndToEndTest
 {
     /** A few hundred round trips, 20 ms of stream, 60 s budget. */
-    private static final RunPlan TINY = new RunPlan(100, 500, 100, 500, 10, 20, 60_000);
+    private static final RunPlan TINY = new RunPlan(100, 500, 100, 500, 10, 20, 10_000, 60_000);
 
     @Test
     void floorRunsInTwoChildJvmsAndGivesARow(@TempDir final Path base) throws IOException
@@ -80,6 +82,28 @@ class HarnessEndToEndTest
         assertTrue(result.get("floor_before_ns").asLong() > 0);
         assertTrue(result.get("msgs_per_s").isNull());
         assertEquals(Runtime.getRuntime().availableProcessors(), root.get("machine").get("cores").asInt());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.evring.bench.Mechanisms#names")
+    void everyMechanismCompletesATinyRun(final String name, @TempDir final Path base)
+    {
+        final Mechanism mechanism = Mechanisms.byName(name);
+
+        final PairRunner.Outcome outcome = new PairRunner(Pinning.detect(), base).run(mechanism, TINY);
+
+        assertNull(outcome.error(), name);
+        final Measurement measurement = outcome.report().measurement();
+        assertEquals(mechanism.isStream(), !measurement.isRoundTrip());
+        if (measurement.isRoundTrip())
+        {
+            assertEquals(TINY.roundTrips(), measurement.histogram().getTotalCount());
+        }
+        else
+        {
+            assertTrue(measurement.messages() >= StreamClock.CLOCK_EVERY, measurement.messages() + " messages");
+        }
+        assertEquals(mechanism.footprintFiles(base).size(), outcome.footprint().size());
     }
 
     @Test

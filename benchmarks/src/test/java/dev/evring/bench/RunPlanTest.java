@@ -13,16 +13,17 @@ class RunPlanTest
     {
         assertEquals(RunPlan.QUICK, RunPlan.decode(RunPlan.QUICK.encode()));
         assertEquals(RunPlan.FULL, RunPlan.decode(RunPlan.FULL.encode()));
-        assertEquals(new RunPlan(1, 2, 3, 4, 5, 6, 7), RunPlan.decode("1,2,3,4,5,6,7"));
+        assertEquals(new RunPlan(1, 2, 3, 4, 5, 6, 7, 8), RunPlan.decode("1,2,3,4,5,6,7,8"));
     }
 
     @Test
     void malformedPlanIsAClearError()
     {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RunPlan.decode("1,2,x,4,5,6,7"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RunPlan.decode("1,2,x,4,5,6,7,8"))
             .getMessage().contains("not a run plan"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RunPlan.decode("1,2,3"))
-            .getMessage().contains("7 counts"));
-        assertThrows(IllegalArgumentException.class, () -> new RunPlan(0, 0, 0, 1, 0, 1, 1));
+            .getMessage().contains("8 counts"));
+        assertThrows(IllegalArgumentException.class, () -> new RunPlan(0, 0, 0, 1, 0, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RunPlan(0, 1, 0, Integer.MAX_VALUE, 0, 1, 1, 1));
     }
 }

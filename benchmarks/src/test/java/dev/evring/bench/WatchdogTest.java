@@ -60,7 +60,7 @@ class WatchdogTest
             control.register(PeerRole.INITIATOR, gone.pid());
         }
 
-        final Result result = runResponder(dir, new RunPlan(10, 10, 10, 10, 1, 1, TEST_BUDGET_MS));
+        final Result result = runResponder(dir, new RunPlan(10, 10, 10, 10, 1, 1, 1_000, TEST_BUDGET_MS));
 
         assertEquals(1, result.exit, result.stderr);
         assertTrue(result.stderr.contains("(pid " + gone.pid() + ") is gone")
@@ -72,7 +72,7 @@ class WatchdogTest
     {
         SharedControl.create(dir.resolve(PeerMain.SHARED), 0).close();
 
-        final Result result = runResponder(dir, new RunPlan(10, 10, 10, 10, 1, 1, 1_500));
+        final Result result = runResponder(dir, new RunPlan(10, 10, 10, 10, 1, 1, 1_000, 1_500));
 
         assertEquals(1, result.exit, result.stderr);
         assertTrue(result.stderr.contains("deadline passed"), result.stderr);
