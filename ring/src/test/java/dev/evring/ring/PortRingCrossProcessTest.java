@@ -31,7 +31,9 @@ final class PortRingCrossProcessTest
 {
     private static final int PORTS = Integer.getInteger("evring.crossprocess.ports", 20_000_000);
     private static final int[] READER_ROOMS = { 64, 509 };
-    private static final int[] RESIZES = { 1024, 8192, 1 << 16 };
+    private static final int INITIAL_CAPACITY = 256;
+    private static final int MAX_CAPACITY = 1 << 16;
+    private static final int RESIZES = Integer.numberOfTrailingZeros(MAX_CAPACITY / INITIAL_CAPACITY);
     private static final long CHILD_DEADLINE_S = 200;
     private static final long STARTUP_LIMIT_S = 60;
     private static final long EXIT_LIMIT_S = 60;
@@ -54,7 +56,7 @@ final class PortRingCrossProcessTest
     {
         final Path ringFile = dir.resolve("ring");
         final Path doneMarker = dir.resolve("done");
-        try (PortRing ring = PortRing.create(ringFile, 256, 1 << 16, ReaderWaiting.SPIN))
+        try (PortRing ring = PortRing.create(ringFile, INITIAL_CAPACITY, MAX_CAPACITY, ReaderWaiting.SPIN))
         {
             for (int c = 0; c < READER_ROOMS.length; c++)
             {
@@ -94,15 +96,16 @@ final class PortRingCrossProcessTest
                     {
                         assertChildrenAlive("at port " + port);
                     }
-                    if (resizes < RESIZES.length && port == (long)PORTS * (resizes + 1) / (RESIZES.length + 1))
+                    if (resizes < RESIZES && port == (long)PORTS * (resizes + 1) / (RESIZES + 1))
                     {
-                        ring.resize(RESIZES[resizes++]); // while both readers read
+                        ring.resize(ring.capacity() << 1); // while both readers read
+                        resizes++;
                         room = 0;
                     }
                 }
             }
             Files.createFile(doneMarker);
-            assertEquals(RESIZES[RESIZES.length - 1], ring.capacity(), "every resize happened");
+            assertEquals(MAX_CAPACITY, ring.capacity(), "every resize happened");
 
             final BitSet union = new BitSet(PORTS);
             long read = 0;

@@ -2,6 +2,7 @@ package dev.evring.ring;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
@@ -42,7 +43,18 @@ public final class RingReaderProcess
         final ProcessHandle parent = ProcessHandle.current().parent().orElseThrow();
 
         final BitSet seen = new BitSet(ports);
-        try (PortRing ring = PortRing.open(ringFile))
+        final PortRing opened;
+        try
+        {
+            opened = PortRing.open(ringFile);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println(ProcessHandle.current().pid() + ": reader cannot open " + ringFile + ": " + ex);
+            System.exit(1);
+            return;
+        }
+        try (PortRing ring = opened)
         {
             Files.createFile(readyMarker);
             final int[] dst = new int[room];
