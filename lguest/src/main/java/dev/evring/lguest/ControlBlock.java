@@ -19,7 +19,6 @@ import java.nio.file.StandardOpenOption;
  *
  * <pre>
  * header page   magic, version, cpus, launcher pid, base, pfn limit, memory-owned flag
- *               +128 guest pid        (guest)
  *               +256 state            (guest: ALIVE, DYING, DEAD)
  *               +384 closing          (launcher: close() has begun)
  *               +512 reason length, reason bytes (guest, before DEAD)
@@ -50,7 +49,6 @@ final class ControlBlock implements AutoCloseable
     private static final int BASE_OFFSET = 24;
     private static final int PFN_LIMIT_OFFSET = 32;
     private static final int MEMORY_OWNED_OFFSET = 40;
-    private static final int GUEST_PID_OFFSET = 128;
     private static final int STATE_OFFSET = 256;
     private static final int CLOSING_OFFSET = 384;
     private static final int REASON_LENGTH_OFFSET = 512;
@@ -181,16 +179,6 @@ final class ControlBlock implements AutoCloseable
     boolean memoryOwned()
     {
         return buffer.getInt(MEMORY_OWNED_OFFSET) != 0;
-    }
-
-    long guestPid()
-    {
-        return buffer.getLongVolatile(GUEST_PID_OFFSET);
-    }
-
-    void guestPid(final long pid)
-    {
-        buffer.putLongVolatile(GUEST_PID_OFFSET, pid);
     }
 
     boolean closing()

@@ -78,7 +78,6 @@ public final class GuestRuntime
 
     private void start(final String programClass)
     {
-        control.guestPid(ProcessHandle.current().pid());
         Thread.setDefaultUncaughtExceptionHandler(
             (thread, failure) -> die("uncaught " + describe(failure) + " in guest thread " + thread.getName()));
         final Thread watcher = new Thread(this::watchLauncher, "lguest-launcher-watch");

@@ -3,6 +3,9 @@ package dev.evring.lguest;
 import dev.evring.ring.Errno;
 import org.junit.jupiter.api.function.Executable;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
@@ -25,6 +28,25 @@ final class LguestAssertions
         final LguestException ex = assertThrows(LguestException.class, request);
         assertEquals(expected, ex.errno(), ex.getMessage());
         return ex;
+    }
+
+    /**
+     * Whether a process has exited. A process whose parent died is reaped by the machine's init, which in
+     * some containers does it only every few seconds: until then it is a zombie, which has exited but which
+     * {@link ProcessHandle#isAlive()} still counts as alive.
+     */
+    static boolean hasExited(final long pid)
+    {
+        final Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        try
+        {
+            final String line = Files.readString(stat);
+            return line.substring(line.lastIndexOf(')') + 1).strip().startsWith("Z");
+        }
+        catch (final IOException ex)
+        {
+            return ProcessHandle.of(pid).map(handle -> !handle.isAlive()).orElse(true);
+        }
     }
 
     static long awaitTrue(final BooleanSupplier condition, final Duration limit, final String what)

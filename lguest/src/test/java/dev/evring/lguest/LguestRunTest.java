@@ -1,5 +1,6 @@
 package dev.evring.lguest;
 
+import dev.evring.ring.Errno;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +62,27 @@ class LguestRunTest
             awaitTrue(() -> lguest.halted(0), Duration.ofSeconds(10), "the vCPU halts");
             lguest.sendIrq(0, 7);
             assertEquals(Guests.DONE, lguest.run(0).notifyAddress());
+        }
+    }
+
+    @Test
+    void anInterruptedRunIsEintrAndTheVcpuKeepsRunning() throws Exception
+    {
+        try (Lguest lguest = Guests.start(dir, Guests.Halt.class, 1))
+        {
+            assertEquals(Guests.READY, lguest.run(0).notifyAddress());
+            final Thread owner = Thread.currentThread();
+            final Thread interrupter = new Thread(() ->
+            {
+                awaitTrue(() -> lguest.halted(0), Duration.ofSeconds(30), "the vCPU halts");
+                owner.interrupt();
+            });
+            interrupter.start();
+            LguestAssertions.assertErrno(Errno.EINTR, () -> lguest.run(0));
+            interrupter.join(30_000);
+            assertTrue(lguest.halted(0), "the vCPU still waits in halt");
+            lguest.sendIrq(0, 3);
+            assertEquals(Guests.DONE, lguest.run(0).notifyAddress(), "the next run picks up the same vCPU");
         }
     }
 
