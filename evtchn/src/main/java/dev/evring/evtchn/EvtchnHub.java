@@ -190,6 +190,9 @@ public final class EvtchnHub implements AutoCloseable
      */
     public static EvtchnHub start(final HubConfig config) throws IOException
     {
+        // a ring's resource tracking registers a JVM shutdown hook the first time a ring closes: do that now,
+        // so that a hub stopped by a signal (during JVM shutdown) can still close its rings and remove its files
+        PortRing.allocate(1).close();
         final HubDirectory directory = HubDirectory.claim(config.directory());
         try
         {

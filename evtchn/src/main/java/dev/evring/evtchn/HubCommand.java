@@ -11,7 +11,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code evring hub}: run an event-channel hub in this process until SIGINT or SIGTERM. Prints one
- * line, {@code evtchn hub ready dir=<directory> pid=<pid>}, once handles may open it.
+ * line, {@code evtchn hub ready dir=<directory> pid=<pid>}, once handles may open it. On a signal the hub
+ * releases every handle and removes its files before the JVM exits (with the JVM's usual status for
+ * that signal, 130 or 143).
  */
 @Command(
     name = "hub",

@@ -1,0 +1,134 @@
+package dev.evring.evtchn;
+
+import dev.evring.ring.Errno;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The counters file, {@code evring stat} from another process, and the hub as a program.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class CountersAndCommandsTest
+{
+    @TempDir
+    Path tmp;
+
+    @Test
+    void countersTrackHandlesPortsDeliveriesCoalescingAndErrors() throws Exception
+    {
+        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub")));
+            Evtchn a = Evtchn.open(hub.directory());
+            Evtchn b = Evtchn.open(hub.directory());
+            HubCounters counters = HubCounters.map(hub.directory()))
+        {
+            final int pa = a.bindUnboundPort(b.domid());
+            final int pb = b.bindInterdomain(a.domid(), pa);
+            assertEquals(pb, b.pending());
+            a.notify(pa); // b's port is masked: folded into pending
+            Conditions.await("coalesced", () -> counters.value(HubCounter.COALESCED) == 1);
+            b.unmask(pb);
+            assertEquals(pb, b.awaitPending(10, TimeUnit.SECONDS));
+            assertThrows(EvtchnException.class, () -> b.unbind(pa));
+            assertEquals(2, counters.value(HubCounter.HANDLES));
+            assertEquals(3, counters.value(HubCounter.DOMAINS), "domain 0 and one per remote handle");
+            assertEquals(2, counters.value(HubCounter.PORTS_BOUND));
+            assertEquals(2, counters.value(HubCounter.RAISED));
+            assertEquals(2, counters.value(HubCounter.DELIVERED));
+            assertEquals(0, counters.value(HubCounter.OVERFLOWS));
+            assertEquals(1, counters.value(HubCounter.ERRORS));
+            assertTrue(counters.value(HubCounter.REQUESTS) >= 5);
+            b.close();
+            Conditions.await("b released", () -> counters.value(HubCounter.HANDLES) == 1);
+            assertEquals(2, counters.value(HubCounter.DOMAINS));
+            assertEquals(1, counters.value(HubCounter.PORTS_BOUND));
+            assertEquals(counters.value(HubCounter.DELIVERED), hub.counter(HubCounter.DELIVERED));
+        }
+    }
+
+    @Test
+    void statCommandReadsTheCountersFromAnotherProcess() throws Exception
+    {
+        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub")));
+            Evtchn a = Evtchn.open(hub.directory());
+            Evtchn local = hub.openLocal())
+        {
+            final int pl = local.bindUnboundPort(a.domid());
+            a.bindInterdomain(EvtchnHub.HUB_DOMID, pl);
+            final Map<String, Long> printed = new HashMap<>();
+            try (Child stat = Child.start(StatMain.class, "--dir", hub.directory().toString(), "--once"))
+            {
+                assertTrue(stat.expect("evtchn hub", 60_000).startsWith(hub.directory().toString()));
+                assertTrue(stat.expect("pid", 10_000).contains(ProcessHandle.current().pid() + " (alive)"));
+                for (final HubCounter counter : HubCounter.values())
+                {
+                    final String value = stat.expect(String.format("%24s:", counter.label()), 10_000);
+                    printed.put(counter.label(), Long.parseLong(value.replace(",", "")));
+                }
+                assertTrue(stat.process.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, stat.process.exitValue());
+            }
+            assertEquals(2L, printed.get(HubCounter.HANDLES.label()));
+            assertEquals(2L, printed.get(HubCounter.PORTS_BOUND.label()));
+            assertEquals(1L, printed.get(HubCounter.DELIVERED.label()));
+            assertEquals(hub.counter(HubCounter.REQUESTS), printed.get(HubCounter.REQUESTS.label()));
+        }
+        try (Child stat = Child.start(StatMain.class, "--dir", tmp.resolve("nothing").toString(), "--once"))
+        {
+            assertTrue(stat.process.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(1, stat.process.exitValue(), "no hub there");
+        }
+    }
+
+    @Test
+    void hubCommandParsesItsOptionsAndTheHubProgramStopsCleanlyOnSigterm() throws Exception
+    {
+        final HubCommand command = new HubCommand();
+        new CommandLine(command).parseArgs(
+            "--dir", tmp.resolve("x").toString(), "--timer-period-ms", "5", "--max-ports", "100",
+            "--ring-capacity-limit", "256");
+        final HubConfig config = command.config();
+        assertEquals(tmp.resolve("x"), config.directory());
+        assertEquals(Duration.ofMillis(5), config.timerPeriod());
+        assertEquals(100, config.maxPorts());
+        assertEquals(256, config.ringCapacityLimit());
+        final HubCommand named = new HubCommand();
+        new CommandLine(named).parseArgs("--name", "demo");
+        assertEquals(HubConfig.defaultDirectory("demo"), named.config().directory());
+        assertEquals(Path.of("/dev/shm/evring-" + System.getProperty("user.name"), "demo"), HubConfig.defaultDirectory("demo"));
+        assertThrows(IllegalArgumentException.class, () -> HubConfig.named("../escape"));
+        assertEquals(2, new CommandLine(new HubCommand()).execute("--max-ports", "1"), "a bad option value is refused");
+
+        final Path dir = tmp.resolve("hub");
+        try (Child hub = Child.start(EvtchnHubMain.class, "--dir", dir.toString(), "--timer-period-ms", "10"))
+        {
+            hub.expect("evtchn hub ready dir=" + dir, 60_000);
+            try (Evtchn x = Evtchn.open(dir))
+            {
+                final int timer = x.bindVirq(Virq.TIMER);
+                assertEquals(timer, x.awaitPending(10, TimeUnit.SECONDS), "the program's timer ticks");
+                hub.process.destroy(); // SIGTERM
+                assertTrue(hub.process.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(128 + 15, hub.process.exitValue(), "the JVM's status after SIGTERM, not a crash");
+                assertEquals(Errno.ENODEV, assertThrows(EvtchnException.class, x::pending).errno());
+            }
+            try (Stream<Path> left = Files.list(dir))
+            {
+                assertEquals(0, left.count(), "a hub that stops removes its files");
+            }
+        }
+    }
+}
