@@ -72,6 +72,8 @@ final class JsonReport
             r.put("floor_before_ns", row.floorBeforeNs());
             r.put("floor_after_ns", row.floorAfterNs());
             r.put("ratio_to_floor", row.ratioToFloor());
+            r.put("cpu_share_a", row.cpuShareA());
+            r.put("cpu_share_b", row.cpuShareB());
             r.put("flag", row.flag());
             r.put("error", row.error());
         }

@@ -26,8 +26,8 @@ final class MarkdownReport
         out.append(String.format(Locale.ROOT, "%s, %d CPUs, Java %s, %s; %s; load %s at start, %s at end%n%n",
             m.cpuModel(), m.cores(), m.javaVersion(), m.os(), m.pinning(), m.loadAverage(), report.loadAverageEnd()));
         out.append("| name | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | msgs/s | floor before ns | floor after ns "
-            + "| ratio to floor | flag |\n");
-        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            + "| ratio to floor | on CPU A/B | flag |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (final ResultRow row : report.results())
         {
             out.append("| ").append(row.name())
@@ -41,6 +41,8 @@ final class MarkdownReport
                 .append(" | ").append(number(row.floorAfterNs()))
                 .append(" | ").append(row.ratioToFloor() == null ? NONE
                     : String.format(Locale.ROOT, "%.2f", row.ratioToFloor()))
+                .append(" | ").append(row.cpuShareA() == null ? NONE : String.format(Locale.ROOT, "%.0f%%/%.0f%%",
+                    100 * row.cpuShareA(), 100 * row.cpuShareB()))
                 .append(" | ").append(flag(row))
                 .append(" |\n");
         }

@@ -2,6 +2,8 @@ package dev.evring.bench;
 
 import org.HdrHistogram.Histogram;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -85,6 +87,9 @@ public final class PeerMain
         final Histogram floorBefore = floor(peer, initiator, plan);
 
         control.meet(peer.role(), PHASE_MECHANISM, watchdog);
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final long cpuStartNs = threads.getCurrentThreadCpuTime();
+        final long wallStartNs = System.nanoTime();
         Measurement measurement = null;
         if (initiator)
         {
@@ -94,6 +99,8 @@ public final class PeerMain
         {
             mechanism.respond(peer);
         }
+        control.cpuShare(peer.role(), (threads.getCurrentThreadCpuTime() - cpuStartNs)
+            / (double)Math.max(1, System.nanoTime() - wallStartNs));
 
         control.meet(peer.role(), PHASE_FLOOR_AFTER, watchdog);
         final Histogram floorAfter = floor(peer, initiator, plan);
@@ -102,7 +109,8 @@ public final class PeerMain
         if (initiator)
         {
             new PeerReport(floorBefore, measurement, floorAfter, control.pid(PeerRole.INITIATOR),
-                control.pid(PeerRole.RESPONDER)).write(peer.directory().resolve(REPORT));
+                control.pid(PeerRole.RESPONDER), control.cpuShare(PeerRole.INITIATOR),
+                control.cpuShare(PeerRole.RESPONDER)).write(peer.directory().resolve(REPORT));
         }
     }
 

@@ -24,9 +24,11 @@ import java.util.zip.DataFormatException;
  * @param floorAfter  floor round trips measured after the mechanism.
  * @param initiatorPid the process id of peer A.
  * @param responderPid the process id of peer B.
+ * @param initiatorCpuShare the share of the mechanism phase peer A's thread was on a CPU.
+ * @param responderCpuShare the same for peer B.
  */
 record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floorAfter, long initiatorPid,
-    long responderPid)
+    long responderPid, double initiatorCpuShare, double responderCpuShare)
 {
     private static final String FLOOR_BEFORE = "floor.before";
     private static final String FLOOR_AFTER = "floor.after";
@@ -38,6 +40,8 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
     private static final String ELAPSED_NS = "elapsed.ns";
     private static final String INITIATOR_PID = "initiator.pid";
     private static final String RESPONDER_PID = "responder.pid";
+    private static final String INITIATOR_CPU = "initiator.cpu.share";
+    private static final String RESPONDER_CPU = "responder.cpu.share";
 
     /**
      * Write the report atomically.
@@ -52,6 +56,8 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
         properties.setProperty(FLOOR_AFTER, encode(floorAfter));
         properties.setProperty(INITIATOR_PID, Long.toString(initiatorPid));
         properties.setProperty(RESPONDER_PID, Long.toString(responderPid));
+        properties.setProperty(INITIATOR_CPU, Double.toString(initiatorCpuShare));
+        properties.setProperty(RESPONDER_CPU, Double.toString(responderCpuShare));
         if (measurement.isRoundTrip())
         {
             properties.setProperty(KIND, ROUND_TRIPS);
@@ -104,7 +110,21 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
             measurement,
             decode(required(properties, FLOOR_AFTER, file), file),
             number(properties, INITIATOR_PID, file),
-            number(properties, RESPONDER_PID, file));
+            number(properties, RESPONDER_PID, file),
+            share(properties, INITIATOR_CPU, file),
+            share(properties, RESPONDER_CPU, file));
+    }
+
+    private static double share(final Properties properties, final String key, final Path file) throws IOException
+    {
+        try
+        {
+            return Double.parseDouble(required(properties, key, file));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IOException(file + ": '" + key + "' is not a number", ex);
+        }
     }
 
     private static long number(final Properties properties, final String key, final Path file) throws IOException

@@ -18,6 +18,9 @@ import org.HdrHistogram.Histogram;
  * @param floorBeforeNs the floor's median round trip before the mechanism.
  * @param floorAfterNs  the floor's median round trip after it.
  * @param ratioToFloor  round trips: p50 over the mean floor; streams: null.
+ * @param cpuShareA     the share of the mechanism phase peer A's thread was on its CPU (below 1: the
+ *                      scheduler took the CPU away, other load on the machine).
+ * @param cpuShareB     the same for peer B.
  * @param flag          why the result needs a second look, or null.
  * @param error         why the run failed (then every number is null), or null.
  */
@@ -33,12 +36,18 @@ record ResultRow(
     Long floorBeforeNs,
     Long floorAfterNs,
     Double ratioToFloor,
+    Double cpuShareA,
+    Double cpuShareB,
     String flag,
     String error)
 {
+    /** A peer on its CPU for less than this share of the mechanism phase is flagged as descheduled. */
+    static final double CPU_SHARE_THRESHOLD = 0.9;
+
     /**
      * Turn a pair's report into a row: percentiles from the round-trip histogram, or the stream rate, and
-     * the median of each floor histogram. Flags a floor that moved by more than 20%.
+     * the median of each floor histogram. Flags a floor that moved by more than 20% and a peer that was
+     * descheduled for more than a tenth of the mechanism phase.
      *
      * @param name   the mechanism.
      * @param report what peer A measured.
@@ -49,7 +58,9 @@ record ResultRow(
         final long floorBefore = report.floorBefore().getValueAtPercentile(50.0);
         final long floorAfter = report.floorAfter().getValueAtPercentile(50.0);
         final FloorDrift drift = new FloorDrift(floorBefore, floorAfter);
-        final String flag = drift.moved() ? drift.describe() : null;
+        final double shareA = report.initiatorCpuShare();
+        final double shareB = report.responderCpuShare();
+        final String flag = flag(drift, shareA, shareB);
         final Measurement measurement = report.measurement();
         if (measurement.isRoundTrip())
         {
@@ -57,10 +68,23 @@ record ResultRow(
             final long p50 = h.getValueAtPercentile(50.0);
             return new ResultRow(name, false, p50, h.getValueAtPercentile(90.0), h.getValueAtPercentile(99.0),
                 h.getValueAtPercentile(99.9), h.getMaxValue(), null, floorBefore, floorAfter, p50 / drift.meanNs(),
-                flag, null);
+                shareA, shareB, flag, null);
         }
         return new ResultRow(name, true, null, null, null, null, null, measurement.messagesPerSecond(), floorBefore,
-            floorAfter, null, flag, null);
+            floorAfter, null, shareA, shareB, flag, null);
+    }
+
+    private static String flag(final FloorDrift drift, final double shareA, final double shareB)
+    {
+        final String moved = drift.moved() ? drift.describe() : null;
+        final String descheduled = Math.min(shareA, shareB) < CPU_SHARE_THRESHOLD
+            ? String.format(java.util.Locale.ROOT, "descheduled: on CPU A %.0f%% B %.0f%%", 100 * shareA, 100 * shareB)
+            : null;
+        if (moved != null && descheduled != null)
+        {
+            return moved + "; " + descheduled;
+        }
+        return moved != null ? moved : descheduled;
     }
 
     /**
@@ -73,7 +97,7 @@ record ResultRow(
     static ResultRow failed(final Mechanism mechanism, final String error)
     {
         return new ResultRow(mechanism.name(), mechanism.isStream(), null, null, null, null, null, null, null, null,
-            null, "FAILED", error);
+            null, null, null, "FAILED", error);
     }
 
     /**
@@ -95,6 +119,6 @@ record ResultRow(
     ResultRow withFlag(final String newFlag)
     {
         return new ResultRow(name, stream, p50Ns, p90Ns, p99Ns, p999Ns, maxNs, msgsPerSecond, floorBeforeNs,
-            floorAfterNs, ratioToFloor, newFlag, error);
+            floorAfterNs, ratioToFloor, cpuShareA, cpuShareB, newFlag, error);
     }
 }

@@ -17,8 +17,8 @@ import java.nio.file.StandardOpenOption;
  *
  * <pre>
  *    0  magic (8) | version (4) | mechanism region length (4)
- *  128  peer A block: pid (8) | phase reached (4) | aborted (4)
- *  256  peer B block: pid (8) | phase reached (4) | aborted (4)
+ *  128  peer A block: pid (8) | phase reached (4) | aborted (4) | CPU share of the mechanism phase (8, double)
+ *  256  peer B block: pid (8) | phase reached (4) | aborted (4) | CPU share of the mechanism phase (8, double)
  *  384  responder's count (8): how many messages the responder has taken (stream end-of-run ack)
  *  512  floor line: ping (8), written only by A | pong (8), written only by B
  *  640  stream end (8): 1 + the number of messages the producer sent in all, 0 while it still sends
@@ -42,6 +42,7 @@ final class SharedControl implements AutoCloseable
     private static final int PID_IN_PEER = 0;
     private static final int PHASE_IN_PEER = 8;
     private static final int ABORTED_IN_PEER = 12;
+    private static final int CPU_SHARE_IN_PEER = 16;
     private static final int RESPONDER_COUNT_OFFSET = 384;
     private static final int PING_OFFSET = 512;
     private static final int PONG_OFFSET = 520;
@@ -164,6 +165,28 @@ final class SharedControl implements AutoCloseable
     boolean aborted(final PeerRole role)
     {
         return buffer.getIntVolatile(peerOffset(role) + ABORTED_IN_PEER) != 0;
+    }
+
+    /**
+     * Record the share of the mechanism phase a peer's thread spent on a CPU (the rest it was descheduled).
+     *
+     * @param role  the peer.
+     * @param share CPU time over wall time, 0 to 1.
+     */
+    void cpuShare(final PeerRole role, final double share)
+    {
+        buffer.putLongRelease(peerOffset(role) + CPU_SHARE_IN_PEER, Double.doubleToRawLongBits(share));
+    }
+
+    /**
+     * A peer's CPU share of the mechanism phase, once it has passed the next meeting.
+     *
+     * @param role the peer.
+     * @return the share, 0 if not recorded.
+     */
+    double cpuShare(final PeerRole role)
+    {
+        return Double.longBitsToDouble(buffer.getLongAcquire(peerOffset(role) + CPU_SHARE_IN_PEER));
     }
 
     /**

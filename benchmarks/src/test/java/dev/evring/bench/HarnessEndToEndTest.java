@@ -46,6 +46,8 @@ class HarnessEndToEndTest
         assertEquals(TINY.roundTrips(), report.measurement().histogram().getTotalCount());
         assertEquals(TINY.floorRoundTrips(), report.floorBefore().getTotalCount());
         assertEquals(TINY.floorRoundTrips(), report.floorAfter().getTotalCount());
+        assertTrue(report.initiatorCpuShare() > 0 && report.initiatorCpuShare() <= 1.05, "A " + report.initiatorCpuShare());
+        assertTrue(report.responderCpuShare() > 0 && report.responderCpuShare() <= 1.05, "B " + report.responderCpuShare());
 
         final ResultRow row = ResultRow.of("floor", report);
         assertTrue(row.p50Ns() > 0 && row.p50Ns() <= row.p99Ns() && row.p99Ns() <= row.maxNs());

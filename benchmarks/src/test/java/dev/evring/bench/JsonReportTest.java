@@ -24,9 +24,9 @@ class JsonReportTest
         final MachineInfo machine = new MachineInfo("AMD EPYC", 2, "17.0.15", "OpenJDK 64-Bit Server VM (Debian)",
             "Linux 6.1 amd64", true, "taskset: A on CPU 0, B on CPU 1", "/dev/shm", "1.00 0.50 0.25");
         final ResultRow roundTrip = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, 130L, 140L,
-            300 / 135.0, null, null);
+            300 / 135.0, 1.0, 0.98, null, null);
         final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 1.5e8, 130L, 260L,
-            null, "floor moved +100%", null);
+            null, 0.97, 0.99, "floor moved +100%", null);
         final ResultRow failed = ResultRow.failed(new AgronaStream(), "timed out");
         final FootprintEntry footprint = new FootprintEntry("portring", "a-to-b.ring", 64, 131072, 525056, 4096L);
         return new BenchReport(machine, true, RunPlan.QUICK, "2026-11-21T14:00:00Z", "2.00 1.00 0.50",
@@ -62,6 +62,7 @@ class JsonReportTest
         assertEquals(130, roundTrip.get("floor_before_ns").asLong());
         assertEquals(140, roundTrip.get("floor_after_ns").asLong());
         assertTrue(roundTrip.get("flag").isNull());
+        assertEquals(0.98, roundTrip.get("cpu_share_b").asDouble());
 
         final JsonNode stream = results.get(1);
         for (final String field : LATENCY_FIELDS)
@@ -76,6 +77,7 @@ class JsonReportTest
         assertEquals("agrona-o2o-stream", failed.get("name").asText());
         assertTrue(failed.get("msgs_per_s").isNull());
         assertTrue(failed.get("floor_before_ns").isNull());
+        assertTrue(failed.get("cpu_share_a").isNull());
         assertEquals("timed out", failed.get("error").asText());
     }
 
@@ -123,10 +125,10 @@ class JsonReportTest
         final String markdown = MarkdownReport.render(report());
 
         assertTrue(markdown.contains("| name | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | msgs/s | floor before ns "
-            + "| floor after ns | ratio to floor | flag |"), markdown);
-        assertTrue(markdown.contains("| portring | 300 | 350 | 400 | 900 | 20000 | - | 130 | 140 | 2.22 |  |"), markdown);
+            + "| floor after ns | ratio to floor | on CPU A/B | flag |"), markdown);
+        assertTrue(markdown.contains("| portring | 300 | 350 | 400 | 900 | 20000 | - | 130 | 140 | 2.22 | 100%/98% |  |"), markdown);
         assertTrue(markdown.contains("| portring-stream | - | - | - | - | - | 150,000,000 | 130 | 260 | - "
-            + "| floor moved +100% |"), markdown);
+            + "| 97%/99% | floor moved +100% |"), markdown);
         assertTrue(markdown.contains("FAILED: timed out"), markdown);
         assertTrue(markdown.contains("| portring | a-to-b.ring | 64 | 131072 | 525056 | 4096 |"), markdown);
     }

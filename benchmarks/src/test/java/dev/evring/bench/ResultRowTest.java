@@ -38,7 +38,7 @@ class ResultRowTest
     void roundTripHistogramBecomesPercentilesAndRatio()
     {
         final PeerReport report = new PeerReport(constant(100, 50), Measurement.roundTrips(oneToThousand()),
-            constant(110, 50), 11, 12);
+            constant(110, 50), 11, 12, 1.0, 0.99);
 
         final ResultRow row = ResultRow.of("portring", report);
 
@@ -53,6 +53,8 @@ class ResultRowTest
         assertEquals(100L, row.floorBeforeNs());
         assertEquals(110L, row.floorAfterNs());
         assertEquals(500 / 105.0, row.ratioToFloor(), 1e-9);
+        assertEquals(1.0, row.cpuShareA());
+        assertEquals(0.99, row.cpuShareB());
         assertNull(row.flag());
         assertNull(row.error());
     }
@@ -61,7 +63,7 @@ class ResultRowTest
     void streamBecomesRateWithoutPercentiles()
     {
         final PeerReport report = new PeerReport(constant(130, 10), Measurement.stream(3_000_000, 1_500_000_000L),
-            constant(130, 10), 11, 12);
+            constant(130, 10), 11, 12, 0.95, 0.97);
 
         final ResultRow row = ResultRow.of("portring-stream", report);
 
@@ -81,12 +83,30 @@ class ResultRowTest
     void movedFloorFlagsTheRow()
     {
         final PeerReport report = new PeerReport(constant(130, 10), Measurement.roundTrips(oneToThousand()),
-            constant(490, 10), 11, 12);
+            constant(490, 10), 11, 12, 1.0, 1.0);
 
         final ResultRow row = ResultRow.of("agrona-o2o", report);
 
         assertTrue(row.drift().moved());
         assertEquals("floor moved +277%", row.flag());
+    }
+
+    @Test
+    void descheduledPeerFlagsTheRow()
+    {
+        final PeerReport report = new PeerReport(constant(130, 10), Measurement.stream(10, 10), constant(130, 10), 11,
+            12, 0.45, 0.995);
+
+        assertEquals("descheduled: on CPU A 45% B 100%", ResultRow.of("naive-stream", report).flag());
+    }
+
+    @Test
+    void movedFloorAndDescheduledPeerAreBothFlagged()
+    {
+        final PeerReport report = new PeerReport(constant(100, 10), Measurement.stream(10, 10), constant(50, 10), 11,
+            12, 0.95, 0.5);
+
+        assertEquals("floor moved -50%; descheduled: on CPU A 95% B 50%", ResultRow.of("naive-stream", report).flag());
     }
 
     @Test
@@ -105,7 +125,7 @@ class ResultRowTest
     void peerReportSurvivesTheFile(@TempDir final Path dir) throws IOException
     {
         final Path file = dir.resolve("report.properties");
-        new PeerReport(constant(120, 7), Measurement.roundTrips(oneToThousand()), constant(125, 9), 41, 42).write(file);
+        new PeerReport(constant(120, 7), Measurement.roundTrips(oneToThousand()), constant(125, 9), 41, 42, 0.5, 0.25).write(file);
 
         final PeerReport read = PeerReport.read(file);
 
@@ -114,6 +134,8 @@ class ResultRowTest
         assertEquals(oneToThousand(), read.measurement().histogram());
         assertEquals(41, read.initiatorPid());
         assertEquals(42, read.responderPid());
+        assertEquals(0.5, read.initiatorCpuShare());
+        assertEquals(0.25, read.responderCpuShare());
         assertFalse(Files.exists(dir.resolve("report.properties.partial")));
     }
 
@@ -121,7 +143,7 @@ class ResultRowTest
     void peerReportOfAStreamSurvivesTheFile(@TempDir final Path dir) throws IOException
     {
         final Path file = dir.resolve("report.properties");
-        new PeerReport(constant(120, 7), Measurement.stream(5, 10), constant(125, 9), 41, 42).write(file);
+        new PeerReport(constant(120, 7), Measurement.stream(5, 10), constant(125, 9), 41, 42, 1.0, 1.0).write(file);
 
         final Measurement read = PeerReport.read(file).measurement();
 
