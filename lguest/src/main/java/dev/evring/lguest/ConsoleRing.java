@@ -96,7 +96,8 @@ public final class ConsoleRing
         final int available = (int)(producer - consumer);
         if (available < 0 || available > capacity)
         {
-            throw new IOException("console ring indices are impossible: producer " + producer + ", consumer " + consumer);
+            throw new IOException("console ring indices are impossible: producer " + producer
+                + ", consumer " + consumer);
         }
         final int first = (int)Math.min(available, capacity - (consumer & (capacity - 1)));
         memory.getBytes(text(consumer), scratch, 0, first);

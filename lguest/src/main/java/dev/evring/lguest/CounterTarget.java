@@ -45,7 +45,7 @@ public final class CounterTarget implements NotifyTarget, AutoCloseable
     {
         value.incrementAndGet();
         total.incrementAndGet();
-        VarHandle.fullFence(); // smp_mb: the count is visible before the sleeper check (pairs with await)
+        VarHandle.fullFence(); // smp_mb__after_atomic: the count is visible before the sleeper check (pairs with await)
         if (sleepers.get() > 0)
         {
             doorbell.ring();

@@ -88,7 +88,7 @@ final class EventfdMap
      */
     boolean deliver(final int reader, final long address)
     {
-        readers.set(reader, epoch.get());
+        readers.lazySet(reader, epoch.get());
         VarHandle.fullFence(); // smp_mb (rcu_read_lock): the announcement is visible before the pointer is read
         try
         {
@@ -96,7 +96,7 @@ final class EventfdMap
             final boolean taken = table.deliver(address);
             if (table.retired)
             {
-                throw new IllegalStateException("eventfd map table retired while a reader used it: grace period broken");
+                throw new IllegalStateException("eventfd table retired while a reader used it: grace period broken");
             }
             return taken;
         }

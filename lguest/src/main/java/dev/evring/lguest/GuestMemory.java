@@ -75,7 +75,8 @@ public final class GuestMemory implements AutoCloseable
      */
     public static GuestMemory map(final Path file, final long base, final long pfnLimit) throws IOException
     {
-        return map(file, base, pfnLimit, (addr, length, size) -> new IndexOutOfBoundsException(describe(addr, length, size)));
+        return map(file, base, pfnLimit,
+            (address, length, size) -> new IndexOutOfBoundsException(describe(address, length, size)));
     }
 
     static GuestMemory map(final Path file, final long base, final long pfnLimit, final AccessFault fault)

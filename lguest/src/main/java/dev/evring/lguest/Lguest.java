@@ -544,7 +544,8 @@ public final class Lguest implements AutoCloseable
                 throw new LguestException(Errno.EINVAL, "memory file " + memoryFile + " is " + Files.size(memoryFile)
                     + " bytes, shorter than base + pfnLimit pages = " + length);
             }
-            control = ControlBlock.create(controlFile, cpus, base, pfnLimit, memoryOwned, ProcessHandle.current().pid());
+            final long launcherPid = ProcessHandle.current().pid();
+            control = ControlBlock.create(controlFile, cpus, base, pfnLimit, memoryOwned, launcherPid);
             memory = GuestMemory.map(memoryFile, base, pfnLimit);
             eventfds = new EventfdMap(cpus);
             reportedExits = new long[cpus];

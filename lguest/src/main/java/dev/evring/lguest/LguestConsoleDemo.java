@@ -68,7 +68,8 @@ public final class LguestConsoleDemo
     public static Path defaultMemoryFile()
     {
         final Path shm = Path.of("/dev/shm");
-        final Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        final boolean useShm = Files.isDirectory(shm) && Files.isWritable(shm);
+        final Path dir = useShm ? shm : Path.of(System.getProperty("java.io.tmpdir"));
         return dir.resolve("evring-lguest-demo-" + ProcessHandle.current().pid() + ".mem");
     }
 
@@ -120,7 +121,8 @@ public final class LguestConsoleDemo
         }
     }
 
-    private void serviceKicks(final Lguest lguest, final ConsoleRing ring, final CounterTarget kicks, final AtomicBoolean stop)
+    private void serviceKicks(
+        final Lguest lguest, final ConsoleRing ring, final CounterTarget kicks, final AtomicBoolean stop)
     {
         try
         {

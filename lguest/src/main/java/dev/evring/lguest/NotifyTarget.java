@@ -20,7 +20,8 @@ public interface NotifyTarget
 
     /**
      * Deliver one notify. Called by the thread in {@link Lguest#run(int)}, inside the map's read-side
-     * critical section: it must not block.
+     * critical section: it must not block, and must not call {@link Lguest#attachEventfd} (which waits for
+     * that section to end).
      *
      * @return true if delivered; false makes {@code run} return the notify to its caller as if no target
      *         held the address.

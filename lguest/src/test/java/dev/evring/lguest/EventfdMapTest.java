@@ -129,7 +129,8 @@ class EventfdMapTest
         };
         final AtomicLongArray signals = new AtomicLongArray(3);
         map.add(1, blocking);
-        final CompletableFuture<Boolean> stuckReader = CompletableFuture.supplyAsync(() -> map.deliver(0, 1), runner(0));
+        final CompletableFuture<Boolean> stuckReader =
+            CompletableFuture.supplyAsync(() -> map.deliver(0, 1), runner(0));
         assertTrue(inside.await(30, TimeUnit.SECONDS), "reader 0 is inside its read-side section");
 
         final CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> map.add(2, new SlotTarget(signals, 2)));
@@ -156,7 +157,8 @@ class EventfdMapTest
         assertEquals(2, map.size());
     }
 
-    private static long[] readUntil(final EventfdMap map, final int slot, final int entries, final AtomicBoolean writing)
+    private static long[] readUntil(
+        final EventfdMap map, final int slot, final int entries, final AtomicBoolean writing)
     {
         final SplittableRandom random = new SplittableRandom(slot);
         final long[] delivered = new long[entries + 1];

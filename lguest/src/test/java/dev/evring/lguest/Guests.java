@@ -157,7 +157,7 @@ final class Guests
         public void run(final GuestContext context)
         {
             final GuestMemory memory = context.memory();
-            final InterruptHandler count = irq -> memory.putLong(COUNTERS + 8L * irq, memory.getLong(COUNTERS + 8L * irq) + 1);
+            final InterruptHandler count = irq -> memory.getAndAddLong(COUNTERS + 8L * irq, 1);
             context.onInterrupt(3, count);
             context.onInterrupt(7, count);
             context.notify(READY);
@@ -176,7 +176,7 @@ final class Guests
         public void run(final GuestContext context)
         {
             final GuestMemory memory = context.memory();
-            final InterruptHandler count = irq -> memory.putLong(COUNTERS + 8L * irq, memory.getLong(COUNTERS + 8L * irq) + 1);
+            final InterruptHandler count = irq -> memory.getAndAddLong(COUNTERS + 8L * irq, 1);
             for (int irq = 0; irq < 31; irq++)
             {
                 context.onInterrupt(irq, count);

@@ -55,7 +55,8 @@ class LguestDeathTest
         final long start = System.nanoTime();
         lguest.close();
         assertFalse(guest.isAlive(), "the guest JVM is gone when close returns");
-        assertTrue(System.nanoTime() - start < STOP_LIMIT.toNanos(), "close took " + (System.nanoTime() - start) + " ns");
+        final long took = System.nanoTime() - start;
+        assertTrue(took < STOP_LIMIT.toNanos(), "close took " + took + " ns");
         assertEquals(0, counter.attachments(), "every attachment was released");
         assertFalse(Files.exists(memoryFile), "memory file deleted");
         assertFalse(Files.exists(controlFile), "control file deleted");

@@ -46,11 +46,35 @@ class LguestDeviceTest
         try (Lguest lguest = Guests.start(dir, Guests.Spin.class, 1))
         {
             final long pid = lguest.guestPid();
-            assertErrno(Errno.EBUSY, () -> lguest.initialize(dir.resolve("other.mem"), 0, 4, Guests.Spin.class.getName(), 1));
+            final String start = Guests.Spin.class.getName();
+            assertErrno(Errno.EBUSY, () -> lguest.initialize(dir.resolve("other.mem"), 0, 4, start, 1));
             assertFalse(Files.exists(dir.resolve("other.mem")), "the refused initialize created nothing");
             assertEquals(pid, lguest.guestPid(), "the first guest is still the one");
             assertTrue(lguest.run(0, 50, TimeUnit.MILLISECONDS).kind() == RunResult.Kind.TIMEOUT, "still runs");
         }
+    }
+
+    @Test
+    void aMemoryFileInUseByALiveLauncherIsEbusyAndAStaleControlFileIsReplaced() throws Exception
+    {
+        final Path memory = dir.resolve("guest.mem");
+        final Path control = dir.resolve("guest.mem" + Lguest.CONTROL_SUFFIX);
+        try (Lguest first = Guests.start(memory, 4, Guests.Spin.class, 1); Lguest second = Lguest.open())
+        {
+            assertErrno(Errno.EBUSY, () -> second.initialize(memory, 0, 4, Guests.Spin.class.getName(), 1));
+            assertEquals(RunResult.Kind.TIMEOUT, first.run(0, 20, TimeUnit.MILLISECONDS).kind(), "untouched");
+        }
+        assertFalse(Files.exists(control));
+
+        final Process finished = new ProcessBuilder("true").start();
+        assertTrue(finished.waitFor(30, TimeUnit.SECONDS));
+        ControlBlock.create(control, 1, 0, 4, true, finished.pid()).close(); // left by a launcher that died
+        try (Lguest lguest = Guests.start(memory, 4, Guests.NotifyLoop.class, 1))
+        {
+            lguest.memory().putLong(Guests.OTHER_ADDRESS, 0x99);
+            assertEquals(0x99, lguest.run(0).notifyAddress());
+        }
+        assertFalse(Files.exists(control));
     }
 
     @Test
@@ -116,7 +140,7 @@ class LguestDeviceTest
                 }
             }).get(30, TimeUnit.SECONDS);
             assertEquals(Errno.EPERM, fromOther.errno(), fromOther.getMessage());
-            assertEquals(0, lguest.memory().getLongVolatile(Guests.PROGRESS), "the refused run did not start the guest");
+            assertEquals(0, lguest.memory().getLongVolatile(Guests.PROGRESS), "the refused run started nothing");
             assertEquals(0x1000, lguest.run(0).notifyAddress(), "the owner still runs it");
         }
     }
