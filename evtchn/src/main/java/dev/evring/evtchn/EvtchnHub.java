@@ -1058,6 +1058,7 @@ public final class EvtchnHub implements AutoCloseable
                     }
                 }
                 polled = next;
+                deleteQuietly(handle.requestsFile); // unlinked now; the poller unmaps the ring when it is done with it
                 retired.add(handle);
             }
             handles.remove(handle);
@@ -1182,7 +1183,6 @@ public final class EvtchnHub implements AutoCloseable
         while ((handle = retired.poll()) != null)
         {
             handle.requests.close();
-            deleteQuietly(handle.requestsFile);
         }
     }
 

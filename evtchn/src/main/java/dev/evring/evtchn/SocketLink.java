@@ -414,22 +414,27 @@ final class SocketLink implements HubLink
     }
 
     /**
-     * Close the connection (the hub releases the handle), stop the reader and unmap the rings. The caller
-     * guarantees that no other thread still uses the rings.
+     * End the connection and wait (a bounded time) until the hub has released the handle and closed its
+     * end, then unmap the rings. The caller guarantees that no other thread still uses the rings.
      */
     @Override
     public void close()
     {
         closing = true;
-        closeQuietly(channel);
         try
         {
+            channel.shutdownOutput(); // end of stream: the hub releases the handle, then closes its end
             reader.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        catch (final IOException ex)
+        {
+            // the connection is already gone
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
+        closeQuietly(channel);
         if (requests != null)
         {
             requests.close();

@@ -2,6 +2,7 @@ package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
 import dev.evring.ring.PortRing;
+import net.openhft.chronicle.core.io.AbstractCloseable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,7 @@ class EvtchnSemanticsTest
     @BeforeEach
     void startHub() throws Exception
     {
+        AbstractCloseable.enableCloseableTracing();
         hub = EvtchnHub.start(HubConfig.directory(dir.resolve("hub")));
     }
 
@@ -61,6 +63,7 @@ class EvtchnSemanticsTest
         {
             hub.close();
         }
+        AbstractCloseable.assertCloseablesClosed(); // every ring of the hub and of its handles was closed
     }
 
     private Evtchn open() throws Exception
@@ -796,7 +799,7 @@ class EvtchnSemanticsTest
         }
         b.close();
         assertErrno(Errno.EBADF, b::pending);
-        Conditions.await("b released", () -> hub.handleCount() == 1);
+        assertEquals(1, hub.handleCount(), "close() returns once the hub released the handle");
         assertEquals(PortKind.UNBOUND, hub.portStatus(ch[0]).kind());
         assertEquals(bDomid, hub.portStatus(ch[0]).remoteDomain());
         assertEquals(PortKind.FREE, hub.portStatus(ch[1]).kind());
