@@ -243,7 +243,7 @@ final class ControlBlock implements AutoCloseable
      */
     void resume(final int cpu, final long sequence)
     {
-        VarHandle.storeStoreFence(); // smp_wmb: the launcher's device writes reach guest memory before the resume
+        VarHandle.releaseFence(); // smp_store_release: the launcher's device work is done before the resume
         buffer.putLongOpaque(page(cpu) + RESUME_OFFSET, sequence);
     }
 
@@ -256,7 +256,7 @@ final class ControlBlock implements AutoCloseable
     long awaitedResumeSequence(final int cpu)
     {
         final long sequence = buffer.getLongOpaque(page(cpu) + RESUME_OFFSET);
-        VarHandle.loadLoadFence(); // smp_rmb: the guest reads device results only after seeing the resume
+        VarHandle.acquireFence(); // smp_load_acquire: the guest touches memory only after seeing the resume
         return sequence;
     }
 
@@ -271,14 +271,14 @@ final class ControlBlock implements AutoCloseable
     {
         final int page = page(cpu);
         buffer.putLong(page + EXIT_ADDR_OFFSET, address);
-        VarHandle.storeStoreFence(); // smp_wmb: the address (and the guest's writes) before the exit sequence
+        VarHandle.releaseFence(); // smp_store_release: the address and the guest's accesses before the exit
         buffer.putLongOpaque(page + EXIT_SEQ_OFFSET, sequence);
     }
 
     long exitSequence(final int cpu)
     {
         final long sequence = buffer.getLongOpaque(page(cpu) + EXIT_SEQ_OFFSET);
-        VarHandle.loadLoadFence(); // smp_rmb: the exit address (and guest memory) are read after the sequence
+        VarHandle.acquireFence(); // smp_load_acquire: the exit address and guest memory are used after it
         return sequence;
     }
 
