@@ -1,14 +1,11 @@
 package dev.evring.bench;
 
-import org.HdrHistogram.Histogram;
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Round trips over two Agrona {@link OneToOneRingBuffer}s in the shared file, one each way, carrying
@@ -77,31 +74,15 @@ final class AgronaPingPong implements Mechanism
         final OneToOneRingBuffer in = ring(peer.control().region(), 1);
         final UnsafeBuffer message = new UnsafeBuffer(new byte[Integer.BYTES]);
         final LastInt echo = new LastInt();
-        final long warmup = plan.warmupRoundTrips();
-        final long total = warmup + plan.roundTrips();
-        final long capNs = TimeUnit.MILLISECONDS.toNanos(plan.phaseCapMs());
-        final Histogram histogram = Measurement.newHistogram();
-        long capAt = 0;
-        for (long i = 0; i < total; i++)
+        final RoundTrips trips = new RoundTrips(plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs());
+        for (long i = 0; trips.more(i); i++)
         {
             final long start = System.nanoTime();
             exchange(out, in, message, echo, (int)i, watchdog);
-            final long end = System.nanoTime();
-            if (i >= warmup)
-            {
-                histogram.recordValue(Math.min(end - start, Measurement.HIGHEST_TRACKABLE_NS));
-                if (i == warmup)
-                {
-                    capAt = start + capNs;
-                }
-                else if (end - capAt > 0)
-                {
-                    break;
-                }
-            }
+            trips.record(i, start, System.nanoTime());
         }
         exchange(out, in, message, echo, STOP, watchdog);
-        return Measurement.roundTrips(histogram);
+        return Measurement.roundTrips(trips.histogram());
     }
 
     private static void exchange(

@@ -3,8 +3,6 @@ package dev.evring.bench;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.util.concurrent.TimeUnit;
-
 /**
  * The raw cache-line floor: the cheapest possible round trip between the two peers. Peer A stores a new
  * sequence number into the ping word, peer B sees it and stores it into the pong word of the same
@@ -68,47 +66,32 @@ final class Floor implements Mechanism
     }
 
     /**
-     * Peer A's side of the floor: time up to {@code measured} round trips after {@code warmup} untimed
-     * ones, stopping early once the measured ones have taken {@code capMs}; then one last ping with the
-     * stop bit tells peer B the phase is over.
+     * Peer A's side of the floor: time up to {@code measured} round trips after up to {@code warmup}
+     * untimed ones, each part cut short at {@code capMs} (see {@link RoundTrips}); then one last ping with
+     * the stop bit tells peer B the phase is over.
      *
      * @param control  the shared control block that holds the floor line.
      * @param watchdog stops the waits if peer B dies.
      * @param warmup   round trips not recorded.
      * @param measured round trips recorded at most.
-     * @param capMs    the longest the recorded round trips may take in all.
+     * @param capMs    the longest the warm-up, and then the recorded round trips, may take.
      * @return the round-trip histogram in nanoseconds.
      */
     static Histogram ping(
         final SharedControl control, final Watchdog watchdog, final long warmup, final long measured, final long capMs)
     {
         final UnsafeBuffer line = control.buffer();
-        final Histogram histogram = Measurement.newHistogram();
-        final long total = warmup + measured;
-        final long capNs = TimeUnit.MILLISECONDS.toNanos(capMs);
+        final RoundTrips trips = new RoundTrips(warmup, measured, capMs);
         long seq = line.getLong(SharedControl.pingOffset()) & ~STOP; // only this peer writes the ping word
-        long capAt = 0;
-        for (long i = 0; i < total; i++)
+        for (long i = 0; trips.more(i); i++)
         {
             seq++;
             final long start = System.nanoTime();
             exchange(line, watchdog, seq);
-            final long end = System.nanoTime();
-            if (i >= warmup)
-            {
-                histogram.recordValue(Math.min(end - start, Measurement.HIGHEST_TRACKABLE_NS));
-                if (i == warmup)
-                {
-                    capAt = start + capNs;
-                }
-                else if (end - capAt > 0)
-                {
-                    break;
-                }
-            }
+            trips.record(i, start, System.nanoTime());
         }
         exchange(line, watchdog, (seq + 1) | STOP);
-        return histogram;
+        return trips.histogram();
     }
 
     private static void exchange(final UnsafeBuffer line, final Watchdog watchdog, final long value)

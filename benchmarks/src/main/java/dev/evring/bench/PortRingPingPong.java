@@ -2,13 +2,11 @@ package dev.evring.bench;
 
 import dev.evring.ring.PortRing;
 import dev.evring.ring.ReaderWaiting;
-import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Round trips over two {@link PortRing} files, one each way: A offers a port into the A-to-B ring, B reads
@@ -99,36 +97,20 @@ final class PortRingPingPong implements Mechanism
     {
         final RunPlan plan = peer.plan();
         final Watchdog watchdog = peer.watchdog();
-        final long warmup = plan.warmupRoundTrips();
-        final long total = warmup + plan.roundTrips();
-        final long capNs = TimeUnit.MILLISECONDS.toNanos(plan.phaseCapMs());
-        final Histogram histogram = Measurement.newHistogram();
+        final RoundTrips trips = new RoundTrips(plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs());
         final int[] echo = new int[1];
         try (PortRing out = PortRing.open(peer.directory().resolve(A_TO_B));
             PortRing in = PortRing.open(peer.directory().resolve(B_TO_A)))
         {
-            long capAt = 0;
-            for (long i = 0; i < total; i++)
+            for (long i = 0; trips.more(i); i++)
             {
                 final long start = System.nanoTime();
                 exchange(out, in, echo, (int)i, watchdog);
-                final long end = System.nanoTime();
-                if (i >= warmup)
-                {
-                    histogram.recordValue(Math.min(end - start, Measurement.HIGHEST_TRACKABLE_NS));
-                    if (i == warmup)
-                    {
-                        capAt = start + capNs;
-                    }
-                    else if (end - capAt > 0)
-                    {
-                        break;
-                    }
-                }
+                trips.record(i, start, System.nanoTime());
             }
             exchange(out, in, echo, STOP, watchdog);
         }
-        return Measurement.roundTrips(histogram);
+        return Measurement.roundTrips(trips.histogram());
     }
 
     private void exchange(final PortRing out, final PortRing in, final int[] echo, final int port,
