@@ -2,6 +2,7 @@ package dev.evring.ring;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A child started through {@link ChildJvm} really runs with evring's JVM flags, the extra JVM arguments
  * and the program arguments it was given, and can use a ring.
  */
+@ExtendWith(RingLeakCheck.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 final class ChildJvmTest
 {

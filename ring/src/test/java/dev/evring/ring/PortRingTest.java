@@ -794,32 +794,37 @@ final class PortRingTest
     void r7_readerAsleepOnSocketDoorbellFailsPromptlyWhenProducerGoesAway() throws Exception
     {
         final Path socket = dir.resolve("ring.bell");
+        final SocketDoorbell bell = SocketDoorbell.bind(socket);
         try (PortRing ring = PortRing.create(dir.resolve("bell-ring"), 64);
-            SocketDoorbell bell = SocketDoorbell.bind(socket);
-            SocketDoorbellWaiter accepted = SocketDoorbellWaiter.connect(socket))
+            SocketDoorbellWaiter waiter = SocketDoorbellWaiter.connect(socket);
+            SocketDoorbellWaiter otherWaiter = SocketDoorbellWaiter.connect(socket))
         {
             ring.doorbell(bell);
-            final AtomicReference<Object> first = sleepInBackground(ring, accepted);
+            final AtomicReference<Object> first = sleepInBackground(ring, waiter);
             Await.until(() -> ring.sleepers() == 1, ROUND_LIMIT_S, TimeUnit.SECONDS, () -> "the reader to sleep");
             assertTrue(ring.offer(1));
             Await.until(() -> first.get() != null, ROUND_LIMIT_S, TimeUnit.SECONDS, () -> "the wake-up");
             assertEquals(Boolean.TRUE, first.get());
             assertEquals(1, ring.wakeups());
-            assertEquals(1, bell.readers());
             assertEquals(1, ring.read(new int[1], 0, 1));
 
-            try (SocketDoorbellWaiter neverAccepted = SocketDoorbellWaiter.connect(socket))
+            // the ring accepted both connections made before it; one made after it is never accepted
+            try (SocketDoorbellWaiter late = SocketDoorbellWaiter.connect(socket))
             {
-                final AtomicReference<Object> second = sleepInBackground(ring, accepted);
-                final AtomicReference<Object> third = sleepInBackground(ring, neverAccepted);
+                final AtomicReference<Object> second = sleepInBackground(ring, otherWaiter);
+                final AtomicReference<Object> third = sleepInBackground(ring, late);
                 Await.until(() -> ring.sleepers() == 2, ROUND_LIMIT_S, TimeUnit.SECONDS, () -> "two sleepers");
-                bell.close();
+                bell.close(); // the producer goes away
                 Await.until(() -> second.get() != null && third.get() != null, ROUND_LIMIT_S, TimeUnit.SECONDS,
                     () -> "the sleepers to notice the producer's doorbell is gone");
                 assertTrue(second.get() instanceof UncheckedIOException, String.valueOf(second.get()));
                 assertTrue(third.get() instanceof UncheckedIOException, String.valueOf(third.get()));
                 assertEquals(0, ring.sleepers(), "a failed sleep withdraws its announcement");
             }
+        }
+        finally
+        {
+            bell.close();
         }
     }
 
