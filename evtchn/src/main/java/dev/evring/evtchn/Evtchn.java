@@ -200,7 +200,8 @@ public final class Evtchn implements AutoCloseable
 
     /**
      * Unbind a port: it is closed (unless bound static), its remote end goes back to unbound, and it is
-     * never read from this handle again.
+     * never read from this handle again (its unread entries are blanked in the ring; a read that another
+     * thread already had under way when unbind was called may still return it).
      *
      * @param port the port.
      * @throws EvtchnException EINVAL beyond the hub's range, ENOTCONN if this handle does not hold it.

@@ -16,7 +16,6 @@ import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -67,7 +66,19 @@ import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
  * <p><b>Rules.</b> The hub is the only writer of every event ring and checks every request: a handle
  * can only bind ports of its own domain, and only unmask, notify and unbind ports it holds. One lock
  * orders binds, unbinds, deliveries and unmasks (the kernel's {@code bind_mutex} and
- * {@code ring_prod_lock} in one).
+ * {@code ring_prod_lock} in one). A handle's requests take effect in the order it made them: before a
+ * control request, the hub applies the unmask and notify words the handle posted earlier.
+ *
+ * <p><b>Trust.</b> Peers run as the hub's user and map files in its directory, so they are trusted not to
+ * truncate those files. Malformed frames, unknown ops, random request words and corrupted request-ring
+ * indices are refused or get the offender disconnected; the hub and other handles keep working. A
+ * doorbell is a blocking write on the handle's socket: a same-uid process that forges its ring's sleeper
+ * count and never reads its socket could stall the hub once the socket buffer fills.
+ *
+ * <p><b>Benchmarks and embedding.</b> A program (or a benchmark's child JVM) runs the hub in process with
+ * {@link #start(HubConfig)}, takes domain 0 with {@link #openLocal()}, allocates a port for the peer
+ * domain with {@link Evtchn#bindUnboundPort(int)} and drives it with {@link Evtchn#notify(int)} and
+ * {@link Evtchn#awaitPending}; {@link EvtchnHubMain} runs a hub as a process of its own.
  */
 public final class EvtchnHub implements AutoCloseable
 {
@@ -1233,6 +1244,7 @@ public final class EvtchnHub implements AutoCloseable
         scheduler.shutdownNow();
         joinQuietly(acceptor);
         joinQuietly(poller);
+        closeRetired(); // rings retired after the poller's last pass
         try
         {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
