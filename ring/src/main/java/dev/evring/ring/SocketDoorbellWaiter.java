@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SocketDoorbellWaiter implements DoorbellWaiter, AutoCloseable
 {
+    private static final long MAX_TIMEOUT_NS = Long.MAX_VALUE - 999_999L;
+
     private final SocketChannel channel;
     private final Selector selector;
     private final ByteBuffer drain = ByteBuffer.allocateDirect(64);
@@ -73,7 +75,9 @@ public final class SocketDoorbellWaiter implements DoorbellWaiter, AutoCloseable
         }
         try
         {
-            selector.select(Math.max(1L, TimeUnit.NANOSECONDS.toMillis(timeoutNs + 999_999L)));
+            // round up to whole milliseconds without overflowing: "forever" (Long.MAX_VALUE) stays forever
+            final long timeoutMs = TimeUnit.NANOSECONDS.toMillis(Math.min(timeoutNs, MAX_TIMEOUT_NS) + 999_999L);
+            selector.select(Math.max(1L, timeoutMs));
         }
         catch (final IOException ex)
         {

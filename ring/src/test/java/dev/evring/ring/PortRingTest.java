@@ -829,6 +829,40 @@ final class PortRingTest
     }
 
     @Test
+    void r7_socketWaiterWithUnboundedTimeoutSleepsUntilRung() throws Exception
+    {
+        final Path socket = dir.resolve("forever.bell");
+        try (SocketDoorbell bell = SocketDoorbell.bind(socket);
+            SocketDoorbellWaiter waiter = SocketDoorbellWaiter.connect(socket))
+        {
+            final AtomicReference<Object> outcome = new AtomicReference<>();
+            final Thread sleeper = new Thread(() ->
+            {
+                try
+                {
+                    outcome.set(waiter.await(Long.MAX_VALUE)); // "wait forever"
+                }
+                catch (final Throwable ex)
+                {
+                    outcome.set(ex);
+                }
+            }, "forever-sleeper");
+            sleeper.setDaemon(true);
+            sleeper.start();
+            // false means "timed out": an unbounded wait must not come back on its own
+            final long quietUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+            while (System.nanoTime() - quietUntil < 0)
+            {
+                assertNull(outcome.get(), "an unbounded wait returned without a ring");
+                Thread.yield();
+            }
+            bell.ring();
+            sleeper.join(TimeUnit.SECONDS.toMillis(ROUND_LIMIT_S));
+            assertEquals(Boolean.TRUE, outcome.get());
+        }
+    }
+
+    @Test
     void r7_interruptedSleeperWithdrawsItsAnnouncement() throws Exception
     {
         try (PortRing ring = PortRing.allocate(64))
