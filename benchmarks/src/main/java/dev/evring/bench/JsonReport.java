@@ -63,6 +63,7 @@ final class JsonReport
             final ObjectNode r = results.addObject();
             r.put("name", row.name());
             r.put("kind", row.stream() ? "stream" : "round-trip");
+            r.put("description", Mechanisms.byName(row.name()).description());
             r.put("p50_ns", row.p50Ns());
             r.put("p90_ns", row.p90Ns());
             r.put("p99_ns", row.p99Ns());

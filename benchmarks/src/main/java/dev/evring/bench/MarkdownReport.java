@@ -46,6 +46,12 @@ final class MarkdownReport
                 .append(" | ").append(flag(row))
                 .append(" |\n");
         }
+        out.append('\n');
+        for (final ResultRow row : report.results())
+        {
+            out.append("- ").append(row.name()).append(": ").append(Mechanisms.byName(row.name()).description())
+                .append('\n');
+        }
         if (!report.footprint().isEmpty())
         {
             out.append("\nfootprint (allocated = st_blocks x block size, `stat -c '%b %B'`, after the run's traffic):\n\n");

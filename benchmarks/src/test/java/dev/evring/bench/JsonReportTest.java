@@ -53,6 +53,8 @@ class JsonReportTest
 
         final JsonNode roundTrip = results.get(0);
         assertEquals("portring", roundTrip.get("name").asText());
+        assertEquals("round-trip", roundTrip.get("kind").asText());
+        assertEquals(Mechanisms.byName("portring").description(), roundTrip.get("description").asText());
         assertEquals(300, roundTrip.get("p50_ns").asLong());
         assertEquals(350, roundTrip.get("p90_ns").asLong());
         assertEquals(400, roundTrip.get("p99_ns").asLong());
@@ -130,6 +132,8 @@ class JsonReportTest
         assertTrue(markdown.contains("| portring-stream | - | - | - | - | - | 150,000,000 | 130 | 260 | - "
             + "| 97%/99% | floor moved +100% |"), markdown);
         assertTrue(markdown.contains("FAILED: timed out"), markdown);
+        assertTrue(markdown.contains("- portring-stream: " + Mechanisms.byName("portring-stream").description()),
+            markdown);
         assertTrue(markdown.contains("| portring | a-to-b.ring | 64 | 131072 | 525056 | 4096 |"), markdown);
     }
 }
