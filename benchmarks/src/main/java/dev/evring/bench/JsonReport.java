@@ -11,7 +11,8 @@ import java.nio.file.Path;
 /**
  * The JSON form of a run (Jackson's tree model):
  * {@code {"machine": {...}, "run": {...}, "results": [{"name", "p50_ns", "p90_ns", "p99_ns", "p999_ns",
- * "max_ns", "msgs_per_s", "floor_before_ns", "floor_after_ns", ...}], "footprint": {...}}}, with null for a
+ * "max_ns", "msgs_per_s", "floor_before_ns", "floor_after_ns", ...}], "comparisons": [...],
+ * "footprint": {...}}}, with null for a
  * field that does not apply.
  */
 final class JsonReport
@@ -77,6 +78,16 @@ final class JsonReport
             r.put("cpu_share_b", row.cpuShareB());
             r.put("flag", row.flag());
             r.put("error", row.error());
+        }
+
+        final ArrayNode comparisons = root.putArray("comparisons");
+        for (final Comparison comparison : Comparison.of(report.results()))
+        {
+            final ObjectNode c = comparisons.addObject();
+            c.put("metric", comparison.metric());
+            c.put("subject", comparison.subject());
+            c.put("baseline", comparison.baseline());
+            c.put("ratio", comparison.ratio());
         }
 
         final ObjectNode footprint = root.putObject("footprint");

@@ -1,5 +1,6 @@
 package dev.evring.bench;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -51,6 +52,16 @@ final class MarkdownReport
         {
             out.append("- ").append(row.name()).append(": ").append(Mechanisms.byName(row.name()).description())
                 .append('\n');
+        }
+        final List<Comparison> comparisons = Comparison.of(report.results());
+        if (!comparisons.isEmpty())
+        {
+            out.append("\ncomparisons (same run):\n\n");
+            for (final Comparison c : comparisons)
+            {
+                out.append(String.format(Locale.ROOT, "- %s: %s / %s = %.2fx%n", c.metric(), c.subject(), c.baseline(),
+                    c.ratio()));
+            }
         }
         if (!report.footprint().isEmpty())
         {

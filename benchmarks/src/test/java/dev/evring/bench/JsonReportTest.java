@@ -109,6 +109,32 @@ class JsonReportTest
     }
 
     @Test
+    void comparisonsOfPairsInTheSameRun()
+    {
+        final ResultRow agrona = new ResultRow("agrona-o2o", false, 200L, 250L, 500L, 900L, 20_000L, null, 130L, 140L,
+            200 / 135.0, 1.0, 1.0, null, null);
+        final ResultRow portring = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, 130L, 140L,
+            300 / 135.0, 1.0, 1.0, null, null);
+        final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 3e8, 130L, 130L,
+            null, 1.0, 1.0, null, null);
+        final ResultRow naive = new ResultRow("naive-stream", true, null, null, null, null, null, 2e8, 130L, 130L,
+            null, 1.0, 1.0, null, null);
+        final BenchReport base = report();
+
+        final JsonNode comparisons = JsonReport.toJson(new BenchReport(base.machine(), true, RunPlan.QUICK,
+            base.startedAt(), base.loadAverageEnd(), List.of(agrona, portring, stream, naive), List.of()))
+            .get("comparisons");
+
+        assertEquals(3, comparisons.size(), comparisons.toString());
+        assertEquals("p50_ns", comparisons.get(0).get("metric").asText());
+        assertEquals(1.5, comparisons.get(0).get("ratio").asDouble(), 1e-9);
+        assertEquals("p99_ns", comparisons.get(1).get("metric").asText());
+        assertEquals(0.8, comparisons.get(1).get("ratio").asDouble(), 1e-9);
+        assertEquals("naive-stream", comparisons.get(2).get("baseline").asText());
+        assertEquals(1.5, comparisons.get(2).get("ratio").asDouble(), 1e-9);
+    }
+
+    @Test
     void unknownAllocationIsNull()
     {
         final BenchReport base = report();

@@ -1,0 +1,64 @@
+package dev.evring.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A ratio between two results of the same run, e.g. PortRing's stream rate over Agrona's: numbers from
+ * the same processes' placement and the same machine load compare better than numbers from two runs.
+ *
+ * @param metric      the field compared ({@code p50_ns}, {@code p99_ns} or {@code msgs_per_s}).
+ * @param subject     the mechanism measured.
+ * @param baseline    the mechanism it is compared with.
+ * @param ratio       subject over baseline.
+ */
+record Comparison(String metric, String subject, String baseline, double ratio)
+{
+    private static final List<Pair> PAIRS = List.of(
+        new Pair("p50_ns", "portring", "agrona-o2o", ResultRow::p50Ns),
+        new Pair("p99_ns", "portring", "agrona-o2o", ResultRow::p99Ns),
+        new Pair("p50_ns", "portring-doorbell", "portring", ResultRow::p50Ns),
+        new Pair("msgs_per_s", "portring-stream", "agrona-o2o-stream", ResultRow::msgsPerSecond),
+        new Pair("msgs_per_s", "portring-stream", "naive-stream", ResultRow::msgsPerSecond),
+        new Pair("msgs_per_s", "portring-doorbell-stream", "portring-stream", ResultRow::msgsPerSecond));
+
+    /**
+     * The comparisons a run's results allow: every known pair whose two rows both have the metric.
+     *
+     * @param results the run's rows.
+     * @return the comparisons, in a fixed order.
+     */
+    static List<Comparison> of(final List<ResultRow> results)
+    {
+        final Map<String, ResultRow> byName = results.stream()
+            .collect(Collectors.toMap(ResultRow::name, Function.identity(), (a, b) -> b));
+        final List<Comparison> comparisons = new ArrayList<>();
+        for (final Pair pair : PAIRS)
+        {
+            final ResultRow subject = byName.get(pair.subject());
+            final ResultRow baseline = byName.get(pair.baseline());
+            if (subject == null || baseline == null)
+            {
+                continue;
+            }
+            final Number top = pair.metric().apply(subject);
+            final Number bottom = pair.metric().apply(baseline);
+            if (top != null && bottom != null && bottom.doubleValue() > 0)
+            {
+                comparisons.add(new Comparison(pair.name(), pair.subject(), pair.baseline(),
+                    top.doubleValue() / bottom.doubleValue()));
+            }
+        }
+        return comparisons;
+    }
+
+    /**
+     * A pair worth comparing and how to take the metric from a row.
+     */
+    private record Pair(String name, String subject, String baseline, Function<ResultRow, Number> metric)
+    {
+    }
+}
