@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +58,24 @@ class CountersAndCommandsTest
             assertEquals(2, counters.value(HubCounter.DOMAINS));
             assertEquals(1, counters.value(HubCounter.PORTS_BOUND));
             assertEquals(counters.value(HubCounter.DELIVERED), hub.counter(HubCounter.DELIVERED));
+        }
+    }
+
+    @Test
+    void markFileCarriesPidStartTimeAndAnAdvancingHeartbeat() throws Exception
+    {
+        final long before = System.currentTimeMillis();
+        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub"))))
+        {
+            final Path mark = hub.directory().resolve(HubDirectory.MARK_FILE);
+            final ByteBuffer first = ByteBuffer.wrap(Files.readAllBytes(mark)).order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals(HubDirectory.MARK_VERSION, first.getInt(HubDirectory.MARK_VERSION_OFFSET));
+            assertEquals(ProcessHandle.current().pid(), first.getLong(HubDirectory.MARK_PID_OFFSET));
+            final long started = first.getLong(HubDirectory.MARK_START_TIME_OFFSET);
+            assertTrue(started >= before && started <= System.currentTimeMillis());
+            final long heartbeat = first.getLong(HubDirectory.MARK_HEARTBEAT_OFFSET);
+            Conditions.await("the heartbeat advances", () -> ByteBuffer.wrap(Files.readAllBytes(mark))
+                .order(ByteOrder.LITTLE_ENDIAN).getLong(HubDirectory.MARK_HEARTBEAT_OFFSET) > heartbeat);
         }
     }
 
