@@ -243,6 +243,7 @@ public final class PortRing extends AbstractCloseable
      */
     public static PortRing wrap(final AtomicBuffer buffer) throws RingFormatException
     {
+        buffer.verifyAlignment();
         PortRingDescriptor.validate(buffer, "buffer");
         return new PortRing(new UnsafeBuffer(buffer), null, null, "embedded ring");
     }
@@ -474,7 +475,8 @@ public final class PortRing extends AbstractCloseable
             return 0;
         }
         final UnsafeBuffer buffer = this.buffer;
-        for (int attempt = 0; attempt < INCONSISTENT_SNAPSHOT_LIMIT; attempt++)
+        int inconsistentSnapshots = 0;
+        while (inconsistentSnapshots < INCONSISTENT_SNAPSHOT_LIMIT)
         {
             if (buffer.getIntVolatile(OVERFLOW_OFFSET) != 0)
             {
@@ -492,7 +494,8 @@ public final class PortRing extends AbstractCloseable
             }
             if (Integer.compareUnsigned(available, size) > 0)
             {
-                continue; // cons moved under us (another reader, a reset): take a fresh snapshot
+                inconsistentSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
+                continue;
             }
             final int count = copyOut(buffer, cons, prod, size, dst, off, len);
             if (buffer.compareAndSetLong(CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
@@ -500,8 +503,8 @@ public final class PortRing extends AbstractCloseable
                 return count;
             }
         }
-        throw new IllegalStateException(name + " holds impossible indices (prod - cons > size on every read): "
-            + "the memory was corrupted or is not a ring");
+        throw new IllegalStateException(name + " holds impossible indices (prod - cons > size on "
+            + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
     }
 
     private static int copyOut(
@@ -666,7 +669,10 @@ public final class PortRing extends AbstractCloseable
         }
         finally
         {
-            buffer.getAndAddInt(SLEEPERS_OFFSET, -1);
+            if (!isClosing())
+            {
+                buffer.getAndAddInt(SLEEPERS_OFFSET, -1);
+            }
         }
     }
 
