@@ -93,8 +93,8 @@ public final class BenchCommand implements Callable<Integer>
             failed |= measured.row().error() != null;
         }
 
-        final BenchReport report = new BenchReport(machine, quick, runPlan, startedAt, MachineInfo.currentLoadAverage(), rows,
-            footprint);
+        final BenchReport report = new BenchReport(machine, quick, runPlan, startedAt,
+            MachineInfo.currentLoadAverage(), rows, footprint);
         out.print(MarkdownReport.render(report));
         out.flush();
         if (json != null)

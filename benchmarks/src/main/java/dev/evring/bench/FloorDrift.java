@@ -21,7 +21,8 @@ record FloorDrift(long beforeNs, long afterNs)
     {
         if (beforeNs < 1 || afterNs < 1)
         {
-            throw new IllegalArgumentException("floor round trips must be positive, got " + beforeNs + " and " + afterNs);
+            throw new IllegalArgumentException(
+                "floor round trips must be positive, got " + beforeNs + " and " + afterNs);
         }
     }
 

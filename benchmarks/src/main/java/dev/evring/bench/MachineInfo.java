@@ -44,7 +44,8 @@ record MachineInfo(
             Runtime.getRuntime().availableProcessors(),
             Runtime.version().toString(),
             System.getProperty("java.vm.name") + " (" + System.getProperty("java.vm.vendor") + ")",
-            System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+            System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"),
             pinning.used(),
             pinning.describe(),
             sharedMemory.toString(),

@@ -65,7 +65,8 @@ final class MarkdownReport
         }
         if (!report.footprint().isEmpty())
         {
-            out.append("\nfootprint (allocated = st_blocks x block size, `stat -c '%b %B'`, after the run's traffic):\n\n");
+            out.append("\nfootprint (allocated = st_blocks x block size, `stat -c '%b %B'`, "
+                + "after the run's traffic):\n\n");
             out.append("| mechanism | ring file | capacity | max capacity | apparent bytes | allocated bytes |\n");
             out.append("|---|---|---:|---:|---:|---:|\n");
             for (final FootprintEntry entry : report.footprint())
@@ -75,7 +76,7 @@ final class MarkdownReport
                     .append(" | ").append(entry.capacity())
                     .append(" | ").append(entry.maxCapacity())
                     .append(" | ").append(entry.apparentBytes())
-                    .append(" | ").append(entry.allocatedBytes() == null ? "unknown" : entry.allocatedBytes().toString())
+                    .append(" | ").append(entry.allocatedBytes() == null ? "unknown" : entry.allocatedBytes())
                     .append(" |\n");
             }
         }

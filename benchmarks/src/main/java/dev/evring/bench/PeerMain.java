@@ -43,15 +43,28 @@ public final class PeerMain
             System.exit(2);
         }
         final long startNs = System.nanoTime();
-        final PeerRole role = PeerRole.valueOf(args[0].toUpperCase(java.util.Locale.ROOT));
-        final Mechanism mechanism = Mechanisms.byName(args[1]);
+        final PeerRole role;
+        final Mechanism mechanism;
+        final RunPlan plan;
+        try
+        {
+            role = PeerRole.valueOf(args[0].toUpperCase(java.util.Locale.ROOT));
+            mechanism = Mechanisms.byName(args[1]);
+            plan = RunPlan.decode(args[3]);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("evring bench peer: " + ex.getMessage());
+            System.exit(2);
+            return;
+        }
         final Path directory = Path.of(args[2]);
-        final RunPlan plan = RunPlan.decode(args[3]);
+        final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(plan.timeoutMs());
         int status = 0;
         try (SharedControl control = SharedControl.open(directory.resolve(SHARED)))
         {
             control.register(role, ProcessHandle.current().pid());
-            final Watchdog watchdog = new Watchdog(control, role, startNs + TimeUnit.MILLISECONDS.toNanos(plan.timeoutMs()));
+            final Watchdog watchdog = new Watchdog(control, role, deadlineNs);
             try
             {
                 run(new Peer(role, directory, control, watchdog, plan), mechanism);

@@ -91,7 +91,9 @@ final class Pinning
     {
         if (!used())
         {
-            return findOnPath("taskset") == null ? "unpinned (no taskset on PATH)" : "unpinned (fewer than 2 CPUs allowed)";
+            return findOnPath("taskset") == null
+                ? "unpinned (no taskset on PATH)"
+                : "unpinned (fewer than 2 CPUs allowed)";
         }
         return String.format(Locale.ROOT, "taskset: A on CPU %d, B on CPU %d", cpus[0], cpus[1]);
     }

@@ -46,8 +46,10 @@ class HarnessEndToEndTest
         assertEquals(TINY.roundTrips(), report.measurement().histogram().getTotalCount());
         assertEquals(TINY.floorRoundTrips(), report.floorBefore().getTotalCount());
         assertEquals(TINY.floorRoundTrips(), report.floorAfter().getTotalCount());
-        assertTrue(report.initiatorCpuShare() > 0 && report.initiatorCpuShare() <= 1.05, "A " + report.initiatorCpuShare());
-        assertTrue(report.responderCpuShare() > 0 && report.responderCpuShare() <= 1.05, "B " + report.responderCpuShare());
+        final double shareA = report.initiatorCpuShare();
+        final double shareB = report.responderCpuShare();
+        assertTrue(shareA > 0 && shareA <= 1.05, "A " + shareA);
+        assertTrue(shareB > 0 && shareB <= 1.05, "B " + shareB);
 
         final ResultRow row = ResultRow.of("floor", report);
         assertTrue(row.p50Ns() > 0 && row.p50Ns() <= row.p99Ns() && row.p99Ns() <= row.maxNs());

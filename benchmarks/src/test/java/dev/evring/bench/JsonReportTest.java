@@ -154,7 +154,8 @@ class JsonReportTest
 
         assertTrue(markdown.contains("| name | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | msgs/s | floor before ns "
             + "| floor after ns | ratio to floor | on CPU A/B | flag |"), markdown);
-        assertTrue(markdown.contains("| portring | 300 | 350 | 400 | 900 | 20000 | - | 130 | 140 | 2.22 | 100%/98% |  |"), markdown);
+        assertTrue(markdown.contains("| portring | 300 | 350 | 400 | 900 | 20000 | - | 130 | 140 | 2.22 | 100%/98% |  |"),
+            markdown);
         assertTrue(markdown.contains("| portring-stream | - | - | - | - | - | 150,000,000 | 130 | 260 | - "
             + "| 97%/99% | floor moved +100% |"), markdown);
         assertTrue(markdown.contains("FAILED: timed out"), markdown);

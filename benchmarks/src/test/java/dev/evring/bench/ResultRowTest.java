@@ -125,7 +125,8 @@ class ResultRowTest
     void peerReportSurvivesTheFile(@TempDir final Path dir) throws IOException
     {
         final Path file = dir.resolve("report.properties");
-        new PeerReport(constant(120, 7), Measurement.roundTrips(oneToThousand()), constant(125, 9), 41, 42, 0.5, 0.25).write(file);
+        new PeerReport(constant(120, 7), Measurement.roundTrips(oneToThousand()), constant(125, 9), 41, 42, 0.5, 0.25)
+            .write(file);
 
         final PeerReport read = PeerReport.read(file);
 
