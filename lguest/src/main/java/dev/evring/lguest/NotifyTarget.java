@@ -3,7 +3,8 @@ package dev.evring.lguest;
 /**
  * Where {@link Lguest#attachEventfd(long, NotifyTarget)} sends the guest's notifies of one address, instead
  * of returning them from {@link Lguest#run(int)}: the role of the eventfd in the kernel's
- * {@code LHREQ_EVENTFD}. {@link CounterTarget} is an eventfd-like counter in the launcher process.
+ * {@code LHREQ_EVENTFD}. {@link CounterTarget} is an eventfd-like counter in the launcher process;
+ * {@link EvtchnPortTarget} notifies an event-channel port, reaching a backend in any process.
  *
  * <p>The device takes a reference when the target is attached ({@link #acquire()}, like {@code eventfd_fget})
  * and gives it back when the device is closed ({@link #release()}, like {@code fput}), once per attachment.

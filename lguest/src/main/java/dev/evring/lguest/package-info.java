@@ -24,7 +24,9 @@
  * <h2>Eventfd routing</h2>
  * The lookup is done in the launcher, inside {@link dev.evring.lguest.Lguest#run(int)}, when a vCPU's notify
  * exit is seen, as the kernel does it in {@code run_guest}: a held address is signalled to its
- * {@link dev.evring.lguest.NotifyTarget} and the vCPU resumed, and {@code run} does not return. The map is
+ * {@link dev.evring.lguest.NotifyTarget} (an in-process {@link dev.evring.lguest.CounterTarget}, or an
+ * {@link dev.evring.lguest.EvtchnPortTarget} that fires the other end of an event channel) and the vCPU
+ * resumed, and {@code run} does not return. The map is
  * read-copy-update: readers never lock; {@code attachEventfd} copies, appends, publishes, waits for a grace
  * period (an epoch announced by each reader) and only then retires the old table.
  */

@@ -275,4 +275,21 @@ final class Guests
             context.notify(DONE);
         }
     }
+
+    /** COUNT times: notifies ADDRESS (a kick), then READY; then returns. */
+    public static final class KickThenReady implements GuestProgram
+    {
+        @Override
+        public void run(final GuestContext context)
+        {
+            final GuestMemory memory = context.memory();
+            final long count = memory.getLong(COUNT);
+            final long kick = memory.getLong(ADDRESS);
+            for (long i = 0; i < count; i++)
+            {
+                context.notify(kick);
+                context.notify(READY);
+            }
+        }
+    }
 }
