@@ -43,7 +43,6 @@ public class OfferPublishesEntryBeforeProd
     {
         ring.offer(STALE);
         ring.read(dst, 0, 1);
-        dst[0] = 0;
     }
 
     /**

@@ -52,8 +52,6 @@ public class ReadLoadsProdBeforeEntry
         ring.offer(STALE_SLOT1);
         ring.offer(STALE_SLOT0);
         ring.read(dst, 0, 2);
-        dst[0] = 0;
-        dst[1] = 0;
     }
 
     /**
@@ -69,14 +67,15 @@ public class ReadLoadsProdBeforeEntry
     /**
      * The reader: one read of at most two ports.
      *
-     * @param r r1 = ports read, r2 and r3 = the ports read (0 where none).
+     * @param r r1 = ports read, r2 and r3 = the ports read (0 where the read returned fewer).
      */
     @Actor
     public void reader(final III_Result r)
     {
-        r.r1 = ring.read(dst, 0, 2);
-        r.r2 = dst[0];
-        r.r3 = dst[1];
+        final int n = ring.read(dst, 0, 2);
+        r.r1 = n;
+        r.r2 = n > 0 ? dst[0] : 0;
+        r.r3 = n > 1 ? dst[1] : 0;
     }
 
     /**

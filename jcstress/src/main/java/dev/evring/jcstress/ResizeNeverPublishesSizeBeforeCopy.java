@@ -53,8 +53,6 @@ public class ResizeNeverPublishesSizeBeforeCopy
         {
             ring.offer(port);
         }
-        dst[0] = 0;
-        dst[1] = 0;
     }
 
     /**
