@@ -2,12 +2,14 @@ package dev.evring.lguest;
 
 import dev.evring.evtchn.Evtchn;
 
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A device backend in its own JVM for the evtchn target test: binds a port for the launcher's domain, prints
- * "domid port", then answers every event on it with an event back, until it has seen the given number.
+ * "domid port", then answers every event on it with an event back, until it has seen the given number;
+ * then waits for the end of its standard input before it closes its handle.
  */
 public final class EvtchnBackend
 {
@@ -39,6 +41,7 @@ public final class EvtchnBackend
                 backend.unmask(port);
                 backend.notify(port);
             }
+            System.in.transferTo(OutputStream.nullOutputStream()); // close only when the test has every answer
         }
     }
 }

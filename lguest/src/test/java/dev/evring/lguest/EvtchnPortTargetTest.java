@@ -107,6 +107,7 @@ class EvtchnPortTargetTest
                         device.unmask(devicePort);
                     }
                 }
+                backend.getOutputStream().close();
                 assertTrue(backend.waitFor(30, TimeUnit.SECONDS));
                 assertEquals(0, backend.exitValue(), "the backend saw every kick");
             }
