@@ -292,4 +292,24 @@ final class Guests
             }
         }
     }
+
+    /** Halts until it has taken COUNT interrupts of irq 1 (counted at COUNTERS + 8), then notifies DONE. */
+    public static final class HaltLoop implements GuestProgram
+    {
+        @Override
+        public void run(final GuestContext context)
+        {
+            final GuestMemory memory = context.memory();
+            final long count = memory.getLong(COUNT);
+            context.onInterrupt(1, irq -> memory.getAndAddLong(COUNTERS + 8, 1));
+            long halts = 0;
+            while (memory.getLongVolatile(COUNTERS + 8) < count)
+            {
+                context.halt();
+                halts++;
+            }
+            memory.putLongVolatile(PROGRESS, halts);
+            context.notify(DONE);
+        }
+    }
 }

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static dev.evring.lguest.LguestAssertions.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -102,6 +104,43 @@ class LguestRunTest
             assertEquals(1, memory.getLong(Guests.COUNTERS + 8 * 3));
             assertEquals(0, memory.getLong(Guests.COUNTERS + 8 * 7));
             assertTrue(!lguest.halted(0));
+        }
+    }
+
+    @Test
+    void l6_aHaltedVcpuIsNeverLeftAsleepWhenIrqsRaceItsHalts() throws Exception
+    {
+        final long wakeups = 2_000;
+        try (Lguest lguest = Guests.start(dir, Guests.HaltLoop.class, 1))
+        {
+            final GuestMemory memory = lguest.memory();
+            memory.putLong(Guests.COUNT, wakeups);
+            final CompletableFuture<Long> sender = CompletableFuture.supplyAsync(() ->
+            {
+                long sent = 0;
+                while (memory.getLongVolatile(Guests.COUNTERS + 8) < wakeups)
+                {
+                    if (lguest.halted(0))
+                    {
+                        try
+                        {
+                            lguest.sendIrq(0, 1);
+                        }
+                        catch (final LguestException ex)
+                        {
+                            throw new AssertionError(ex);
+                        }
+                        sent++;
+                    }
+                    LockSupport.parkNanos(20_000);
+                }
+                return sent;
+            });
+            assertEquals(Guests.DONE, lguest.run(0).notifyAddress(), "every halt woke");
+            final long sent = sender.get(30, TimeUnit.SECONDS);
+            assertEquals(wakeups, memory.getLong(Guests.COUNTERS + 8), "one interrupt taken per wake-up");
+            assertTrue(sent >= wakeups, "sent " + sent);
+            assertTrue(memory.getLongVolatile(Guests.PROGRESS) <= wakeups, "a halt never returns without one");
         }
     }
 
