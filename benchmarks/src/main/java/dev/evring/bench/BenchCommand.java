@@ -149,7 +149,9 @@ public final class BenchCommand implements Callable<Integer>
         final String flag = row.flag() == null ? "" : " [" + row.flag() + "]";
         if (row.stream())
         {
-            return String.format(Locale.ROOT, "%,.0f msgs/s (%s)%s", row.msgsPerSecond(), floor, flag);
+            return String.format(Locale.ROOT, "%,.0f msgs/s, median chunk %s msgs/s (%s)%s", row.msgsPerSecond(),
+                row.msgsPerSecondMedianChunk() == null ? "-"
+                    : String.format(Locale.ROOT, "%,.0f", row.msgsPerSecondMedianChunk()), floor, flag);
         }
         return String.format(Locale.ROOT, "p50 %d ns, p99 %d ns, %.2fx floor (%s)%s", row.p50Ns(), row.p99Ns(),
             row.ratioToFloor(), floor, flag);

@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
  * A ratio between two results of the same run, e.g. PortRing's stream rate over Agrona's: numbers from
  * the same processes' placement and the same machine load compare better than numbers from two runs.
  *
- * @param metric      the field compared ({@code p50_ns}, {@code p99_ns} or {@code msgs_per_s}).
+ * @param metric      the field compared ({@code p50_ns}, {@code p99_ns}, {@code msgs_per_s} or
+ *                    {@code msgs_per_s_median_chunk}).
  * @param subject     the mechanism measured.
  * @param baseline    the mechanism it is compared with.
  * @param ratio       subject over baseline.
@@ -23,7 +24,12 @@ record Comparison(String metric, String subject, String baseline, double ratio)
         new Pair("p50_ns", "portring-doorbell", "portring", ResultRow::p50Ns),
         new Pair("msgs_per_s", "portring-stream", "agrona-o2o-stream", ResultRow::msgsPerSecond),
         new Pair("msgs_per_s", "portring-stream", "naive-stream", ResultRow::msgsPerSecond),
-        new Pair("msgs_per_s", "portring-doorbell-stream", "portring-stream", ResultRow::msgsPerSecond));
+        new Pair("msgs_per_s", "portring-doorbell-stream", "portring-stream", ResultRow::msgsPerSecond),
+        new Pair("msgs_per_s_median_chunk", "portring-stream", "agrona-o2o-stream",
+            ResultRow::msgsPerSecondMedianChunk),
+        new Pair("msgs_per_s_median_chunk", "portring-stream", "naive-stream", ResultRow::msgsPerSecondMedianChunk),
+        new Pair("msgs_per_s_median_chunk", "portring-doorbell-stream", "portring-stream",
+            ResultRow::msgsPerSecondMedianChunk));
 
     /**
      * The comparisons a run's results allow: every known pair whose two rows both have the metric.

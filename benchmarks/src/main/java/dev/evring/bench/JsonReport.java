@@ -71,6 +71,7 @@ final class JsonReport
             r.put("p999_ns", row.p999Ns());
             r.put("max_ns", row.maxNs());
             r.put("msgs_per_s", row.msgsPerSecond());
+            r.put("msgs_per_s_median_chunk", row.msgsPerSecondMedianChunk());
             r.put("floor_before_ns", row.floorBeforeNs());
             r.put("floor_after_ns", row.floorAfterNs());
             r.put("ratio_to_floor", row.ratioToFloor());

@@ -3,23 +3,27 @@ package dev.evring.bench;
 import org.HdrHistogram.Histogram;
 
 /**
- * What the initiator of a mechanism measured: a histogram of round-trip times, or a message count and the
- * time the stream took.
+ * What the initiator of a mechanism measured: a histogram of round-trip times, or a message count, the
+ * time the stream took and a histogram of how long each chunk of {@value #CHUNK} messages took.
  */
 final class Measurement
 {
     /** Largest round trip a histogram tracks; longer ones are recorded as this. */
     static final long HIGHEST_TRACKABLE_NS = 60_000_000_000L;
+    /** Messages per timed chunk of a stream: 16 ring capacities, so filling a drained ring barely counts. */
+    static final int CHUNK = 16 * 1024;
 
     private final Histogram roundTrips;
     private final long messages;
     private final long elapsedNs;
+    private final Histogram chunks;
 
-    private Measurement(final Histogram roundTrips, final long messages, final long elapsedNs)
+    private Measurement(final Histogram roundTrips, final long messages, final long elapsedNs, final Histogram chunks)
     {
         this.roundTrips = roundTrips;
         this.messages = messages;
         this.elapsedNs = elapsedNs;
+        this.chunks = chunks;
     }
 
     /**
@@ -40,7 +44,7 @@ final class Measurement
      */
     static Measurement roundTrips(final Histogram histogram)
     {
-        return new Measurement(histogram, 0, 0);
+        return new Measurement(histogram, 0, 0, null);
     }
 
     /**
@@ -48,16 +52,17 @@ final class Measurement
      *
      * @param messages  messages carried while the clock ran.
      * @param elapsedNs how long they took.
+     * @param chunks    nanoseconds each complete chunk of {@link #CHUNK} messages took (possibly none).
      * @return the measurement.
      */
-    static Measurement stream(final long messages, final long elapsedNs)
+    static Measurement stream(final long messages, final long elapsedNs, final Histogram chunks)
     {
         if (messages < 1 || elapsedNs < 1)
         {
             throw new IllegalArgumentException("a stream measurement needs messages and time, got " + messages
                 + " messages in " + elapsedNs + " ns");
         }
-        return new Measurement(null, messages, elapsedNs);
+        return new Measurement(null, messages, elapsedNs, chunks);
     }
 
     /**
@@ -101,12 +106,37 @@ final class Measurement
     }
 
     /**
-     * Stream rate.
+     * Stream rate over the whole measured time.
      *
      * @return messages per second.
      */
     double messagesPerSecond()
     {
         return messages * 1e9 / elapsedNs;
+    }
+
+    /**
+     * The stream's chunk times.
+     *
+     * @return nanoseconds per chunk of {@link #CHUNK} messages, or null for round trips.
+     */
+    Histogram chunks()
+    {
+        return chunks;
+    }
+
+    /**
+     * Stream rate of the median chunk: the rate while both peers ran, robust against the scheduler taking
+     * a peer's CPU away now and then (a stalled chunk is one slow sample, not a lower average).
+     *
+     * @return messages per second, or null if no chunk completed.
+     */
+    Double medianChunkMessagesPerSecond()
+    {
+        if (chunks == null || chunks.getTotalCount() == 0)
+        {
+            return null;
+        }
+        return CHUNK * 1e9 / chunks.getValueAtPercentile(50.0);
     }
 }

@@ -38,6 +38,7 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
     private static final String HISTOGRAM = "histogram";
     private static final String MESSAGES = "messages";
     private static final String ELAPSED_NS = "elapsed.ns";
+    private static final String CHUNKS = "chunks";
     private static final String INITIATOR_PID = "initiator.pid";
     private static final String RESPONDER_PID = "responder.pid";
     private static final String INITIATOR_CPU = "initiator.cpu.share";
@@ -68,6 +69,7 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
             properties.setProperty(KIND, STREAM);
             properties.setProperty(MESSAGES, Long.toString(measurement.messages()));
             properties.setProperty(ELAPSED_NS, Long.toString(measurement.elapsedNs()));
+            properties.setProperty(CHUNKS, encode(measurement.chunks()));
         }
         final Path partial = file.resolveSibling(file.getFileName() + ".partial");
         try (Writer writer = Files.newBufferedWriter(partial, StandardCharsets.UTF_8))
@@ -99,7 +101,8 @@ record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floo
         }
         else if (STREAM.equals(kind))
         {
-            measurement = Measurement.stream(number(properties, MESSAGES, file), number(properties, ELAPSED_NS, file));
+            measurement = Measurement.stream(number(properties, MESSAGES, file), number(properties, ELAPSED_NS, file),
+                decode(required(properties, CHUNKS, file), file));
         }
         else
         {

@@ -14,7 +14,9 @@ import org.HdrHistogram.Histogram;
  * @param p99Ns         99th percentile.
  * @param p999Ns        99.9th percentile.
  * @param maxNs         slowest round trip.
- * @param msgsPerSecond stream rate.
+ * @param msgsPerSecond stream rate over the whole measured time.
+ * @param msgsPerSecondMedianChunk stream rate of the median chunk of {@value Measurement#CHUNK} messages (the
+ *                      rate while both peers ran), null if no chunk completed.
  * @param floorBeforeNs the floor's median round trip before the mechanism.
  * @param floorAfterNs  the floor's median round trip after it.
  * @param ratioToFloor  round trips: p50 over the mean floor; streams: null.
@@ -33,6 +35,7 @@ record ResultRow(
     Long p999Ns,
     Long maxNs,
     Double msgsPerSecond,
+    Double msgsPerSecondMedianChunk,
     Long floorBeforeNs,
     Long floorAfterNs,
     Double ratioToFloor,
@@ -67,11 +70,11 @@ record ResultRow(
             final Histogram h = measurement.histogram();
             final long p50 = h.getValueAtPercentile(50.0);
             return new ResultRow(name, false, p50, h.getValueAtPercentile(90.0), h.getValueAtPercentile(99.0),
-                h.getValueAtPercentile(99.9), h.getMaxValue(), null, floorBefore, floorAfter, p50 / drift.meanNs(),
-                shareA, shareB, flag, null);
+                h.getValueAtPercentile(99.9), h.getMaxValue(), null, null, floorBefore, floorAfter,
+                p50 / drift.meanNs(), shareA, shareB, flag, null);
         }
-        return new ResultRow(name, true, null, null, null, null, null, measurement.messagesPerSecond(), floorBefore,
-            floorAfter, null, shareA, shareB, flag, null);
+        return new ResultRow(name, true, null, null, null, null, null, measurement.messagesPerSecond(),
+            measurement.medianChunkMessagesPerSecond(), floorBefore, floorAfter, null, shareA, shareB, flag, null);
     }
 
     private static String flag(final FloorDrift drift, final double shareA, final double shareB)
@@ -97,7 +100,7 @@ record ResultRow(
     static ResultRow failed(final Mechanism mechanism, final String error)
     {
         return new ResultRow(mechanism.name(), mechanism.isStream(), null, null, null, null, null, null, null, null,
-            null, null, null, "FAILED", error);
+            null, null, null, null, "FAILED", error);
     }
 
     /**
@@ -118,7 +121,8 @@ record ResultRow(
      */
     ResultRow withFlag(final String newFlag)
     {
-        return new ResultRow(name, stream, p50Ns, p90Ns, p99Ns, p999Ns, maxNs, msgsPerSecond, floorBeforeNs,
+        return new ResultRow(name, stream, p50Ns, p90Ns, p99Ns, p999Ns, maxNs, msgsPerSecond, msgsPerSecondMedianChunk,
+            floorBeforeNs,
             floorAfterNs, ratioToFloor, cpuShareA, cpuShareB, newFlag, error);
     }
 }

@@ -1,12 +1,15 @@
 package dev.evring.bench;
 
+import org.HdrHistogram.Histogram;
+
 import java.util.concurrent.TimeUnit;
 
 /**
  * Times a one-way stream for the producer: messages flow for the plan's warm-up time, then for its
  * measured time; the clock is read once every {@value #CLOCK_EVERY} messages, so timing costs the stream
  * nothing measurable. At the end the producer announces the total and waits until the consumer has taken
- * every message, so the rate counts delivery, not just sending.
+ * every message, so the rate counts delivery, not just sending. Each chunk of {@link Measurement#CHUNK}
+ * measured messages is also timed on its own.
  */
 final class StreamClock
 {
@@ -19,6 +22,8 @@ final class StreamClock
     private long endNs;
     private long measuredFrom = -1;
     private long startNs;
+    private long chunkStartNs;
+    private final Histogram chunks = Measurement.newHistogram();
 
     /**
      * Start the clock now.
@@ -51,9 +56,15 @@ final class StreamClock
             {
                 measuredFrom = sent;
                 startNs = now;
+                chunkStartNs = now;
                 endNs = now + measuredNs;
             }
             return true;
+        }
+        if ((sent - measuredFrom) % Measurement.CHUNK == 0)
+        {
+            chunks.recordValue(Math.min(now - chunkStartNs, Measurement.HIGHEST_TRACKABLE_NS));
+            chunkStartNs = now;
         }
         return now - endNs < 0;
     }
@@ -68,6 +79,6 @@ final class StreamClock
     {
         peer.control().streamEnd(sent);
         peer.control().awaitResponderCount(sent, peer.watchdog());
-        return Measurement.stream(sent - measuredFrom, System.nanoTime() - startNs);
+        return Measurement.stream(sent - measuredFrom, System.nanoTime() - startNs, chunks);
     }
 }

@@ -23,10 +23,10 @@ class JsonReportTest
     {
         final MachineInfo machine = new MachineInfo("AMD EPYC", 2, "17.0.15", "OpenJDK 64-Bit Server VM (Debian)",
             "Linux 6.1 amd64", true, "taskset: A on CPU 0, B on CPU 1", "/dev/shm", "1.00 0.50 0.25");
-        final ResultRow roundTrip = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, 130L, 140L,
-            300 / 135.0, 1.0, 0.98, null, null);
-        final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 1.5e8, 130L, 260L,
-            null, 0.97, 0.99, "floor moved +100%", null);
+        final ResultRow roundTrip = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, null,
+            130L, 140L, 300 / 135.0, 1.0, 0.98, null, null);
+        final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 1.5e8, 2.5e8,
+            130L, 260L, null, 0.97, 0.99, "floor moved +100%", null);
         final ResultRow failed = ResultRow.failed(new AgronaStream(), "timed out");
         final FootprintEntry footprint = new FootprintEntry("portring", "a-to-b.ring", 64, 131072, 525056, 4096L);
         return new BenchReport(machine, true, RunPlan.QUICK, "2026-11-21T14:00:00Z", "2.00 1.00 0.50",
@@ -61,6 +61,7 @@ class JsonReportTest
         assertEquals(900, roundTrip.get("p999_ns").asLong());
         assertEquals(20_000, roundTrip.get("max_ns").asLong());
         assertTrue(roundTrip.get("msgs_per_s").isNull());
+        assertTrue(roundTrip.get("msgs_per_s_median_chunk").isNull());
         assertEquals(130, roundTrip.get("floor_before_ns").asLong());
         assertEquals(140, roundTrip.get("floor_after_ns").asLong());
         assertTrue(roundTrip.get("flag").isNull());
@@ -72,6 +73,7 @@ class JsonReportTest
             assertTrue(stream.get(field).isNull(), field + " should be null for a stream: " + stream);
         }
         assertEquals(1.5e8, stream.get("msgs_per_s").asDouble());
+        assertEquals(2.5e8, stream.get("msgs_per_s_median_chunk").asDouble());
         assertTrue(stream.get("ratio_to_floor").isNull());
         assertEquals("floor moved +100%", stream.get("flag").asText());
 
@@ -111,27 +113,29 @@ class JsonReportTest
     @Test
     void comparisonsOfPairsInTheSameRun()
     {
-        final ResultRow agrona = new ResultRow("agrona-o2o", false, 200L, 250L, 500L, 900L, 20_000L, null, 130L, 140L,
-            200 / 135.0, 1.0, 1.0, null, null);
-        final ResultRow portring = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, 130L, 140L,
-            300 / 135.0, 1.0, 1.0, null, null);
-        final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 3e8, 130L, 130L,
-            null, 1.0, 1.0, null, null);
-        final ResultRow naive = new ResultRow("naive-stream", true, null, null, null, null, null, 2e8, 130L, 130L,
-            null, 1.0, 1.0, null, null);
+        final ResultRow agrona = new ResultRow("agrona-o2o", false, 200L, 250L, 500L, 900L, 20_000L, null, null,
+            130L, 140L, 200 / 135.0, 1.0, 1.0, null, null);
+        final ResultRow portring = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, null,
+            130L, 140L, 300 / 135.0, 1.0, 1.0, null, null);
+        final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 3e8, 4e8,
+            130L, 130L, null, 1.0, 1.0, null, null);
+        final ResultRow naive = new ResultRow("naive-stream", true, null, null, null, null, null, 2e8, 1e8,
+            130L, 130L, null, 1.0, 1.0, null, null);
         final BenchReport base = report();
 
         final JsonNode comparisons = JsonReport.toJson(new BenchReport(base.machine(), true, RunPlan.QUICK,
             base.startedAt(), base.loadAverageEnd(), List.of(agrona, portring, stream, naive), List.of()))
             .get("comparisons");
 
-        assertEquals(3, comparisons.size(), comparisons.toString());
+        assertEquals(4, comparisons.size(), comparisons.toString());
         assertEquals("p50_ns", comparisons.get(0).get("metric").asText());
         assertEquals(1.5, comparisons.get(0).get("ratio").asDouble(), 1e-9);
         assertEquals("p99_ns", comparisons.get(1).get("metric").asText());
         assertEquals(0.8, comparisons.get(1).get("ratio").asDouble(), 1e-9);
         assertEquals("naive-stream", comparisons.get(2).get("baseline").asText());
         assertEquals(1.5, comparisons.get(2).get("ratio").asDouble(), 1e-9);
+        assertEquals("msgs_per_s_median_chunk", comparisons.get(3).get("metric").asText());
+        assertEquals(4.0, comparisons.get(3).get("ratio").asDouble(), 1e-9);
     }
 
     @Test
@@ -152,12 +156,13 @@ class JsonReportTest
     {
         final String markdown = MarkdownReport.render(report());
 
-        assertTrue(markdown.contains("| name | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | msgs/s | floor before ns "
-            + "| floor after ns | ratio to floor | on CPU A/B | flag |"), markdown);
-        assertTrue(markdown.contains("| portring | 300 | 350 | 400 | 900 | 20000 | - | 130 | 140 | 2.22 | 100%/98% |  |"),
+        assertTrue(markdown.contains("| name | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | msgs/s "
+            + "| msgs/s median chunk | floor before ns | floor after ns | ratio to floor | on CPU A/B | flag |"),
             markdown);
-        assertTrue(markdown.contains("| portring-stream | - | - | - | - | - | 150,000,000 | 130 | 260 | - "
-            + "| 97%/99% | floor moved +100% |"), markdown);
+        assertTrue(markdown.contains("| portring | 300 | 350 | 400 | 900 | 20000 | - | - | 130 | 140 | 2.22 "
+            + "| 100%/98% |  |"), markdown);
+        assertTrue(markdown.contains("| portring-stream | - | - | - | - | - | 150,000,000 | 250,000,000 | 130 | 260 "
+            + "| - | 97%/99% | floor moved +100% |"), markdown);
         assertTrue(markdown.contains("FAILED: timed out"), markdown);
         assertTrue(markdown.contains("- portring-stream: " + Mechanisms.byName("portring-stream").description()),
             markdown);

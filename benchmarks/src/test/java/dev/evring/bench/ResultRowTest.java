@@ -27,6 +27,22 @@ class ResultRowTest
         return histogram;
     }
 
+    /** Chunk times 1, 2 and 3 ms: the median is 2 ms. */
+    private static Histogram chunks()
+    {
+        final Histogram histogram = Measurement.newHistogram();
+        histogram.recordValue(1_000_000);
+        histogram.recordValue(2_000_000);
+        histogram.recordValue(3_000_000);
+        return histogram;
+    }
+
+    /** Ten messages in 10 ns, no complete chunk. */
+    private static Measurement noChunks()
+    {
+        return Measurement.stream(10, 10, Measurement.newHistogram());
+    }
+
     private static Histogram constant(final long value, final int count)
     {
         final Histogram histogram = Measurement.newHistogram();
@@ -50,6 +66,7 @@ class ResultRowTest
         assertEquals(999L, row.p999Ns());
         assertEquals(1000L, row.maxNs());
         assertNull(row.msgsPerSecond());
+        assertNull(row.msgsPerSecondMedianChunk());
         assertEquals(100L, row.floorBeforeNs());
         assertEquals(110L, row.floorAfterNs());
         assertEquals(500 / 105.0, row.ratioToFloor(), 1e-9);
@@ -62,13 +79,17 @@ class ResultRowTest
     @Test
     void streamBecomesRateWithoutPercentiles()
     {
-        final PeerReport report = new PeerReport(constant(130, 10), Measurement.stream(3_000_000, 1_500_000_000L),
+        final PeerReport report = new PeerReport(constant(130, 10),
+            Measurement.stream(3_000_000, 1_500_000_000L, chunks()),
             constant(130, 10), 11, 12, 0.95, 0.97);
 
         final ResultRow row = ResultRow.of("portring-stream", report);
 
         assertTrue(row.stream());
         assertEquals(2_000_000.0, row.msgsPerSecond(), 1e-6);
+        final double medianChunkRate = Measurement.CHUNK * 1e9 / 2_000_000;
+        assertEquals(medianChunkRate, row.msgsPerSecondMedianChunk(), medianChunkRate * 1e-3,
+            "median chunk of 2 ms, to the histogram's three significant digits");
         assertNull(row.p50Ns());
         assertNull(row.p90Ns());
         assertNull(row.p99Ns());
@@ -92,9 +113,21 @@ class ResultRowTest
     }
 
     @Test
+    void streamWithoutACompleteChunkHasNoChunkRate()
+    {
+        final PeerReport report = new PeerReport(constant(130, 10), noChunks(),
+            constant(130, 10), 11, 12, 1.0, 1.0);
+
+        final ResultRow row = ResultRow.of("naive-stream", report);
+
+        assertEquals(1e9, row.msgsPerSecond(), 1e-3);
+        assertNull(row.msgsPerSecondMedianChunk());
+    }
+
+    @Test
     void descheduledPeerFlagsTheRow()
     {
-        final PeerReport report = new PeerReport(constant(130, 10), Measurement.stream(10, 10), constant(130, 10), 11,
+        final PeerReport report = new PeerReport(constant(130, 10), noChunks(), constant(130, 10), 11,
             12, 0.45, 0.995);
 
         assertEquals("descheduled: on CPU A 45% B 100%", ResultRow.of("naive-stream", report).flag());
@@ -103,7 +136,7 @@ class ResultRowTest
     @Test
     void movedFloorAndDescheduledPeerAreBothFlagged()
     {
-        final PeerReport report = new PeerReport(constant(100, 10), Measurement.stream(10, 10), constant(50, 10), 11,
+        final PeerReport report = new PeerReport(constant(100, 10), noChunks(), constant(50, 10), 11,
             12, 0.95, 0.5);
 
         assertEquals("floor moved -50%; descheduled: on CPU A 95% B 50%", ResultRow.of("naive-stream", report).flag());
@@ -144,13 +177,15 @@ class ResultRowTest
     void peerReportOfAStreamSurvivesTheFile(@TempDir final Path dir) throws IOException
     {
         final Path file = dir.resolve("report.properties");
-        new PeerReport(constant(120, 7), Measurement.stream(5, 10), constant(125, 9), 41, 42, 1.0, 1.0).write(file);
+        new PeerReport(constant(120, 7), Measurement.stream(5, 10, chunks()), constant(125, 9), 41, 42, 1.0, 1.0)
+            .write(file);
 
         final Measurement read = PeerReport.read(file).measurement();
 
         assertFalse(read.isRoundTrip());
         assertEquals(5, read.messages());
         assertEquals(10, read.elapsedNs());
+        assertEquals(chunks(), read.chunks());
     }
 
     @Test
