@@ -24,6 +24,7 @@ final class DemoChild implements AutoCloseable
 {
     private static final String END = "\u0000end";
     private static final long DESTROY_WAIT_MS = 5_000;
+    private static final long EXIT_STATUS_WAIT_MS = 2_000;
     private static final List<String> CONSUMER_JVM_ARGS = List.of("-Xms16m", "-Xmx64m", "-XX:+UseSerialGC");
 
     private final int index;
@@ -169,7 +170,17 @@ final class DemoChild implements AutoCloseable
         {
             return ": " + failure;
         }
-        return process.isAlive() ? "" : " (exit status " + process.exitValue() + "; see its error above)";
+        try
+        {
+            // its output has ended: give the process a moment to be reaped, for its exit status
+            return process.waitFor(EXIT_STATUS_WAIT_MS, TimeUnit.MILLISECONDS)
+                ? " (exit status " + process.exitValue() + "; see its error above)" : "";
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     /**

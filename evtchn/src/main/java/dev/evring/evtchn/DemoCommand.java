@@ -46,7 +46,7 @@ public final class DemoCommand implements Callable<Integer>
     String duration = "10s";
 
     @Option(names = "--consumers", paramLabel = "N", description = "Consumer JVMs, 2 to " + MAX_CONSUMERS + " (default: ${DEFAULT-VALUE}).")
-    int consumers = 2;
+    String consumers = "2";
 
     @Option(names = "--idle", paramLabel = "MODE",
         description = "How handles wait for events: spin, yield, backoff or block (default: ${DEFAULT-VALUE}).")
@@ -87,12 +87,9 @@ public final class DemoCommand implements Callable<Integer>
         {
             final Duration runFor = parseDuration(duration);
             final DemoIdle waitMode = parseIdle(idle);
-            if (consumers < 2 || consumers > MAX_CONSUMERS)
-            {
-                throw new DemoFailure(DemoFailure.USAGE, "--consumers must be between 2 and " + MAX_CONSUMERS + ", got " + consumers);
-            }
+            final int consumerCount = parseConsumers(consumers);
             final DemoDirectory hubDirectory = DemoDirectory.choose(directory);
-            run = new DemoRun(consumers, waitMode, runFor, hubDirectory, out, System.console() != null);
+            run = new DemoRun(consumerCount, waitMode, runFor, hubDirectory, out, System.console() != null);
             final DemoRun toClose = run;
             cleanup = new Thread(toClose::close, "evring-demo-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
@@ -191,6 +188,31 @@ public final class DemoCommand implements Callable<Integer>
             throw new DemoFailure(DemoFailure.USAGE, "--duration must lie between 1ms and " + MAX_DURATION.toHours() + "h, got '" + text + "'");
         }
         return Duration.ofMillis(Math.round(millis));
+    }
+
+    /**
+     * Parse {@code --consumers} (a string option, so that a bad value gets the demo's one-line error).
+     *
+     * @param text a whole number from 2 to {@link #MAX_CONSUMERS}.
+     * @return the number.
+     * @throws DemoFailure for anything else.
+     */
+    static int parseConsumers(final String text) throws DemoFailure
+    {
+        final int count;
+        try
+        {
+            count = Integer.parseInt(text.strip());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new DemoFailure(DemoFailure.USAGE, "--consumers must be a whole number from 2 to " + MAX_CONSUMERS + ", got '" + text + "'");
+        }
+        if (count < 2 || count > MAX_CONSUMERS)
+        {
+            throw new DemoFailure(DemoFailure.USAGE, "--consumers must be a whole number from 2 to " + MAX_CONSUMERS + ", got " + count);
+        }
+        return count;
     }
 
     private static DemoIdle parseIdle(final String text) throws DemoFailure

@@ -39,12 +39,13 @@ final class DemoReport
      * @param consumerFailures consumers that did not finish cleanly.
      * @param filesLeft        files left in the hub directory after the hub closed.
      * @param directoryRemoved whether the hub directory itself is gone.
+     * @param directoryKept    whether the directory existed before the demo (then it is kept).
      * @param failures         why the run failed, empty if it did not.
      */
     record Summary(
         int consumers, DemoIdle idle, long elapsedNs, long events, long roundTrips, long timerTicks, Histogram latency,
         long portsBoundPeak, long overflows, long hubErrors, int consumerFailures, List<String> filesLeft,
-        boolean directoryRemoved, List<String> failures)
+        boolean directoryRemoved, boolean directoryKept, List<String> failures)
     {
         /**
          * Whether the run met every promise: events flowed, nothing overflowed, every consumer finished,
@@ -103,7 +104,8 @@ final class DemoReport
         out.println("consumer failures: " + summary.consumerFailures());
         out.println("files left: " + summary.filesLeft().size()
             + (summary.filesLeft().isEmpty() ? "" : " (" + String.join(", ", summary.filesLeft()) + ')'));
-        out.println("hub directory removed: " + (summary.directoryRemoved() ? "yes" : "no"));
+        out.println("hub directory removed: " + (summary.directoryRemoved() ? "yes"
+            : summary.directoryKept() ? "no (it existed before the demo; its hub files are gone)" : "no"));
         out.println("result: " + (summary.ok() ? "ok" : "FAILED (" + String.join("; ", summary.failures()) + ')'));
         out.println();
         out.print(histogram(latency));

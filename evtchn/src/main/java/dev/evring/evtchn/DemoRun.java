@@ -4,6 +4,9 @@ import dev.evring.ring.Errno;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,10 +90,6 @@ final class DemoRun implements AutoCloseable
 
     private void startHub() throws DemoFailure
     {
-        if (directory.stale())
-        {
-            out.println("note: " + directory.path() + " holds a hub's files; the hub clears them if that hub is dead");
-        }
         try
         {
             hub = EvtchnHub.start(HubConfig.directory(directory.path()).timerPeriod(TIMER_PERIOD));
@@ -99,7 +98,7 @@ final class DemoRun implements AutoCloseable
         {
             if (ex.errno() == Errno.EBUSY)
             {
-                throw new DemoFailure(DemoFailure.FAILED, "a hub is already running in " + directory.path()
+                throw new DemoFailure(DemoFailure.FAILED, "a hub" + describeHubPid() + " is already running in " + directory.path()
                     + ": stop it first, or run the demo without --dir (it then uses a fresh directory)", ex);
             }
             throw startFailure(ex);
@@ -108,8 +107,25 @@ final class DemoRun implements AutoCloseable
         {
             throw startFailure(ex);
         }
+        if (directory.stale())
+        {
+            out.println("note: cleared the files a dead hub left in " + directory.path());
+        }
         out.println("hub: domain 0 in " + hub.directory() + " (VIRQ_TIMER every " + TIMER_PERIOD.toMillis() + " ms)");
         out.flush();
+    }
+
+    private String describeHubPid()
+    {
+        try
+        {
+            final byte[] mark = Files.readAllBytes(directory.path().resolve(HubDirectory.MARK_FILE));
+            return " (pid " + ByteBuffer.wrap(mark).order(ByteOrder.LITTLE_ENDIAN).getLong(HubDirectory.MARK_PID_OFFSET) + ')';
+        }
+        catch (final IOException | IndexOutOfBoundsException ex)
+        {
+            return ""; // the pid is a courtesy: the mark file may be gone or still being written
+        }
     }
 
     private DemoFailure startFailure(final IOException ex)
@@ -165,7 +181,7 @@ final class DemoRun implements AutoCloseable
             child.request(DemoProtocol.TIMER, DemoProtocol.PORT, ANSWER_TIMEOUT_NS);
         }
         portsBoundPeak = hub.counter(HubCounter.PORTS_BOUND);
-        out.println("consumers: " + consumers + " JVMs, domains " + describe(domids) + "; idle " + idle.label());
+        out.println("started " + consumers + " consumer JVMs in domains " + describe(domids) + "; idle " + idle.label());
         out.println("channels: " + consumers + " between neighbouring consumers (a ring), " + consumers
             + " to domain 0, VIRQ_TIMER in every consumer; " + portsBoundPeak + " ports bound");
         out.println("running for " + describe(duration) + " ...");
@@ -328,7 +344,7 @@ final class DemoRun implements AutoCloseable
             reasons.add("the hub directory " + directory.path() + " was not removed");
         }
         return new DemoReport.Summary(consumers, idle, elapsedNs, events, roundTrips, tally.ticks(), tally.total(),
-            portsBoundPeak, overflows, hubErrors, consumerFailures, filesLeft, removed, reasons);
+            portsBoundPeak, overflows, hubErrors, consumerFailures, filesLeft, removed, !directory.created(), reasons);
     }
 
     /**
