@@ -7,11 +7,13 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * A ratio between two results of the same run, e.g. PortRing's stream rate over Agrona's: numbers from
- * the same processes' placement and the same machine load compare better than numbers from two runs.
+ * A ratio between two results of the same run, e.g. PortRing's stream rate over Agrona's: numbers from the
+ * same machine load compare better than numbers from two runs. Round trips are compared as ratios to their
+ * own floors, because each pair of processes may land on a different core placement; stream rates are
+ * compared as they are, so check their floors before trusting a stream comparison.
  *
- * @param metric      the field compared ({@code p50_ns}, {@code p99_ns}, {@code msgs_per_s} or
- *                    {@code msgs_per_s_median_chunk}).
+ * @param metric      the field compared ({@code p50_over_floor}, {@code p99_over_floor}, {@code msgs_per_s}
+ *                    or {@code msgs_per_s_median_chunk}).
  * @param subject     the mechanism measured.
  * @param baseline    the mechanism it is compared with.
  * @param ratio       subject over baseline.
@@ -19,9 +21,9 @@ import java.util.stream.Collectors;
 record Comparison(String metric, String subject, String baseline, double ratio)
 {
     private static final List<Pair> PAIRS = List.of(
-        new Pair("p50_ns", "portring", "agrona-o2o", ResultRow::p50Ns),
-        new Pair("p99_ns", "portring", "agrona-o2o", ResultRow::p99Ns),
-        new Pair("p50_ns", "portring-doorbell", "portring", ResultRow::p50Ns),
+        new Pair("p50_over_floor", "portring", "agrona-o2o", ResultRow::ratioToFloor),
+        new Pair("p99_over_floor", "portring", "agrona-o2o", Comparison::p99OverFloor),
+        new Pair("p50_over_floor", "portring-doorbell", "portring", ResultRow::ratioToFloor),
         new Pair("msgs_per_s", "portring-stream", "agrona-o2o-stream", ResultRow::msgsPerSecond),
         new Pair("msgs_per_s", "portring-stream", "naive-stream", ResultRow::msgsPerSecond),
         new Pair("msgs_per_s", "portring-doorbell-stream", "portring-stream", ResultRow::msgsPerSecond),
@@ -59,6 +61,18 @@ record Comparison(String metric, String subject, String baseline, double ratio)
             }
         }
         return comparisons;
+    }
+
+    /**
+     * A round trip's 99th percentile over the floor measured around it, so that two rows measured on
+     * different core placements (a floor of 130 or 490 ns) still compare.
+     *
+     * @param row the row.
+     * @return p99 over the mean floor, or null without both.
+     */
+    static Double p99OverFloor(final ResultRow row)
+    {
+        return row.p99Ns() == null || row.drift() == null ? null : row.p99Ns() / row.drift().meanNs();
     }
 
     /**

@@ -114,7 +114,7 @@ class JsonReportTest
     void comparisonsOfPairsInTheSameRun()
     {
         final ResultRow agrona = new ResultRow("agrona-o2o", false, 200L, 250L, 500L, 900L, 20_000L, null, null,
-            130L, 140L, 200 / 135.0, 1.0, 1.0, null, null);
+            100L, 100L, 200 / 100.0, 1.0, 1.0, null, null);
         final ResultRow portring = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, null,
             130L, 140L, 300 / 135.0, 1.0, 1.0, null, null);
         final ResultRow stream = new ResultRow("portring-stream", true, null, null, null, null, null, 3e8, 4e8,
@@ -128,10 +128,10 @@ class JsonReportTest
             .get("comparisons");
 
         assertEquals(4, comparisons.size(), comparisons.toString());
-        assertEquals("p50_ns", comparisons.get(0).get("metric").asText());
-        assertEquals(1.5, comparisons.get(0).get("ratio").asDouble(), 1e-9);
-        assertEquals("p99_ns", comparisons.get(1).get("metric").asText());
-        assertEquals(0.8, comparisons.get(1).get("ratio").asDouble(), 1e-9);
+        assertEquals("p50_over_floor", comparisons.get(0).get("metric").asText());
+        assertEquals((300 / 135.0) / (200 / 100.0), comparisons.get(0).get("ratio").asDouble(), 1e-9);
+        assertEquals("p99_over_floor", comparisons.get(1).get("metric").asText());
+        assertEquals((400 / 135.0) / (500 / 100.0), comparisons.get(1).get("ratio").asDouble(), 1e-9);
         assertEquals("naive-stream", comparisons.get(2).get("baseline").asText());
         assertEquals(1.5, comparisons.get(2).get("ratio").asDouble(), 1e-9);
         assertEquals("msgs_per_s_median_chunk", comparisons.get(3).get("metric").asText());
