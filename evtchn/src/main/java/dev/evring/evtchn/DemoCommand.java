@@ -91,7 +91,15 @@ public final class DemoCommand implements Callable<Integer>
             final DemoDirectory hubDirectory = DemoDirectory.choose(directory);
             run = new DemoRun(consumerCount, waitMode, runFor, hubDirectory, out, System.console() != null);
             final DemoRun toClose = run;
-            cleanup = new Thread(toClose::close, "evring-demo-cleanup");
+            cleanup = new Thread(() ->
+            {
+                if (!toClose.isClosed())
+                {
+                    toClose.close();
+                    err.println("evring demo: interrupted; the consumers were stopped and " + hubDirectory.path() + " cleaned up");
+                    err.flush();
+                }
+            }, "evring-demo-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             final DemoReport.Summary summary = run.run();
             DemoReport.print(out, summary);
@@ -110,6 +118,10 @@ public final class DemoCommand implements Callable<Integer>
         {
             Thread.currentThread().interrupt();
             return fail(out, err, "interrupted; every consumer was stopped and every file removed", DemoFailure.FAILED);
+        }
+        catch (final RuntimeException ex) // a bug, or the JVM shutting down under the run: still one line
+        {
+            return fail(out, err, "unexpected failure: " + ex + " (if this is not a Ctrl-C, please report it)", DemoFailure.FAILED);
         }
         catch (final InternalError ex) // the JVM's answer to SIGBUS on a mapped file: a full or shrunk tmpfs
         {

@@ -1,12 +1,17 @@
 package dev.evring.evtchn;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -14,7 +19,8 @@ import java.util.regex.Pattern;
  * under {@code java.io.tmpdir} without {@code /dev/shm}), or the one {@code --dir} names, which must be new,
  * empty, or left by a hub (a dead one's files are cleared by the hub). A directory holding anything else is
  * refused: a hub clears its directory, and the demo must never delete a user's files. Afterwards the demo
- * removes the directory if it made it.
+ * removes the directory if it made it; directories that killed demos left behind are removed by the next
+ * demo.
  */
 final class DemoDirectory
 {
@@ -24,15 +30,20 @@ final class DemoDirectory
     private static final Pattern HUB_FILE = Pattern.compile(
         "hub\\.(lock|mark|sock)|" + Pattern.quote(HubCounters.FILE_NAME) + "|h[0-9]+\\.(events|requests)");
 
+    private static final String DEMO_PREFIX = "demo-";
+    private static final Pattern DEMO_DIRECTORY = Pattern.compile(Pattern.quote(DEMO_PREFIX) + "([0-9]+)");
+
     private final Path path;
     private final boolean created;
     private final boolean stale;
+    private final List<Path> cleared;
 
-    private DemoDirectory(final Path path, final boolean created, final boolean stale)
+    private DemoDirectory(final Path path, final boolean created, final boolean stale, final List<Path> cleared)
     {
         this.path = path;
         this.created = created;
         this.stale = stale;
+        this.cleared = cleared;
     }
 
     /**
@@ -46,9 +57,10 @@ final class DemoDirectory
     {
         if (requested == null)
         {
-            final Path fresh = HubConfig.defaultDirectory("demo-" + ProcessHandle.current().pid());
+            final Path fresh = HubConfig.defaultDirectory(DEMO_PREFIX + ProcessHandle.current().pid());
+            final List<Path> cleared = removeDeadDemos(fresh.getParent());
             checkSpace(fresh);
-            return new DemoDirectory(fresh, true, false);
+            return new DemoDirectory(fresh, true, false, cleared);
         }
         final Path dir = requested.toAbsolutePath().normalize();
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS))
@@ -70,7 +82,7 @@ final class DemoDirectory
                     + " (permission denied); give a --dir you can write");
             }
             checkSpace(dir);
-            return new DemoDirectory(dir, true, false);
+            return new DemoDirectory(dir, true, false, List.of());
         }
         if (!Files.isWritable(dir))
         {
@@ -103,7 +115,96 @@ final class DemoDirectory
                 + "); give a new or empty directory, since a hub clears its directory");
         }
         checkSpace(dir);
-        return new DemoDirectory(dir, false, hubFiles);
+        return new DemoDirectory(dir, false, hubFiles, List.of());
+    }
+
+    /**
+     * Remove the directories of demos that were killed before they could clean up ({@code demo-<pid>} next
+     * to this one, whose process is gone, whose hub lock nobody holds, and which hold only a hub's files).
+     *
+     * @return the directories removed.
+     */
+    static List<Path> removeDeadDemos(final Path base)
+    {
+        final List<Path> removed = new ArrayList<>();
+        if (base == null || !Files.isDirectory(base))
+        {
+            return removed;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(base))
+        {
+            for (final Path entry : entries)
+            {
+                final Matcher matcher = DEMO_DIRECTORY.matcher(entry.getFileName().toString());
+                if (matcher.matches() && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+                    && !isAlive(matcher.group(1)) && removeDeadHub(entry))
+                {
+                    removed.add(entry);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            // clearing old demos is a courtesy; this run needs none of it
+        }
+        return removed;
+    }
+
+    private static boolean isAlive(final String pid)
+    {
+        try
+        {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return true; // not a pid this JVM can check: leave it
+        }
+    }
+
+    private static boolean removeDeadHub(final Path dir) throws IOException
+    {
+        final List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir))
+        {
+            for (final Path entry : entries)
+            {
+                if (!HUB_FILE.matcher(entry.getFileName().toString()).matches() || Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
+                {
+                    return false;
+                }
+                files.add(entry);
+            }
+        }
+        final Path lockFile = dir.resolve(HubDirectory.LOCK_FILE);
+        if (Files.exists(lockFile))
+        {
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock())
+            {
+                if (lock == null)
+                {
+                    return false;
+                }
+                for (final Path file : files)
+                {
+                    Files.deleteIfExists(file);
+                }
+            }
+            catch (final OverlappingFileLockException ex)
+            {
+                return false; // a hub of this JVM holds it
+            }
+        }
+        else
+        {
+            for (final Path file : files)
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(dir);
+        return true;
     }
 
     private static String describe(final List<String> names)
@@ -141,6 +242,14 @@ final class DemoDirectory
             throw new DemoFailure(DemoFailure.FAILED, "cannot tell the free space for " + existing + " (" + ex.getMessage()
                 + "); give --dir on another file system");
         }
+    }
+
+    /**
+     * The directories of killed demos that were removed before this one started.
+     */
+    List<Path> cleared()
+    {
+        return cleared;
     }
 
     Path path()

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +107,10 @@ final class DemoRun implements AutoCloseable
         catch (final IOException ex)
         {
             throw startFailure(ex);
+        }
+        for (final Path left : directory.cleared())
+        {
+            out.println("note: removed " + left + ", left by a demo that was killed");
         }
         if (directory.stale())
         {
@@ -345,6 +350,14 @@ final class DemoRun implements AutoCloseable
         }
         return new DemoReport.Summary(consumers, idle, elapsedNs, events, roundTrips, tally.ticks(), tally.total(),
             portsBoundPeak, overflows, hubErrors, consumerFailures, filesLeft, removed, !directory.created(), reasons);
+    }
+
+    /**
+     * Whether {@link #close()} has run (or is running).
+     */
+    synchronized boolean isClosed()
+    {
+        return closed;
     }
 
     /**

@@ -1,13 +1,17 @@
 package dev.evring.evtchn;
 
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +33,7 @@ final class DemoLoopTest
     @EnumSource(DemoIdle.class)
     void pingPongCountsEveryRoundTripOnce(final DemoIdle idle) throws Exception
     {
-        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(temp.resolve("hub")).timerPeriod(java.time.Duration.ofMillis(1)));
+        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(temp.resolve("hub")).timerPeriod(Duration.ofMillis(1)));
             Evtchn pinger = hub.openLocal();
             Evtchn echoer = hub.openLocal())
         {
@@ -44,7 +48,7 @@ final class DemoLoopTest
             ping.addTimer(timerPort);
             final DemoLoop echo = new DemoLoop(echoer, idle);
             echo.addEcho(echoPort);
-            final org.HdrHistogram.Histogram latency = DemoLoop.newHistogram();
+            final Histogram latency = DemoLoop.newHistogram();
             final long[] lastRoundTrips = new long[1];
             final long reportPeriodNs = TimeUnit.MILLISECONDS.toNanos(5);
             final CompletableFuture<Void> pingDone = new CompletableFuture<>();
@@ -73,8 +77,8 @@ final class DemoLoopTest
     }
 
     private static void run(
-        final DemoLoop loop, final java.util.function.BooleanSupplier stop, final long reportPeriodNs,
-        final java.util.function.Consumer<DemoLoop> reporter)
+        final DemoLoop loop, final BooleanSupplier stop, final long reportPeriodNs,
+        final Consumer<DemoLoop> reporter)
     {
         try
         {
