@@ -36,6 +36,8 @@ public final class DemoCommand implements Callable<Integer>
 {
     /** The most consumer JVMs the demo starts. */
     public static final int MAX_CONSUMERS = 32;
+    /** The shortest run. */
+    public static final Duration MIN_DURATION = Duration.ofMillis(100);
     /** The longest run. */
     public static final Duration MAX_DURATION = Duration.ofHours(24);
 
@@ -164,10 +166,10 @@ public final class DemoCommand implements Callable<Integer>
 
     /**
      * Parse a {@code --duration}: a positive number with {@code ms}, {@code s} (the default unit), {@code m}
-     * or {@code h}, at most {@link #MAX_DURATION}.
+     * or {@code h}, from {@link #MIN_DURATION} to {@link #MAX_DURATION}.
      *
      * @param text e.g. {@code 10s}, {@code 500ms}, {@code 1.5s}.
-     * @return the duration, at least one millisecond.
+     * @return the duration.
      * @throws DemoFailure for anything else.
      */
     static Duration parseDuration(final String text) throws DemoFailure
@@ -195,9 +197,10 @@ public final class DemoCommand implements Callable<Integer>
                 millis = amount * 1_000;
                 break;
         }
-        if (millis < 1 || millis > MAX_DURATION.toMillis())
+        if (millis < MIN_DURATION.toMillis() || millis > MAX_DURATION.toMillis())
         {
-            throw new DemoFailure(DemoFailure.USAGE, "--duration must lie between 1ms and " + MAX_DURATION.toHours() + "h, got '" + text + "'");
+            throw new DemoFailure(DemoFailure.USAGE, "--duration must lie between " + MIN_DURATION.toMillis() + "ms and "
+                + MAX_DURATION.toHours() + "h, got '" + text + "'");
         }
         return Duration.ofMillis(Math.round(millis));
     }

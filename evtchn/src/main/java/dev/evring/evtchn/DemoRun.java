@@ -38,6 +38,7 @@ final class DemoRun implements AutoCloseable
     private static final long REPORT_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long STATUS_PERIOD_NS = TimeUnit.SECONDS.toNanos(1);
     private static final long STOP_WAIT_MS = 30_000;
+    private static final String ERASE_TO_END_OF_LINE = "\033[K";
 
     private final int consumers;
     private final DemoIdle idle;
@@ -305,7 +306,7 @@ final class DemoRun implements AutoCloseable
     {
         if (terminal)
         {
-            out.print('\r' + line);
+            out.print('\r' + line + ERASE_TO_END_OF_LINE);
         }
         else
         {

@@ -109,14 +109,14 @@ final class DemoReportTest
     }
 
     @ParameterizedTest
-    @CsvSource({"10s, 10000", "3s, 3000", "500ms, 500", "1.5s, 1500", "2m, 120000", "1h, 3600000", "7, 7000", "' 4S ', 4000"})
+    @CsvSource({"10s, 10000", "3s, 3000", "500ms, 500", "100ms, 100", "24h, 86400000", "1.5s, 1500", "2m, 120000", "1h, 3600000", "7, 7000", "' 4S ', 4000"})
     void durationsInMillisecondsSecondsMinutesAndHours(final String text, final long millis) throws DemoFailure
     {
         assertEquals(Duration.ofMillis(millis), DemoCommand.parseDuration(text));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-1s", "0s", "0.0001s", "", "s", "10 parsecs", "1e3s", "25h", "PT10S"})
+    @ValueSource(strings = {"-1s", "0s", "0.0001s", "99ms", "", "s", "10 parsecs", "1e3s", "25h", "PT10S"})
     void badDurationsAreUsageErrors(final String text)
     {
         final DemoFailure failure = assertThrows(DemoFailure.class, () -> DemoCommand.parseDuration(text));
