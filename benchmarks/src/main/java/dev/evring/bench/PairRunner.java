@@ -89,7 +89,7 @@ final class PairRunner
             }
             return new Outcome(report, footprint, null);
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
             return Outcome.failed(ex.toString());
         }
