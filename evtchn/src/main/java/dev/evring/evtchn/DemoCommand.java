@@ -29,9 +29,8 @@ import java.util.regex.Pattern;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {
-        "Run an evtchn hub with consumer JVMs exchanging events (interdomain channels, VIRQ_TIMER), show live figures,",
-        "then a summary and a round-trip latency histogram. Removes every file it made."})
+    description = "Run an evtchn hub with consumer JVMs exchanging events (interdomain channels, VIRQ_TIMER), show live "
+        + "figures, then a summary and a round-trip latency histogram. Removes every file it made.")
 public final class DemoCommand implements Callable<Integer>
 {
     /** The most consumer JVMs the demo starts. */

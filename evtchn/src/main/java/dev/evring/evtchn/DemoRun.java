@@ -190,6 +190,12 @@ final class DemoRun implements AutoCloseable
         out.println("started " + consumers + " consumer JVMs in domains " + describe(domids) + "; idle " + idle.label());
         out.println("channels: " + consumers + " between neighbouring consumers (a ring), " + consumers
             + " to domain 0, VIRQ_TIMER in every consumer; " + portsBoundPeak + " ports bound");
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        if (idle == DemoIdle.SPIN && consumers + 2 > cpus)
+        {
+            out.println("note: " + consumers + " spinning consumers, domain 0 and the hub's request thread share " + cpus
+                + " CPUs: they starve each other, so expect low figures (--idle backoff or block fit this machine)");
+        }
         out.println("running for " + describe(duration) + " ...");
         out.flush();
     }
