@@ -112,7 +112,8 @@ final class DemoCommandTest
         final CompletableFuture<Outcome> running = CompletableFuture.supplyAsync(
             () -> demo(out, "--duration", "120s", "--consumers", "2", "--idle", "backoff"));
         awaitStatusLine(out, running);
-        final List<ProcessHandle> consumers = consumers();
+        final Path hubDirectory = new Outcome(0, out.toString(), "").hubDirectory();
+        final List<ProcessHandle> consumers = consumers(hubDirectory);
         assertEquals(2, consumers.size(), "consumer JVMs: " + consumers);
         final ProcessHandle victim = consumers.get(0);
         final long killedAt = System.nanoTime();
@@ -127,7 +128,8 @@ final class DemoCommandTest
         assertEquals("0", outcome.fact("files left"), outcome.out);
         assertEquals("yes", outcome.fact("hub directory removed"), outcome.out);
         assertFalse(Files.exists(outcome.hubDirectory()));
-        assertEquals(List.of(), consumers(), "consumer JVMs outlived the demo");
+        assertEquals(hubDirectory, outcome.hubDirectory());
+        assertEquals(List.of(), consumers(hubDirectory), "consumer JVMs outlived the demo");
         assertFalse(outcome.err.contains("\tat "), outcome.err);
     }
 
@@ -186,13 +188,17 @@ final class DemoCommandTest
     }
 
     /**
-     * The consumer JVMs this JVM runs now.
+     * The consumer JVMs this JVM runs now for the hub in {@code hubDirectory}.
      */
-    private static List<ProcessHandle> consumers()
+    private static List<ProcessHandle> consumers(final Path hubDirectory)
     {
         return ProcessHandle.current().children()
             .filter(ProcessHandle::isAlive)
-            .filter(child -> child.info().arguments().map(List::of).orElse(List.of()).contains(DemoConsumer.class.getName()))
+            .filter(child ->
+            {
+                final List<String> args = child.info().arguments().map(List::of).orElse(List.of());
+                return args.contains(DemoConsumer.class.getName()) && args.contains(hubDirectory.toString());
+            })
             .collect(Collectors.toList());
     }
 
@@ -274,7 +280,7 @@ final class DemoCommandTest
             final boolean madeByDemo = fact("hub directory removed").equals("yes");
             assertTrue(madeByDemo, all);
             assertFalse(Files.exists(hubDirectory()), "the hub directory is still there: " + hubDirectory());
-            assertEquals(List.of(), consumers(), "consumer JVMs outlived the demo");
+            assertEquals(List.of(), consumers(hubDirectory()), "consumer JVMs outlived the demo");
         }
 
         void assertOneLineError(final int expectedExit, final String expectedText)
