@@ -4,7 +4,6 @@ import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.PortRing;
 import dev.evring.ring.RingOverflowException;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.channels.SelectableChannel;
@@ -34,12 +33,20 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>A fired port is pushed into the handle's event ring once and then stays masked: further events on
  * it are remembered once, and delivered when it is {@link #unmask(int) unmasked}. {@link #pending()} and
  * {@link #read(int[], int, int)} take ports from the ring without a system call; {@link #awaitPending}
- * spins through an idle strategy, then sleeps until the hub rings the handle's doorbell. Unmask and
- * notify go to the hub through shared memory too.
+ * polls through an idle strategy, then sleeps until the hub rings the handle's doorbell (how long it
+ * polls, and with what, is set with {@link HandleOptions}). Unmask and notify go to the hub through
+ * shared memory too.
  *
- * <p>Every method is safe from any thread. {@link #close()} releases every port of the handle; a handle
- * whose hub is gone fails every call with {@link Errno#ENODEV}. Errors are {@link EvtchnException}s
- * carrying the errno the kernel's device would return.
+ * <p><b>Domains.</b> The handles one process opens on a hub share one domain (one {@link #domid()}),
+ * which lives while any of them is open; each handle still sees, unmasks, notifies and unbinds only the
+ * ports it bound itself.
+ *
+ * <p><b>Failures.</b> Every method is safe from any thread. {@link #close()} releases every port of the
+ * handle (EBADF afterwards). A handle whose hub is gone fails every blocked and later call with
+ * {@link Errno#ENODEV}; one whose hub stopped updating its heartbeat for the
+ * {@link HandleOptions#hubTimeout(java.time.Duration) hub timeout} (stopped with SIGSTOP, hung) fails them
+ * with {@link Errno#ETIMEDOUT}. Either way the handle is finished: open a new one. Errors are
+ * {@link EvtchnException}s carrying the errno the kernel's device would return.
  */
 public final class Evtchn implements AutoCloseable
 {
@@ -50,10 +57,10 @@ public final class Evtchn implements AutoCloseable
 
     private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
     private static final ThreadLocal<int[]> ONE_PORT = ThreadLocal.withInitial(() -> new int[1]);
-    private static final ThreadLocal<IdleStrategy> IDLE = ThreadLocal.withInitial(
-        () -> new BackoffIdleStrategy(200, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50)));
 
     private final HubLink link;
+    private final long spinBeforeSleepNs;
+    private final ThreadLocal<IdleStrategy> idle;
     private final int domid;
     private final int maxPorts;
     private final AtomicLongArray bound;
@@ -64,9 +71,11 @@ public final class Evtchn implements AutoCloseable
     private volatile PendingWatcher watcher;
     private volatile boolean closed;
 
-    Evtchn(final HubLink link)
+    Evtchn(final HubLink link, final HandleOptions options)
     {
         this.link = link;
+        this.spinBeforeSleepNs = options.spinBeforeSleepNs();
+        this.idle = ThreadLocal.withInitial(options.idleStrategy());
         this.domid = link.domid();
         this.maxPorts = link.maxPorts();
         this.bound = new AtomicLongArray((maxPorts + 63) >>> 6);
@@ -82,16 +91,33 @@ public final class Evtchn implements AutoCloseable
     }
 
     /**
-     * Open a handle on the hub running in a directory: a new domain attached over the hub's socket.
+     * Open a handle on the hub running in a directory, with {@link HandleOptions#defaults()}: it joins this
+     * process's domain on that hub (made at the process's first open).
      *
      * @param hubDirectory the hub's directory (see {@link HubConfig#directory()}).
      * @return the handle.
      * @throws EvtchnException {@link Errno#ENODEV} if no live hub runs there, {@link Errno#EACCES} if the
-     *                         hub runs as another user.
+     *                         hub runs as another user, {@link Errno#ETIMEDOUT} if the hub does not answer.
      */
     public static Evtchn open(final Path hubDirectory) throws EvtchnException
     {
-        return new Evtchn(SocketLink.connect(hubDirectory.toAbsolutePath()));
+        return open(hubDirectory, HandleOptions.defaults());
+    }
+
+    /**
+     * Open a handle on the hub running in a directory, choosing how it waits and how long it trusts a
+     * silent hub.
+     *
+     * @param hubDirectory the hub's directory (see {@link HubConfig#directory()}).
+     * @param options      the handle's options.
+     * @return the handle.
+     * @throws EvtchnException {@link Errno#ENODEV} if no live hub runs there, {@link Errno#EACCES} if the
+     *                         hub runs as another user, {@link Errno#ETIMEDOUT} if the hub does not answer.
+     */
+    public static Evtchn open(final Path hubDirectory, final HandleOptions options) throws EvtchnException
+    {
+        Objects.requireNonNull(options, "options");
+        return new Evtchn(SocketLink.connect(hubDirectory.toAbsolutePath(), options), options);
     }
 
     /**
@@ -273,13 +299,16 @@ public final class Evtchn implements AutoCloseable
     }
 
     /**
-     * Wait for the next fired port: spin through an idle strategy, then sleep until the hub rings this
-     * handle's doorbell.
+     * Wait for the next fired port: poll the ring through the handle's idle strategy for its
+     * {@link HandleOptions#spinBeforeSleep(java.time.Duration) spin time} (no system call on either side),
+     * then sleep until the hub rings this handle's doorbell.
      *
      * @param timeout the longest wait.
      * @param unit    its unit.
      * @return the port, or -1 on timeout.
-     * @throws EvtchnException      EFBIG after an overflow, ENODEV if the hub goes away meanwhile.
+     * @throws EvtchnException      EFBIG after an overflow, ENODEV if the hub goes away meanwhile,
+     *                              ETIMEDOUT if it stops (see {@link HandleOptions}), EBADF if the handle
+     *                              is closed meanwhile.
      * @throws InterruptedException if the thread is interrupted while waiting.
      */
     public int awaitPending(final long timeout, final TimeUnit unit) throws EvtchnException, InterruptedException
@@ -287,8 +316,33 @@ public final class Evtchn implements AutoCloseable
         enter();
         try
         {
-            final long deadline = System.nanoTime() + unit.toNanos(timeout);
-            final IdleStrategy idle = IDLE.get();
+            final long start = System.nanoTime();
+            final long deadline = start + unit.toNanos(timeout);
+            final IdleStrategy idle = this.idle.get();
+            idle.reset();
+            while (true) // polling: costs no system call, and sees the hub's failure through the link
+            {
+                final int port = nextPort();
+                if (port >= 0)
+                {
+                    return port;
+                }
+                final long now = System.nanoTime();
+                if (now - deadline >= 0)
+                {
+                    return -1;
+                }
+                if (now - start >= spinBeforeSleepNs)
+                {
+                    break;
+                }
+                checkUsable();
+                if (Thread.interrupted())
+                {
+                    throw new InterruptedException("interrupted while waiting for a port");
+                }
+                idle.idle();
+            }
             while (true)
             {
                 final int port = nextPort();
@@ -330,6 +384,19 @@ public final class Evtchn implements AutoCloseable
         }
     }
 
+    private void checkUsable() throws EvtchnException
+    {
+        if (closed)
+        {
+            throw closedException();
+        }
+        final EvtchnException failure = link.failure();
+        if (failure != null)
+        {
+            throw SocketLink.rethrown(failure);
+        }
+    }
+
     private int nextPort()
     {
         final PortRing events = link.events();
@@ -342,12 +409,12 @@ public final class Evtchn implements AutoCloseable
         {
             if (events.read(one, 0, 1) == 0)
             {
-                consumed(events);
+                consumed();
                 return -1;
             }
             if (one[0] != 0)
             {
-                consumed(events);
+                consumed();
                 return one[0];
             }
         }
@@ -389,7 +456,7 @@ public final class Evtchn implements AutoCloseable
                 }
                 if (n == 0 || kept > 0)
                 {
-                    consumed(events);
+                    consumed();
                     return kept;
                 }
             }
@@ -497,7 +564,8 @@ public final class Evtchn implements AutoCloseable
 
     /**
      * The device's poll mask: {@link PortRing#POLLOUT} always, plus {@link PortRing#POLLIN} when ports
-     * are pending; {@link PortRing#POLLERR} alone after an overflow.
+     * are pending; {@link PortRing#POLLERR} alone after an overflow. Entries that an unbind blanked do not
+     * count: a ring that holds only those reports no POLLIN (the next read skips them).
      *
      * @return the mask.
      * @throws EvtchnException ENODEV if the hub is gone.
@@ -507,8 +575,7 @@ public final class Evtchn implements AutoCloseable
         enter();
         try
         {
-            final PortRing events = link.events();
-            return events == null ? PortRing.POLLOUT : events.pollMask();
+            return pollMask(link);
         }
         catch (final IllegalStateException ex)
         {
@@ -518,6 +585,20 @@ public final class Evtchn implements AutoCloseable
         {
             exit();
         }
+    }
+
+    /**
+     * A link's poll mask, with rings of blanks only counted as empty.
+     */
+    static int pollMask(final HubLink link)
+    {
+        final PortRing events = link.events();
+        if (events == null)
+        {
+            return PortRing.POLLOUT;
+        }
+        final int mask = events.pollMask();
+        return (mask & PortRing.POLLIN) != 0 && !link.hasPorts() ? mask & ~PortRing.POLLIN : mask;
     }
 
     /**
@@ -592,12 +673,12 @@ public final class Evtchn implements AutoCloseable
         }
     }
 
-    private void consumed(final PortRing events)
+    private void consumed()
     {
         final PendingWatcher current = watcher;
         if (current != null)
         {
-            current.consumed(events);
+            current.consumed();
         }
     }
 

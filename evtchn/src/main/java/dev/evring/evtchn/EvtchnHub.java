@@ -6,7 +6,7 @@ import dev.evring.ring.PortRingDescriptor;
 import dev.evring.ring.ReaderWaiting;
 import org.agrona.IoUtil;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -26,6 +26,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,18 +53,32 @@ import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
  * }
  * }</pre>
  *
- * <p><b>Processes.</b> Every {@link Evtchn#open(Path) remote handle} is one connection to the hub's
- * UNIX-domain socket ({@code hub.sock}; connect = open, end of stream = release) and a domain of its own.
- * Peers are checked with {@code SO_PEERCRED}: only the hub's own uid is accepted. Control requests
- * (bind, unbind, reset, restrict) travel on the socket; the data path is shared memory only: the hub
- * writes fired ports into the handle's event ring ({@code h<id>.events}, a {@link PortRing} created at
- * the first bind) and the handle writes unmask and notify words into its request ring
- * ({@code h<id>.requests}).
+ * <p><b>Processes and domains.</b> Every {@link Evtchn#open(Path) remote handle} is one connection to the
+ * hub's UNIX-domain socket ({@code hub.sock}; connect = open, end of stream = release). Its first frame
+ * names the client's pid, and the handles of one process share one domain, which lives while any of them
+ * is open (its static ports survive the close of the handle that held them, and end with the domain).
+ * Ports belong to handles: a handle sees, unmasks, notifies and unbinds only the ports it bound, even
+ * next to other handles of its domain. In-process handles ({@link #openLocal()}) are domain 0; remote
+ * handles that the hub's own process opens get a domain of their own like any other process. Peers are
+ * checked with {@code SO_PEERCRED}: only the hub's own uid is accepted. Control requests (bind, unbind,
+ * reset, restrict) travel on the socket; the data path is shared memory only: the hub writes fired ports
+ * into the handle's event ring ({@code h<id>.events}, a {@link PortRing} created at the first bind) and
+ * the handle writes unmask and notify words into its request ring ({@code h<id>.requests}).
  *
  * <p><b>Waking.</b> A handle that sleeps is woken by a doorbell frame on its control socket, only when a
- * port lands in its empty ring while it sleeps. The hub's request handler thread never sleeps on a
- * doorbell: it polls every request ring and idles with a {@link BackoffIdleStrategy} (spin, yield, then
- * park from 1 to 50 microseconds), so a handle never makes a system call to reach the hub.
+ * port lands in its empty ring while it sleeps. The hub never blocks on a client's socket: a doorbell is a
+ * non-blocking write (for a client whose socket is full it is kept as one owed doorbell), replies wait in
+ * a small per-session buffer, and a client that leaves its replies unread beyond
+ * {@link HubConfig#clientWriteTimeout(java.time.Duration)} is disconnected. The hub's request thread never
+ * sleeps on a doorbell either: it polls every request ring and idles with
+ * {@link HubConfig#idleStrategy(java.util.function.Supplier)} (by default spin, yield, then park from 1 to
+ * 50 microseconds; a busy-spin strategy buys the lowest latency with a core), so a handle never makes a
+ * system call to reach the hub.
+ *
+ * <p><b>Liveness.</b> The hub updates the heartbeat in its mark file ({@code hub.mark}, an Agrona
+ * {@link org.agrona.MarkFile} with its pid) every {@value #HEARTBEAT_PERIOD_MS} ms. Handles watch it and
+ * fail with ETIMEDOUT when it stands still beyond their {@link HandleOptions#hubTimeout(java.time.Duration)
+ * hub timeout} (a hub stopped with SIGSTOP or hung), and with ENODEV when the hub's connection ends.
  *
  * <p><b>Rules.</b> The hub is the only writer of every event ring and checks every request: a handle
  * can only bind ports of its own domain, and only unmask, notify and unbind ports it holds. One lock
@@ -71,9 +88,8 @@ import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
  *
  * <p><b>Trust.</b> Peers run as the hub's user and map files in its directory, so they are trusted not to
  * truncate those files. Malformed frames, unknown ops, random request words and corrupted request-ring
- * indices are refused or get the offender disconnected; the hub and other handles keep working. A
- * doorbell is a blocking write on the handle's socket: a same-uid process that forges its ring's sleeper
- * count and never reads its socket could stall the hub once the socket buffer fills.
+ * indices are refused or get the offender disconnected; a forged sleeper count only costs the offender
+ * its own doorbells; the hub and other handles keep working.
  *
  * <p><b>Benchmarks and embedding.</b> A program (or a benchmark's child JVM) runs the hub in process with
  * {@link #start(HubConfig)}, takes domain 0 with {@link #openLocal()}, allocates a port for the peer
@@ -89,8 +105,8 @@ public final class EvtchnHub implements AutoCloseable
     /** "My own domain" in a bind request ({@code DOMID_SELF}). */
     public static final int DOMID_SELF = DOMID_FIRST_RESERVED;
 
-    private static final long HEARTBEAT_PERIOD_MS = 100;
-    private static final long MAX_POLL_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** How often the hub updates the heartbeat in its mark file; handles watch it (see {@link HandleOptions}). */
+    public static final long HEARTBEAT_PERIOD_MS = 100;
     private static final int POLL_BATCH = 1024;
 
     private final HubConfig config;
@@ -124,6 +140,8 @@ public final class EvtchnHub implements AutoCloseable
     private int lowestFree = 1;
 
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Domain> domainsByPid = new Long2ObjectHashMap<>();
+    private final Set<HubSession> sessions = ConcurrentHashMap.newKeySet();
     private final int[] globalVirqDomain = new int[Virq.COUNT];
     private final List<HubHandle> handles = new ArrayList<>();
     private volatile HubHandle[] polled = new HubHandle[0];
@@ -167,7 +185,7 @@ public final class EvtchnHub implements AutoCloseable
         this.requestsCounter = counters.counter(HubCounter.REQUESTS);
         this.wakeupsCounter = counters.counter(HubCounter.WAKEUPS);
         this.errorsCounter = counters.counter(HubCounter.ERRORS);
-        domains.put(HUB_DOMID, new Domain(HUB_DOMID));
+        domains.put(HUB_DOMID, new Domain(HUB_DOMID, Domain.HUB_PID));
         domainsCounter.setRelease(1);
 
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -239,13 +257,27 @@ public final class EvtchnHub implements AutoCloseable
     /**
      * Open an in-process handle in domain 0 (the hub program's own domain). It has the whole
      * {@link Evtchn} API and costs no socket: requests are direct calls and its event ring lives in this
-     * process's memory. Several local handles share domain 0 (and its virqs).
+     * process's memory. Several local handles share domain 0 (and its virqs); each holds its own ports.
      *
      * @return the handle.
      * @throws EvtchnException {@link Errno#ENODEV} if the hub is closed.
      */
     public Evtchn openLocal() throws EvtchnException
     {
+        return openLocal(HandleOptions.defaults());
+    }
+
+    /**
+     * Open an in-process handle in domain 0 that waits as the options say (the hub timeout does not
+     * apply: the hub is this process).
+     *
+     * @param options how {@link Evtchn#awaitPending} polls before it sleeps.
+     * @return the handle.
+     * @throws EvtchnException {@link Errno#ENODEV} if the hub is closed.
+     */
+    public Evtchn openLocal(final HandleOptions options) throws EvtchnException
+    {
+        Objects.requireNonNull(options, "options");
         final HubHandle handle;
         synchronized (lock)
         {
@@ -254,7 +286,7 @@ public final class EvtchnHub implements AutoCloseable
             handles.add(handle);
             handlesCounter.incrementRelease();
         }
-        return new Evtchn(new LocalLink(this, handle));
+        return new Evtchn(new LocalLink(this, handle), options);
     }
 
     /**
@@ -763,9 +795,9 @@ public final class EvtchnHub implements AutoCloseable
         enabled[port] = false;
         handle.ports.remove(port);
         boundCounter.getAndAddRelease(-1);
-        if (scrub && mayBeInRing)
+        if (scrub && mayBeInRing && scrubFromRing(handle.eventsBuffer, port))
         {
-            scrubFromRing(handle.eventsBuffer, port);
+            drainBlanks(handle.events);
         }
         if (staticBinding[port])
         {
@@ -781,24 +813,49 @@ public final class EvtchnHub implements AutoCloseable
      * Overwrite every unread copy of {@code port} in the ring with 0, which is never a port and which
      * readers skip: after unbind returns, the port cannot be read from this handle's ring (E16). Only the
      * hub writes the ring and it holds the lock, so no offer or resize runs meanwhile.
+     *
+     * @return true if the unread entries are now all blank (and there is at least one).
      */
-    private static void scrubFromRing(final UnsafeBuffer buffer, final int port)
+    private static boolean scrubFromRing(final UnsafeBuffer buffer, final int port)
     {
         if (buffer == null)
         {
-            return;
+            return false;
         }
         final int size = buffer.getIntVolatile(SIZE_OFFSET);
         final int prod = buffer.getIntVolatile(PROD_OFFSET);
         final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
         final int unread = Math.min(Math.max(prod - cons, 0), size);
+        boolean onlyBlanks = unread > 0;
         for (int index = prod - unread; index != prod; index++)
         {
             final int offset = PortRingDescriptor.entryOffset(index & (size - 1));
-            if (buffer.getIntVolatile(offset) == port)
+            final int entry = buffer.getIntVolatile(offset);
+            if (entry == port)
             {
                 buffer.putIntVolatile(offset, 0);
             }
+            else if (entry != 0)
+            {
+                onlyBlanks = false;
+            }
+        }
+        return onlyBlanks;
+    }
+
+    /**
+     * Read away a ring that holds only blanks, so that its poll mask stops reporting POLLIN for entries
+     * no reader would return. Safe next to other readers: under the lock nothing but blanks can be read.
+     */
+    private void drainBlanks(final PortRing events)
+    {
+        if (events.overflowed())
+        {
+            return; // the overflow stays until reset, whatever the ring holds
+        }
+        while (events.read(requestWords, 0, requestWords.length) > 0)
+        {
+            // blanks only: dropped
         }
     }
 
@@ -964,23 +1021,67 @@ public final class EvtchnHub implements AutoCloseable
             session.refuse(ex instanceof EvtchnException ? ((EvtchnException)ex).errno() : Errno.EACCES);
             return;
         }
-        final HubHandle handle;
+        sessions.add(session);
+        try
+        {
+            session.start();
+        }
+        catch (final IOException ex)
+        {
+            countError();
+            sessions.remove(session);
+            session.close();
+            return;
+        }
+        if (closed)
+        {
+            session.close(); // close() may have missed it: its thread ends and releases nothing
+        }
+    }
+
+    /**
+     * A session's thread ended.
+     */
+    void sessionEnded(final HubSession session)
+    {
+        sessions.remove(session);
+    }
+
+    /**
+     * Attach a remote handle that said hello: it joins the domain of its process (a new domain for a pid
+     * the hub has not seen, or whose handles are all closed) and gets its request ring.
+     *
+     * <p>The pid is the client's word: {@code SO_PEERCRED} in Java gives the peer's user but not its pid,
+     * so the hub cannot check it. A same-uid process that lies joins another process's domain; it still
+     * holds only the ports its own handle binds (E24), and the same uid could debug that process anyway.
+     *
+     * @throws EvtchnException ENODEV when the hub is closed, EINVAL for a pid below 1, ENOSPC without a
+     *                         free domid, ENOMEM if the request ring cannot be made.
+     */
+    HubHandle attach(final HubSession session, final long pid) throws EvtchnException
+    {
         synchronized (lock)
         {
             if (closed)
             {
-                session.refuse(Errno.ENODEV);
-                return;
+                throw new EvtchnException(Errno.ENODEV, "the hub at " + directory.directory() + " is closing");
             }
-            final int domid = allocateDomid();
-            if (domid < 0)
+            if (pid <= 0)
             {
-                errorsCounter.incrementRelease();
-                session.refuse(Errno.ENOSPC);
-                return;
+                throw new EvtchnException(Errno.EINVAL, "hello names pid " + pid);
             }
-            final Domain domain = new Domain(domid);
-            handle = new HubHandle(nextHandleId++, domain, session);
+            Domain domain = domainsByPid.get(pid);
+            final boolean newDomain = domain == null;
+            if (newDomain)
+            {
+                final int domid = allocateDomid();
+                if (domid < 0)
+                {
+                    throw new EvtchnException(Errno.ENOSPC, "every domid is in use");
+                }
+                domain = new Domain(domid, pid);
+            }
+            final HubHandle handle = new HubHandle(nextHandleId++, domain, session);
             final Path requestsFile = directory.directory().resolve(HubHandle.requestsFileName(handle.id));
             try
             {
@@ -989,21 +1090,24 @@ public final class EvtchnHub implements AutoCloseable
             }
             catch (final IOException ex)
             {
-                errorsCounter.incrementRelease();
-                session.refuse(Errno.ENOMEM);
-                return;
+                throw new EvtchnException(Errno.ENOMEM, "cannot create " + requestsFile + ": " + ex.getMessage(), ex);
             }
             handle.requestsFile = requestsFile;
-            domains.put(domid, domain);
+            if (newDomain)
+            {
+                domains.put(domain.domid, domain);
+                domainsByPid.put(pid, domain);
+                domainsCounter.incrementRelease();
+            }
+            domain.handles++;
             handles.add(handle);
             final HubHandle[] current = polled;
             final HubHandle[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = handle;
             polled = next;
             handlesCounter.incrementRelease();
-            domainsCounter.incrementRelease();
+            return handle;
         }
-        session.start(handle, maxPorts);
     }
 
     private int allocateDomid()
@@ -1052,12 +1156,16 @@ public final class EvtchnHub implements AutoCloseable
             if (!handle.isLocal())
             {
                 final Domain domain = handle.domain;
-                for (final int port : domain.ports.toArray(new Integer[0]))
+                if (--domain.handles == 0) // the process's last handle: its domain ends, static ports too
                 {
-                    closePort(port);
+                    for (final int port : domain.ports.toArray(new Integer[0]))
+                    {
+                        closePort(port);
+                    }
+                    domains.remove(domain.domid);
+                    domainsByPid.remove(domain.pid);
+                    domainsCounter.getAndAddRelease(-1);
                 }
-                domains.remove(domain.domid);
-                domainsCounter.getAndAddRelease(-1);
                 final HubHandle[] current = polled;
                 final HubHandle[] next = new HubHandle[current.length - 1];
                 int n = 0;
@@ -1107,7 +1215,7 @@ public final class EvtchnHub implements AutoCloseable
 
     private void pollLoop()
     {
-        final IdleStrategy idle = new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), MAX_POLL_PARK_NS);
+        final IdleStrategy idle = config.idleStrategy().get();
         while (!closed)
         {
             closeRetired();
@@ -1253,12 +1361,10 @@ public final class EvtchnHub implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        for (final HubHandle handle : attached)
+        for (final HubSession session : sessions.toArray(new HubSession[0]))
         {
-            if (handle.session != null)
-            {
-                handle.session.join();
-            }
+            session.close(); // sessions still waiting for a hello
+            session.join();
         }
         counters.close();
         directory.close();

@@ -1,9 +1,14 @@
 package dev.evring.evtchn;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * How to run an {@link EvtchnHub}: where its directory is and its limits. Immutable; each {@code with}
@@ -14,6 +19,7 @@ import java.util.Objects;
  * HubConfig.directory(Path.of("/tmp/my-hub"))   // an explicit directory
  *     .timerPeriod(Duration.ofMillis(10))       // VIRQ_TIMER every 10 ms
  *     .maxPorts(4096)                           // ports 1..4095, then ENOSPC
+ *     .idleStrategy(BusySpinIdleStrategy::new)  // the request thread spins: lowest latency, one core busy
  * }</pre>
  */
 public final class HubConfig
@@ -28,22 +34,33 @@ public final class HubConfig
     public static final Duration DEFAULT_TIMER_PERIOD = Duration.ofMillis(100);
     /** Default capacity of a handle's request ring (unmask and notify words). */
     public static final int DEFAULT_REQUEST_RING_CAPACITY = 4096;
+    /** Default bound on how long a client's socket may stay unwritable before the client is disconnected. */
+    public static final Duration DEFAULT_CLIENT_WRITE_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Default idle strategy of the hub's request thread: spin, yield, then park from 1 to 50 microseconds.
+     */
+    public static final Supplier<IdleStrategy> DEFAULT_IDLE_STRATEGY = () -> new BackoffIdleStrategy(
+        100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50));
 
     private final Path directory;
     private final Duration timerPeriod;
     private final int maxPorts;
     private final int ringCapacityLimit;
     private final int requestRingCapacity;
+    private final Duration clientWriteTimeout;
+    private final Supplier<IdleStrategy> idleStrategy;
 
     private HubConfig(
         final Path directory, final Duration timerPeriod, final int maxPorts, final int ringCapacityLimit,
-        final int requestRingCapacity)
+        final int requestRingCapacity, final Duration clientWriteTimeout, final Supplier<IdleStrategy> idleStrategy)
     {
         this.directory = directory;
         this.timerPeriod = timerPeriod;
         this.maxPorts = maxPorts;
         this.ringCapacityLimit = ringCapacityLimit;
         this.requestRingCapacity = requestRingCapacity;
+        this.clientWriteTimeout = clientWriteTimeout;
+        this.idleStrategy = idleStrategy;
     }
 
     /**
@@ -68,7 +85,8 @@ public final class HubConfig
     {
         return new HubConfig(
             Objects.requireNonNull(directory, "directory").toAbsolutePath(), DEFAULT_TIMER_PERIOD, DEFAULT_MAX_PORTS,
-            DEFAULT_RING_CAPACITY_LIMIT, DEFAULT_REQUEST_RING_CAPACITY);
+            DEFAULT_RING_CAPACITY_LIMIT, DEFAULT_REQUEST_RING_CAPACITY, DEFAULT_CLIENT_WRITE_TIMEOUT,
+            DEFAULT_IDLE_STRATEGY);
     }
 
     /**
@@ -102,7 +120,8 @@ public final class HubConfig
         {
             throw new IllegalArgumentException("timer period must be positive, got " + period);
         }
-        return new HubConfig(directory, period, maxPorts, ringCapacityLimit, requestRingCapacity);
+        return new HubConfig(
+            directory, period, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout, idleStrategy);
     }
 
     /**
@@ -118,7 +137,8 @@ public final class HubConfig
         {
             throw new IllegalArgumentException("maxPorts must lie in [2, " + MAX_PORTS_LIMIT + "], got " + maxPorts);
         }
-        return new HubConfig(directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity);
+        return new HubConfig(
+            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout, idleStrategy);
     }
 
     /**
@@ -133,7 +153,8 @@ public final class HubConfig
         {
             throw new IllegalArgumentException("ring capacity limit must be a power of two >= 64, got " + limit);
         }
-        return new HubConfig(directory, timerPeriod, maxPorts, limit, requestRingCapacity);
+        return new HubConfig(
+            directory, timerPeriod, maxPorts, limit, requestRingCapacity, clientWriteTimeout, idleStrategy);
     }
 
     /**
@@ -148,7 +169,44 @@ public final class HubConfig
         {
             throw new IllegalArgumentException("request ring capacity must be a power of two >= 2, got " + capacity);
         }
-        return new HubConfig(directory, timerPeriod, maxPorts, ringCapacityLimit, capacity);
+        return new HubConfig(
+            directory, timerPeriod, maxPorts, ringCapacityLimit, capacity, clientWriteTimeout, idleStrategy);
+    }
+
+    /**
+     * How long a client's control socket may stay unwritable (the client reads none of its replies) before
+     * the hub disconnects it. The hub never blocks on a client's socket: replies wait in a small buffer of
+     * the client's session, and a doorbell for a client whose socket is full is kept as one owed doorbell.
+     *
+     * @param timeout a positive duration.
+     * @return the changed copy.
+     */
+    public HubConfig clientWriteTimeout(final Duration timeout)
+    {
+        if (timeout.isNegative() || timeout.isZero())
+        {
+            throw new IllegalArgumentException("client write timeout must be positive, got " + timeout);
+        }
+        return new HubConfig(
+            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, timeout, idleStrategy);
+    }
+
+    /**
+     * How the hub's request thread idles between polls of the request rings (unmask and notify words).
+     * The default ({@link #DEFAULT_IDLE_STRATEGY}) spins briefly, yields, then parks up to 50 microseconds:
+     * cheap on an idle machine, but a notify that arrives during a park waits for it to end. A
+     * {@link org.agrona.concurrent.BusySpinIdleStrategy} gives the lowest and steadiest latency (a
+     * notify is seen within a cache-line transfer) at the price of one core kept busy for the hub's life;
+     * a {@link org.agrona.concurrent.YieldingIdleStrategy} sits between the two.
+     *
+     * @param supplier makes the strategy, once per hub start (strategies keep state).
+     * @return the changed copy.
+     */
+    public HubConfig idleStrategy(final Supplier<IdleStrategy> supplier)
+    {
+        return new HubConfig(
+            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout,
+            Objects.requireNonNull(supplier, "supplier"));
     }
 
     /**
@@ -202,12 +260,33 @@ public final class HubConfig
     }
 
     /**
+     * How long a client's socket may stay unwritable before the client is disconnected.
+     *
+     * @return the timeout.
+     */
+    public Duration clientWriteTimeout()
+    {
+        return clientWriteTimeout;
+    }
+
+    /**
+     * What makes the request thread's idle strategy.
+     *
+     * @return the supplier.
+     */
+    public Supplier<IdleStrategy> idleStrategy()
+    {
+        return idleStrategy;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
     public String toString()
     {
         return "HubConfig{directory=" + directory + ", timerPeriod=" + timerPeriod + ", maxPorts=" + maxPorts
-            + ", ringCapacityLimit=" + ringCapacityLimit + ", requestRingCapacity=" + requestRingCapacity + '}';
+            + ", ringCapacityLimit=" + ringCapacityLimit + ", requestRingCapacity=" + requestRingCapacity
+            + ", clientWriteTimeout=" + clientWriteTimeout + '}';
     }
 }

@@ -4,6 +4,9 @@ import dev.evring.ring.Errno;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 
@@ -11,14 +14,31 @@ import java.util.concurrent.TimeUnit;
  * The hub's end of one remote handle's control socket: a thread that reads request frames and answers
  * them, and the writer of the handle's doorbell and fault frames. The connection is the handle: its end
  * of stream releases the handle.
+ *
+ * <p>The socket is non-blocking and nothing ever waits on it while holding the hub's lock. Replies and
+ * faults go into a small output buffer that the session thread flushes; while it holds unsent bytes the
+ * session reads no further request (so a client that never reads its replies cannot make the buffer
+ * grow), and once it has held them for the configured
+ * {@link HubConfig#clientWriteTimeout(java.time.Duration) client write timeout} the client is
+ * disconnected. A doorbell for a client whose socket is full is not lost: it is kept as one owed doorbell
+ * and sent when the buffer drains (however many are owed, one frame wakes the client).
  */
 final class HubSession implements Runnable
 {
+    private static final long HELLO_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long SELECT_SLICE_MS = 100;
+    private static final int OUT_FRAMES = 4;
+
     private final EvtchnHub hub;
     private final SocketChannel channel;
-    private final ByteBuffer out = ByteBuffer.allocateDirect(Protocol.EVENT_FRAME_LENGTH).order(Protocol.ORDER);
-    private final ByteBuffer length = ByteBuffer.allocate(4).order(Protocol.ORDER);
-    private final ByteBuffer frame = ByteBuffer.allocate(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
+    private final long writeTimeoutNs;
+    private final ByteBuffer in = ByteBuffer.allocate(4 * (4 + Protocol.MAX_REQUEST_LENGTH)).order(Protocol.ORDER);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(OUT_FRAMES * Protocol.EVENT_FRAME_LENGTH)
+        .order(Protocol.ORDER); // guarded by this; bytes to send in [0, position)
+    private boolean doorbellOwed; // guarded by this
+    private long unsentSinceNs; // guarded by this; when out last went from empty to holding bytes
+    private boolean closeAfterFlush; // guarded by this
+    private Selector selector;
     private HubHandle handle;
     private Thread thread;
 
@@ -26,102 +46,257 @@ final class HubSession implements Runnable
     {
         this.hub = hub;
         this.channel = channel;
+        this.writeTimeoutNs = hub.config().clientWriteTimeout().toNanos();
     }
 
-    void start(final HubHandle handle, final int maxPorts)
+    /**
+     * Start the session thread; it waits for the client's hello and attaches the handle.
+     *
+     * @throws IOException if the socket cannot be made non-blocking or watched.
+     */
+    void start() throws IOException
     {
-        this.handle = handle;
-        if (!send(Protocol.TYPE_WELCOME, 0, handle.id, handle.domid(), maxPorts))
-        {
-            hub.release(handle);
-            return;
-        }
-        thread = new Thread(this, "evtchn-hub-session-" + handle.domid());
+        channel.configureBlocking(false);
+        selector = Selector.open();
+        thread = new Thread(this, "evtchn-hub-session");
         thread.setDaemon(true);
         thread.start();
     }
 
+    /**
+     * Tell a peer it is refused and close (before the session thread runs; the socket buffer of a new
+     * connection has room for the frame).
+     */
     void refuse(final Errno errno)
     {
-        send(Protocol.TYPE_REFUSED, errno.number(), 0, 0, 0);
-        close();
-    }
-
-    void doorbell()
-    {
-        send(Protocol.TYPE_DOORBELL, 0, 0, 0, 0);
-    }
-
-    void fault(final Errno errno)
-    {
-        send(Protocol.TYPE_FAULT, errno.number(), 0, 0, 0);
-        close();
-    }
-
-    private synchronized boolean send(final int type, final int errno, final long a, final int b, final int c)
-    {
-        final ByteBuffer out = this.out;
-        out.clear();
-        out.putInt(type).putInt(errno).putLong(a).putInt(b).putInt(c).flip();
         try
         {
-            Protocol.writeFully(channel, out);
-            return true;
+            channel.configureBlocking(false);
         }
-        catch (final IOException ex)
+        catch (final IOException ignore)
         {
-            return false; // the reading thread sees the broken connection and releases the handle
+            // the write below fails too, and the socket is closed either way
+        }
+        queue(Protocol.TYPE_REFUSED, errno.number(), 0, 0, 0);
+        close();
+    }
+
+    /**
+     * Ring the handle's doorbell. Called under the hub's lock: never blocks.
+     */
+    void doorbell()
+    {
+        final boolean sent;
+        synchronized (this)
+        {
+            if (out.position() > 0)
+            {
+                doorbellOwed = true; // the session thread sends it once the bytes before it are out
+                return;
+            }
+            sent = queue(Protocol.TYPE_DOORBELL, 0, 0, 0, 0);
+        }
+        if (!sent)
+        {
+            final Selector selector = this.selector;
+            if (selector != null)
+            {
+                selector.wakeup(); // part of the frame is left: the session thread waits until it can send it
+            }
         }
     }
 
     /**
-     * Read and answer requests until the connection ends, then release the handle.
+     * Tell the handle why it is disconnected (if its socket has room), then close. Never blocks.
+     */
+    void fault(final Errno errno)
+    {
+        queue(Protocol.TYPE_FAULT, errno.number(), 0, 0, 0);
+        close();
+    }
+
+    /**
+     * Append a frame to the output buffer and send what the socket takes now.
+     *
+     * @return true if everything queued is sent.
+     */
+    private synchronized boolean queue(final int type, final int errno, final long a, final int b, final int c)
+    {
+        final ByteBuffer out = this.out;
+        if (out.remaining() < Protocol.EVENT_FRAME_LENGTH)
+        {
+            closeAfterFlush = true; // cannot happen with the session's flow control; give up on the client
+            return false;
+        }
+        if (out.position() == 0)
+        {
+            unsentSinceNs = System.nanoTime();
+        }
+        out.putInt(type).putInt(errno).putLong(a).putInt(b).putInt(c);
+        return flush();
+    }
+
+    /**
+     * Send what the socket takes now; append the owed doorbell once everything before it is out.
+     *
+     * @return true if nothing is left to send.
+     */
+    private synchronized boolean flush()
+    {
+        final ByteBuffer out = this.out;
+        try
+        {
+            while (true)
+            {
+                if (out.position() > 0)
+                {
+                    out.flip();
+                    channel.write(out);
+                    out.compact();
+                    if (out.position() > 0)
+                    {
+                        return false;
+                    }
+                }
+                if (!doorbellOwed)
+                {
+                    return true;
+                }
+                doorbellOwed = false;
+                unsentSinceNs = System.nanoTime();
+                out.putInt(Protocol.TYPE_DOORBELL).putInt(0).putLong(0).putInt(0).putInt(0);
+            }
+        }
+        catch (final IOException ex)
+        {
+            out.clear();
+            doorbellOwed = false;
+            closeAfterFlush = true; // a broken connection: the session thread releases the handle
+            return true;
+        }
+    }
+
+    private synchronized boolean stalled(final long now)
+    {
+        return out.position() > 0 && now - unsentSinceNs > writeTimeoutNs;
+    }
+
+    private synchronized boolean closing()
+    {
+        return closeAfterFlush;
+    }
+
+    private synchronized void closeAfterFlush()
+    {
+        closeAfterFlush = true;
+    }
+
+    /**
+     * Serve the connection until it ends, then release the handle.
      */
     @Override
     public void run()
     {
         try
         {
-            boolean open = true;
-            while (open)
+            final SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+            final long helloDeadline = System.nanoTime() + HELLO_TIMEOUT_NS;
+            while (true)
             {
-                open = serveOne();
+                boolean sent = flush();
+                if (sent && !closing())
+                {
+                    sent = serveFrames();
+                }
+                if (sent && closing())
+                {
+                    break;
+                }
+                final long now = System.nanoTime();
+                if (!sent && stalled(now))
+                {
+                    hub.countError(); // the client left its replies unread past the bound: disconnect it
+                    break;
+                }
+                if (handle == null && now - helloDeadline > 0)
+                {
+                    hub.countError(); // connected but never said hello
+                    break;
+                }
+                if (!channel.isOpen())
+                {
+                    break;
+                }
+                key.interestOps(sent ? SelectionKey.OP_READ : SelectionKey.OP_WRITE);
+                selector.select(SELECT_SLICE_MS);
+                selector.selectedKeys().clear();
+                if (sent && in.hasRemaining() && channel.read(in) < 0)
+                {
+                    break; // end of the connection: a closed handle or a dead process
+                }
             }
         }
-        catch (final IOException ex)
+        catch (final IOException | CancelledKeyException ex)
         {
-            // end of the connection: a closed handle, a dead process or a truncated frame
+            // the connection ended or was closed by a fault
         }
         finally
         {
-            hub.release(handle);
+            if (handle != null)
+            {
+                hub.release(handle);
+            }
             close();
+            try
+            {
+                selector.close();
+            }
+            catch (final IOException ignore)
+            {
+                // nothing more to do for a selector we are leaving
+            }
+            hub.sessionEnded(this);
         }
     }
 
-    private boolean serveOne() throws IOException
+    /**
+     * Answer the complete request frames read so far, stopping when a reply cannot be sent at once.
+     *
+     * @return true if every reply went out.
+     */
+    private boolean serveFrames()
     {
-        length.clear();
-        if (!Protocol.readFully(channel, length))
+        final ByteBuffer in = this.in;
+        while (in.position() >= 4)
         {
-            return false;
+            final int frameLength = in.getInt(0);
+            if (frameLength < Protocol.MIN_REQUEST_LENGTH || frameLength > Protocol.MAX_REQUEST_LENGTH)
+            {
+                hub.countError();
+                queue(Protocol.TYPE_REPLY, Errno.EINVAL.number(), 0, 0, 0);
+                queue(Protocol.TYPE_FAULT, Errno.EINVAL.number(), 0, 0, 0);
+                closeAfterFlush(); // the stream cannot be resynchronised after a bad length
+                return flush();
+            }
+            if (in.position() < 4 + frameLength)
+            {
+                return true;
+            }
+            final boolean sent = serveFrame(in, frameLength);
+            in.flip().position(4 + frameLength);
+            in.compact();
+            if (!sent || closing())
+            {
+                return sent;
+            }
         }
-        final int frameLength = length.getInt(0);
-        if (frameLength < Protocol.MIN_REQUEST_LENGTH || frameLength > Protocol.MAX_REQUEST_LENGTH)
-        {
-            hub.countError();
-            send(Protocol.TYPE_REPLY, Errno.EINVAL.number(), 0, 0, 0);
-            send(Protocol.TYPE_FAULT, Errno.EINVAL.number(), 0, 0, 0);
-            return false; // the stream cannot be resynchronised after a bad length
-        }
-        frame.clear().limit(frameLength);
-        if (!Protocol.readFully(channel, frame))
-        {
-            return false;
-        }
-        frame.flip();
-        final int op = frame.getInt();
-        final long requestId = frame.getLong();
+        return true;
+    }
+
+    private boolean serveFrame(final ByteBuffer in, final int frameLength)
+    {
+        final int op = in.getInt(4);
+        final long requestId = in.getLong(8);
         final int arguments = Protocol.argumentCount(op);
         final int payload = frameLength - Protocol.MIN_REQUEST_LENGTH;
         final Errno malformed;
@@ -141,13 +316,17 @@ final class HubSession implements Runnable
         {
             malformed = null;
         }
+        if (handle == null)
+        {
+            return hello(malformed == null && op == Protocol.OP_HELLO ? in : null);
+        }
         if (malformed != null)
         {
             hub.countError();
-            return send(Protocol.TYPE_REPLY, malformed.number(), requestId, 0, 0);
+            return queue(Protocol.TYPE_REPLY, malformed.number(), requestId, 0, 0);
         }
-        final int a = arguments > 0 ? frame.getInt() : 0;
-        final int b = arguments > 1 ? frame.getInt() : 0;
+        final int a = arguments > 0 ? in.getInt(16) : 0;
+        final int b = arguments > 1 ? in.getInt(20) : 0;
         int errno = 0;
         int value = 0;
         try
@@ -158,7 +337,35 @@ final class HubSession implements Runnable
         {
             errno = ex.errno().number();
         }
-        return send(Protocol.TYPE_REPLY, errno, requestId, value, hub.eventRingCapacity(handle));
+        return queue(Protocol.TYPE_REPLY, errno, requestId, value, hub.eventRingCapacity(handle));
+    }
+
+    /**
+     * The first frame: attach the handle to the domain of the pid it names, or refuse the client.
+     */
+    private boolean hello(final ByteBuffer frame)
+    {
+        if (frame == null)
+        {
+            hub.countError();
+            queue(Protocol.TYPE_REFUSED, Errno.EINVAL.number(), 0, 0, 0);
+            closeAfterFlush();
+            return flush();
+        }
+        final long pid = (frame.getInt(16) & 0xFFFF_FFFFL) | ((long)frame.getInt(20) << 32);
+        try
+        {
+            handle = hub.attach(this, pid);
+        }
+        catch (final EvtchnException ex)
+        {
+            hub.countError();
+            queue(Protocol.TYPE_REFUSED, ex.errno().number(), 0, 0, 0);
+            closeAfterFlush();
+            return flush();
+        }
+        thread.setName("evtchn-hub-session-" + handle.domid() + "-h" + handle.id);
+        return queue(Protocol.TYPE_WELCOME, 0, handle.id, handle.domid(), hub.config().maxPorts());
     }
 
     void close()

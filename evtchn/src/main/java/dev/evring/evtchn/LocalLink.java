@@ -3,6 +3,7 @@ package dev.evring.evtchn;
 import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.PortRing;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * An in-process handle's link: requests are direct calls on the hub, under its lock; the event ring
@@ -57,6 +58,12 @@ final class LocalLink implements HubLink
     public PortRing events()
     {
         return handle.events;
+    }
+
+    @Override
+    public UnsafeBuffer eventsBuffer()
+    {
+        return handle.eventsBuffer;
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.nio.channels.SelectableChannel;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Keeps a handle's {@link Evtchn#selectable()} pipe readable exactly while its event ring has ports (or
@@ -23,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 final class PendingWatcher implements AutoCloseable
 {
     private static final long WAIT_SLICE_MS = 100;
+    private static final long BLANKS_ONLY_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final HubLink link;
     private final DoorbellWaiter waiter;
@@ -84,11 +86,18 @@ final class PendingWatcher implements AutoCloseable
                 }
                 else if (events.awaitReadable(WAIT_SLICE_MS, TimeUnit.MILLISECONDS, idle, waiter))
                 {
-                    if (signal(events.pollMask() != PortRing.POLLOUT))
+                    if (Evtchn.pollMask(link) == PortRing.POLLOUT)
                     {
-                        runListeners();
+                        LockSupport.parkNanos(BLANKS_ONLY_PARK_NS); // only blanks: the next read takes them
                     }
-                    awaitDrained();
+                    else
+                    {
+                        if (signal(true))
+                        {
+                            runListeners();
+                        }
+                        awaitDrained();
+                    }
                 }
             }
         }
@@ -151,9 +160,9 @@ final class PendingWatcher implements AutoCloseable
     /**
      * A reader took ports; if the ring is now empty, the pipe stops being readable.
      */
-    synchronized void consumed(final PortRing events)
+    synchronized void consumed()
     {
-        if (signalled && events.pollMask() == PortRing.POLLOUT)
+        if (signalled && Evtchn.pollMask(link) == PortRing.POLLOUT)
         {
             try
             {

@@ -12,7 +12,9 @@ import java.nio.channels.WritableByteChannel;
  *
  * <p><b>Control socket, handle to hub</b>: length-prefixed frames, {@code int length} (the bytes that
  * follow, {@link #MIN_REQUEST_LENGTH} to {@link #MAX_REQUEST_LENGTH}), {@code int op}, {@code long requestId},
- * then the op's {@code int} arguments. All little-endian.
+ * then the op's {@code int} arguments. All little-endian. The first frame of a connection must be
+ * {@link #OP_HELLO} (the client's pid, which names its domain); the hub answers it with a welcome or a
+ * refusal.
  *
  * <p><b>Control socket, hub to handle</b>: fixed frames of {@link #EVENT_FRAME_LENGTH} bytes,
  * {@code int type, int errno, long a, int b, int c}; the type keeps replies, doorbells and faults apart.
@@ -38,6 +40,8 @@ final class Protocol
     static final int OP_RESET = 7;
     static final int OP_RESTRICT = 8;
     static final int OP_UNMASK = 9;
+    /** First frame of a connection: a = low 32 bits of the client's pid, b = high 32 bits. */
+    static final int OP_HELLO = 10;
 
     /** Hub to handle: first frame; a = handle id, b = domid, c = max ports. */
     static final int TYPE_WELCOME = 1;
@@ -84,6 +88,7 @@ final class Protocol
             case OP_UNMASK:
                 return 1;
             case OP_BIND_INTERDOMAIN:
+            case OP_HELLO:
                 return 2;
             default:
                 return -1;

@@ -4,17 +4,22 @@ import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.LocalDoorbell;
 import dev.evring.ring.PortRing;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A remote handle's link: one connection to the hub's control socket (requests and replies, doorbell
  * and fault frames, told apart by their type), the request ring it writes, and the event ring the hub
  * writes. A reader thread demultiplexes the socket: replies complete waiting requests, doorbells wake
- * sleepers, and the end of the stream fails every waiting and later call with ENODEV.
+ * sleepers, and the end of the stream fails every waiting and later call with ENODEV. The
+ * {@link HubWatchdog} checks the hub's heartbeat and pid in its mark file: a heartbeat that stands still
+ * beyond the handle's hub timeout fails the link with ETIMEDOUT and drops the connection.
  */
 final class SocketLink implements HubLink
 {
@@ -31,6 +38,7 @@ final class SocketLink implements HubLink
     private static final long REPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final Path directory;
+    private final HandleOptions options;
     private final SocketChannel channel;
     private final LocalDoorbell bell = new LocalDoorbell();
     private final DoorbellWaiter waiter;
@@ -43,15 +51,24 @@ final class SocketLink implements HubLink
     private volatile EvtchnException failure;
     private volatile boolean closing;
     private volatile PortRing events;
+    private volatile UnsafeBuffer eventsView;
+    private MappedByteBuffer eventsViewMapping;
+    private MappedByteBuffer markMapping;
+    private UnsafeBuffer mark;
+    private long hubPid;
+    private long lastHeartbeat;
+    private long lastHeartbeatChangeNs;
+    private ScheduledFuture<?> watch;
     private PortRing requests;
     private int requestCapacity;
     private long handleId;
     private int domid;
     private int maxPorts;
 
-    private SocketLink(final Path directory, final SocketChannel channel)
+    private SocketLink(final Path directory, final HandleOptions options, final SocketChannel channel)
     {
         this.directory = directory;
+        this.options = options;
         this.channel = channel;
         this.waiter = timeoutNs ->
         {
@@ -66,7 +83,7 @@ final class SocketLink implements HubLink
         reader.setDaemon(true);
     }
 
-    static SocketLink connect(final Path directory) throws EvtchnException
+    static SocketLink connect(final Path directory, final HandleOptions options) throws EvtchnException
     {
         final Path socket = directory.resolve(HubDirectory.SOCKET_FILE);
         if (!Files.exists(socket))
@@ -93,17 +110,28 @@ final class SocketLink implements HubLink
             throw new EvtchnException(Errno.ENODEV, "no live hub at " + directory + " (" + ex.getMessage()
                 + "): the hub died or stopped; start a new one there", ex);
         }
-        final SocketLink link = new SocketLink(directory, channel);
+        final SocketLink link = new SocketLink(directory, options, channel);
         link.reader.start();
         try
         {
+            link.watchHub(); // from now on a stopped hub fails the link after the hub timeout
+            final long pid = options.processId() != 0 ? options.processId() : ProcessHandle.current().pid();
+            try
+            {
+                link.send(Protocol.OP_HELLO, 0, (int)pid, (int)(pid >>> 32));
+            }
+            catch (final IOException ex)
+            {
+                // the hub refused this peer and closed first: the reader thread reports its reason
+            }
             link.awaitWelcome();
             return link;
         }
-        catch (final EvtchnException ex)
+        catch (final IOException ex)
         {
             link.close();
-            throw ex;
+            throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "lost the "
+                + "connection to the hub at " + directory + " while attaching: " + ex.getMessage(), ex);
         }
     }
 
@@ -141,6 +169,85 @@ final class SocketLink implements HubLink
                 + " made for this handle: " + ex.getMessage(), ex);
         }
         requestCapacity = requests.capacity();
+    }
+
+    /**
+     * Map the hub's mark file and start checking its heartbeat and pid.
+     */
+    private void watchHub() throws EvtchnException
+    {
+        final Path markFile = directory.resolve(HubDirectory.MARK_FILE);
+        try
+        {
+            markMapping = IoUtil.mapExistingFile(markFile.toFile(), FileChannel.MapMode.READ_ONLY, "hub mark file");
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new EvtchnException(Errno.ENODEV, "cannot map the hub's mark file " + markFile + ": " + ex.getMessage(), ex);
+        }
+        if (markMapping.capacity() < HubDirectory.MARK_LENGTH)
+        {
+            throw new EvtchnException(Errno.ENODEV, "the hub's mark file " + markFile + " is truncated");
+        }
+        mark = new UnsafeBuffer(markMapping);
+        hubPid = mark.getLongVolatile(HubDirectory.MARK_PID_OFFSET);
+        lastHeartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
+        lastHeartbeatChangeNs = System.nanoTime();
+        watch = HubWatchdog.watch(this::checkHub, options.hubTimeoutNs());
+    }
+
+    /**
+     * The watchdog's check: the heartbeat must move within the hub timeout, and the hub's process must
+     * exist. Time is measured with this process's monotonic clock from the last change seen, so a wall
+     * clock that jumps does not matter.
+     */
+    private synchronized void checkHub()
+    {
+        if (failure != null || mark == null)
+        {
+            return; // failed already, or closed: the mark file is unmapped
+        }
+        final long heartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
+        final long now = System.nanoTime();
+        if (heartbeat != lastHeartbeat)
+        {
+            lastHeartbeat = heartbeat;
+            lastHeartbeatChangeNs = now;
+            return;
+        }
+        if (ProcessHandle.of(hubPid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE)
+        {
+            fail(new EvtchnException(Errno.ENODEV, "the hub at " + directory + " (pid " + hubPid + ") is gone; open a "
+                + "new handle once a hub runs there again"));
+        }
+        else if (now - lastHeartbeatChangeNs > options.hubTimeoutNs())
+        {
+            fail(new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " (pid " + hubPid + ") has not "
+                + "updated its heartbeat for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeartbeatChangeNs)
+                + " ms (hub timeout " + TimeUnit.NANOSECONDS.toMillis(options.hubTimeoutNs()) + " ms): it is "
+                + "stopped (SIGSTOP), hung or starved of CPU; this handle is given up, open a new one"));
+        }
+    }
+
+    /**
+     * Fail the link for good: the first failure is kept, every waiting call and sleeper is woken, and the
+     * connection is dropped (a hub that resumes releases the handle).
+     */
+    private void fail(final EvtchnException cause)
+    {
+        synchronized (calls)
+        {
+            if (failure != null)
+            {
+                return;
+            }
+            failure = cause;
+        }
+        welcome.completeExceptionally(cause);
+        calls.forEach((id, call) -> call.completeExceptionally(cause));
+        calls.clear();
+        bell.ring();
+        closeQuietly(channel);
     }
 
     private void readLoop()
@@ -213,11 +320,7 @@ final class SocketLink implements HubLink
             cause = new EvtchnException(Errno.ENODEV, "the hub at " + directory + " went away (closed or died); open "
                 + "a new handle once a hub runs there again");
         }
-        failure = cause;
-        welcome.completeExceptionally(cause);
-        calls.forEach((id, call) -> call.completeExceptionally(cause));
-        calls.clear();
-        bell.ring();
+        fail(cause);
     }
 
     private static Errno errnoOf(final int number)
@@ -258,22 +361,7 @@ final class SocketLink implements HubLink
         }
         try
         {
-            synchronized (request)
-            {
-                final int arguments = Protocol.argumentCount(op);
-                request.clear();
-                request.putInt(Protocol.MIN_REQUEST_LENGTH + arguments * Integer.BYTES).putInt(op).putLong(id);
-                if (arguments > 0)
-                {
-                    request.putInt(a);
-                }
-                if (arguments > 1)
-                {
-                    request.putInt(b);
-                }
-                request.flip();
-                Protocol.writeFully(channel, request);
-            }
+            send(op, id, a, b);
         }
         catch (final IOException ex)
         {
@@ -292,6 +380,26 @@ final class SocketLink implements HubLink
             mapEvents();
         }
         return reply[1];
+    }
+
+    private void send(final int op, final long id, final int a, final int b) throws IOException
+    {
+        synchronized (request)
+        {
+            final int arguments = Protocol.argumentCount(op);
+            request.clear();
+            request.putInt(Protocol.MIN_REQUEST_LENGTH + arguments * Integer.BYTES).putInt(op).putLong(id);
+            if (arguments > 0)
+            {
+                request.putInt(a);
+            }
+            if (arguments > 1)
+            {
+                request.putInt(b);
+            }
+            request.flip();
+            Protocol.writeFully(channel, request);
+        }
     }
 
     private int[] awaitReply(final CompletableFuture<int[]> call, final int op) throws EvtchnException
@@ -336,9 +444,13 @@ final class SocketLink implements HubLink
         {
             return;
         }
+        final Path file = directory.resolve(HubHandle.eventsFileName(handleId));
         try
         {
-            events = PortRing.open(directory.resolve(HubHandle.eventsFileName(handleId)));
+            final PortRing ring = PortRing.open(file);
+            eventsViewMapping = IoUtil.mapExistingFile(file.toFile(), FileChannel.MapMode.READ_ONLY, "event ring view");
+            eventsView = new UnsafeBuffer(eventsViewMapping);
+            events = ring;
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -396,6 +508,12 @@ final class SocketLink implements HubLink
     }
 
     @Override
+    public UnsafeBuffer eventsBuffer()
+    {
+        return eventsView;
+    }
+
+    @Override
     public DoorbellWaiter waiter()
     {
         return waiter;
@@ -423,8 +541,11 @@ final class SocketLink implements HubLink
         closing = true;
         try
         {
-            channel.shutdownOutput(); // end of stream: the hub releases the handle, then closes its end
-            reader.join(TimeUnit.SECONDS.toMillis(5));
+            if (failure == null)
+            {
+                channel.shutdownOutput(); // end of stream: the hub releases the handle, then closes its end
+            }
+            closeAfter(reader, TimeUnit.SECONDS.toNanos(5));
         }
         catch (final IOException ex)
         {
@@ -433,6 +554,11 @@ final class SocketLink implements HubLink
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        final ScheduledFuture<?> watch = this.watch;
+        if (watch != null)
+        {
+            watch.cancel(false);
         }
         closeQuietly(channel);
         if (requests != null)
@@ -443,6 +569,33 @@ final class SocketLink implements HubLink
         if (mapped != null)
         {
             mapped.close();
+            IoUtil.unmap(eventsViewMapping);
+        }
+        unmapMark();
+    }
+
+    private synchronized void unmapMark()
+    {
+        if (markMapping != null)
+        {
+            mark = null; // the watchdog's check looks at it under the same lock
+            IoUtil.unmap(markMapping);
+            markMapping = null;
+        }
+    }
+
+    /**
+     * Wait for the reader thread to see the hub close its end, for at most a bound, while the hub's
+     * heartbeat says it is alive (a stopped hub never closes its end: the watchdog fails the link and
+     * the reader ends at once).
+     */
+    private void closeAfter(final Thread reader, final long boundNs) throws InterruptedException
+    {
+        reader.join(TimeUnit.NANOSECONDS.toMillis(boundNs));
+        if (reader.isAlive())
+        {
+            closeQuietly(channel); // the hub did not answer the end of stream in time: stop waiting for it
+            reader.join(TimeUnit.SECONDS.toMillis(1));
         }
     }
 

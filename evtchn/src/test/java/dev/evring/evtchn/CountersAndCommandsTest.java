@@ -33,8 +33,8 @@ class CountersAndCommandsTest
     void countersTrackHandlesPortsDeliveriesCoalescingAndErrors() throws Exception
     {
         try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub")));
-            Evtchn a = Evtchn.open(hub.directory());
-            Evtchn b = Evtchn.open(hub.directory());
+            Evtchn a = SeparateDomains.open(hub.directory());
+            Evtchn b = SeparateDomains.open(hub.directory());
             HubCounters counters = HubCounters.map(hub.directory()))
         {
             final int pa = a.bindUnboundPort(b.domid());
@@ -83,7 +83,7 @@ class CountersAndCommandsTest
     void statCommandReadsTheCountersFromAnotherProcess() throws Exception
     {
         try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub")));
-            Evtchn a = Evtchn.open(hub.directory());
+            Evtchn a = SeparateDomains.open(hub.directory());
             Evtchn local = hub.openLocal())
         {
             final int pl = local.bindUnboundPort(a.domid());

@@ -68,7 +68,7 @@ class EvtchnSemanticsTest
 
     private Evtchn open() throws Exception
     {
-        final Evtchn handle = Evtchn.open(hub.directory());
+        final Evtchn handle = SeparateDomains.open(hub.directory());
         closeables.add(handle);
         return handle;
     }
@@ -788,7 +788,7 @@ class EvtchnSemanticsTest
     void e22_closeUnbindsEveryPortRemovesFilesAndRemoteEndsGoBackToUnbound() throws Exception
     {
         final Evtchn a = open();
-        final Evtchn b = Evtchn.open(hub.directory());
+        final Evtchn b = SeparateDomains.open(hub.directory());
         final int[] ch = connect(a, b);
         final int virq = b.bindVirq(Virq.CONSOLE);
         b.bindUnboundPort(a.domid());

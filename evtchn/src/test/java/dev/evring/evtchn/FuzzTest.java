@@ -50,8 +50,8 @@ class FuzzTest
     void start() throws Exception
     {
         hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub")).maxPorts(4096));
-        a = Evtchn.open(hub.directory());
-        b = Evtchn.open(hub.directory());
+        a = SeparateDomains.open(hub.directory());
+        b = SeparateDomains.open(hub.directory());
         pa = a.bindUnboundPort(b.domid());
         pb = b.bindInterdomain(a.domid(), pa);
         assertEquals(pb, b.awaitPending(10, TimeUnit.SECONDS));
@@ -156,7 +156,7 @@ class FuzzTest
         final Random random = new Random(SEED);
         a.notify(pa);
         assertEquals(pb, b.awaitPending(10, TimeUnit.SECONDS)); // b's port is now masked
-        final Evtchn offender = Evtchn.open(hub.directory());
+        final Evtchn offender = SeparateDomains.open(hub.directory());
         final int own = offender.bindUnboundPort(0);
         final long id = handleIdOf(offender);
         try (PortRing requests = PortRing.open(hub.directory().resolve(HubHandle.requestsFileName(id))))
@@ -195,7 +195,7 @@ class FuzzTest
     {
         for (final boolean overflow : new boolean[] {false, true})
         {
-            final Evtchn offender = Evtchn.open(hub.directory());
+            final Evtchn offender = SeparateDomains.open(hub.directory());
             offender.bindUnboundPort(0);
             final MappedByteBuffer mapped = IoUtil.mapExistingFile(
                 hub.directory().resolve(HubHandle.requestsFileName(handleIdOf(offender))).toFile(), "fuzz");

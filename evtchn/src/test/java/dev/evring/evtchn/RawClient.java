@@ -8,6 +8,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A hand-made control-socket client for tests that send what no {@link Evtchn} would: malformed,
@@ -20,13 +21,24 @@ final class RawClient implements AutoCloseable
     final int domid;
     final long handleId;
 
+    private static final AtomicLong NEXT_PROCESS_ID = new AtomicLong(1L << 41);
+
+    /**
+     * Connect and say hello with a process id of its own (a domain of its own).
+     */
     RawClient(final Path hubDirectory) throws IOException
+    {
+        this(hubDirectory, NEXT_PROCESS_ID.incrementAndGet());
+    }
+
+    RawClient(final Path hubDirectory, final long processId) throws IOException
     {
         channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         channel.connect(UnixDomainSocketAddress.of(hubDirectory.resolve(HubDirectory.SOCKET_FILE)));
         channel.configureBlocking(false);
         selector = Selector.open();
         channel.register(selector, SelectionKey.OP_READ);
+        request(Protocol.OP_HELLO, 0, (int)processId, (int)(processId >>> 32));
         final ByteBuffer welcome = readFrame(10_000);
         if (welcome == null || welcome.getInt(0) != Protocol.TYPE_WELCOME)
         {

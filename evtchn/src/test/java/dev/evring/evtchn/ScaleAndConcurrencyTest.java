@@ -44,7 +44,7 @@ class ScaleAndConcurrencyTest
     void oneHandleBinds100kPortsTheRingGrowsTo131072AndEveryPortIsReadOnce() throws Exception
     {
         final int pairs = 50_000;
-        try (Evtchn x = Evtchn.open(hub.directory()))
+        try (Evtchn x = SeparateDomains.open(hub.directory()))
         {
             assertEquals(0, x.ringCapacity());
             final int[] unbound = new int[pairs];
@@ -102,7 +102,7 @@ class ScaleAndConcurrencyTest
     @Test
     void unbindAndRebindRacingNotifyFinishesAndThePortIsNeverInTheRingAfterUnbind() throws Exception
     {
-        raceUnbindAgainstNotify(Evtchn.open(hub.directory()), Evtchn.open(hub.directory()), 2000);
+        raceUnbindAgainstNotify(SeparateDomains.open(hub.directory()), SeparateDomains.open(hub.directory()), 2000);
         raceUnbindAgainstNotify(hub.openLocal(), hub.openLocal(), 3000);
     }
 

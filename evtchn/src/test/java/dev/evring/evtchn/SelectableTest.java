@@ -27,8 +27,8 @@ class SelectableTest
     void selectableIsReadableExactlyWhilePortsArePendingForRemoteAndLocalHandles() throws Exception
     {
         final EvtchnHub hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub")));
-        try (Evtchn a = Evtchn.open(hub.directory());
-            Evtchn remote = Evtchn.open(hub.directory());
+        try (Evtchn a = SeparateDomains.open(hub.directory());
+            Evtchn remote = SeparateDomains.open(hub.directory());
             Evtchn local = hub.openLocal();
             Selector selector = Selector.open())
         {

@@ -1,0 +1,194 @@
+package dev.evring.evtchn;
+
+import dev.evring.ring.Errno;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * How an {@link Evtchn} handle waits and how long it trusts a silent hub. Immutable; each method returns
+ * a changed copy.
+ *
+ * <pre>{@code
+ * Evtchn.open(hubDir, HandleOptions.defaults()
+ *     .idleStrategy(BusySpinIdleStrategy::new)        // awaitPending spins ...
+ *     .spinBeforeSleep(Duration.ofMillis(10))         // ... for up to 10 ms before it sleeps on the doorbell
+ *     .hubTimeout(Duration.ofSeconds(1)));            // a hub silent for 1 s fails the handle (ETIMEDOUT)
+ * }</pre>
+ *
+ * <p><b>Waiting.</b> {@link Evtchn#awaitPending} first polls the event ring through the idle strategy for
+ * {@link #spinBeforeSleep()}, then announces itself as a sleeper and blocks until the hub rings the
+ * handle's doorbell (a frame on the control socket: two system calls and a thread wake-up, tens of
+ * microseconds). Spinning longer keeps the wake-up on the shared-memory path (a cache-line hand-off) at
+ * the price of a busy core while waiting; {@link Duration} values beyond a few seconds are the way to say
+ * "spin always" for a dedicated thread. The defaults spin 50 microseconds with a backoff strategy.
+ *
+ * <p><b>Hub liveness.</b> The hub updates a heartbeat in its mark file ({@code hub.mark}) every 100 ms.
+ * A watchdog thread (one per JVM, shared by all handles, gone when no handle is open) checks it; a hub
+ * whose heartbeat has not moved for {@link #hubTimeout()} (stopped with SIGSTOP, hung, or starved of CPU)
+ * fails the handle: every blocked and later call ends with {@link Errno#ETIMEDOUT}, and the handle drops
+ * its connection, so the hub releases it if it ever resumes. A hub process that is gone fails it with
+ * {@link Errno#ENODEV}.
+ */
+public final class HandleOptions
+{
+    /** Default time {@link Evtchn#awaitPending} polls before it sleeps on the doorbell. */
+    public static final Duration DEFAULT_SPIN_BEFORE_SLEEP = Duration.ofNanos(TimeUnit.MICROSECONDS.toNanos(50));
+    /** Default time a hub may leave its heartbeat unchanged before its handles fail. */
+    public static final Duration DEFAULT_HUB_TIMEOUT = Duration.ofSeconds(2);
+    /** The shortest hub timeout: several heartbeat periods, so a busy hub is not mistaken for a hung one. */
+    public static final Duration MIN_HUB_TIMEOUT = Duration.ofMillis(500);
+    /** Default polling strategy: spin, yield, then park from 1 to 50 microseconds. */
+    public static final Supplier<IdleStrategy> DEFAULT_IDLE_STRATEGY = () -> new BackoffIdleStrategy(
+        200, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50));
+
+    private static final HandleOptions DEFAULTS = new HandleOptions(
+        DEFAULT_IDLE_STRATEGY, DEFAULT_SPIN_BEFORE_SLEEP.toNanos(), DEFAULT_HUB_TIMEOUT.toNanos(), 0);
+
+    private final Supplier<IdleStrategy> idleStrategy;
+    private final long spinBeforeSleepNs;
+    private final long hubTimeoutNs;
+    private final long processId;
+
+    private HandleOptions(
+        final Supplier<IdleStrategy> idleStrategy, final long spinBeforeSleepNs, final long hubTimeoutNs,
+        final long processId)
+    {
+        this.idleStrategy = idleStrategy;
+        this.spinBeforeSleepNs = spinBeforeSleepNs;
+        this.hubTimeoutNs = hubTimeoutNs;
+        this.processId = processId;
+    }
+
+    /**
+     * The defaults: backoff polling for 50 microseconds, then the doorbell; a 2 s hub timeout.
+     *
+     * @return the default options.
+     */
+    public static HandleOptions defaults()
+    {
+        return DEFAULTS;
+    }
+
+    /**
+     * How {@link Evtchn#awaitPending} polls the event ring before it sleeps. Each waiting thread gets its
+     * own strategy from the supplier (strategies keep state).
+     *
+     * @param supplier makes a strategy, e.g. {@code BusySpinIdleStrategy::new}.
+     * @return the changed copy.
+     */
+    public HandleOptions idleStrategy(final Supplier<IdleStrategy> supplier)
+    {
+        return new HandleOptions(Objects.requireNonNull(supplier, "supplier"), spinBeforeSleepNs, hubTimeoutNs, processId);
+    }
+
+    /**
+     * How long {@link Evtchn#awaitPending} polls with the idle strategy before it sleeps on the doorbell.
+     *
+     * @param duration zero or more; it is capped at the call's own timeout.
+     * @return the changed copy.
+     */
+    public HandleOptions spinBeforeSleep(final Duration duration)
+    {
+        if (duration.isNegative())
+        {
+            throw new IllegalArgumentException("spin before sleep must not be negative, got " + duration);
+        }
+        return new HandleOptions(idleStrategy, saturatedNanos(duration), hubTimeoutNs, processId);
+    }
+
+    /**
+     * How long the hub's heartbeat may stand still before the handle fails with {@link Errno#ETIMEDOUT}.
+     *
+     * @param timeout at least {@link #MIN_HUB_TIMEOUT}.
+     * @return the changed copy.
+     */
+    public HandleOptions hubTimeout(final Duration timeout)
+    {
+        if (timeout.compareTo(MIN_HUB_TIMEOUT) < 0)
+        {
+            throw new IllegalArgumentException("hub timeout must be at least " + MIN_HUB_TIMEOUT + ", got " + timeout);
+        }
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, saturatedNanos(timeout), processId);
+    }
+
+    /**
+     * The process id the handle announces to the hub, which keys its domain: handles that announce the
+     * same id share a domain. 0 (the default) announces this process's pid. Tests use other values to get
+     * several domains in one JVM.
+     */
+    HandleOptions processId(final long pid)
+    {
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, pid);
+    }
+
+    /**
+     * What makes the polling strategy.
+     *
+     * @return the supplier.
+     */
+    public Supplier<IdleStrategy> idleStrategy()
+    {
+        return idleStrategy;
+    }
+
+    /**
+     * How long awaitPending polls before it sleeps.
+     *
+     * @return the duration.
+     */
+    public Duration spinBeforeSleep()
+    {
+        return Duration.ofNanos(spinBeforeSleepNs);
+    }
+
+    /**
+     * How long the hub's heartbeat may stand still.
+     *
+     * @return the timeout.
+     */
+    public Duration hubTimeout()
+    {
+        return Duration.ofNanos(hubTimeoutNs);
+    }
+
+    long spinBeforeSleepNs()
+    {
+        return spinBeforeSleepNs;
+    }
+
+    long hubTimeoutNs()
+    {
+        return hubTimeoutNs;
+    }
+
+    long processId()
+    {
+        return processId;
+    }
+
+    private static long saturatedNanos(final Duration duration)
+    {
+        try
+        {
+            return duration.toNanos();
+        }
+        catch (final ArithmeticException ex)
+        {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String toString()
+    {
+        return "HandleOptions{spinBeforeSleep=" + spinBeforeSleep() + ", hubTimeout=" + hubTimeout() + '}';
+    }
+}
