@@ -44,7 +44,7 @@ public final class DemoConsumer
         final PrintStream output = System.out;
         if (args.length != 2)
         {
-            output.println(DemoProtocol.FAILED + " usage: DemoConsumer <hub directory> <" + DemoIdle.choices() + ">");
+            output.println(DemoProtocol.failed("usage: DemoConsumer <hub directory> <" + DemoIdle.choices() + ">"));
             output.flush();
             System.exit(2);
         }
@@ -56,12 +56,18 @@ public final class DemoConsumer
         }
         catch (final EvtchnException | RuntimeException ex)
         {
-            output.println(DemoProtocol.FAILED + ' ' + ex.getMessage());
+            output.println(DemoProtocol.failed(ex.getMessage()));
             status = 1;
         }
         catch (final InterruptedException | IOException ex)
         {
-            output.println(DemoProtocol.FAILED + ' ' + ex);
+            output.println(DemoProtocol.failed(ex.toString()));
+            status = 1;
+        }
+        catch (final InternalError ex) // the JVM's answer to SIGBUS on a mapped file: a full or shrunk tmpfs
+        {
+            output.println(DemoProtocol.failed("a shared-memory page could not be touched (" + ex.getMessage()
+                + "): is /dev/shm full?"));
             status = 1;
         }
         output.flush();

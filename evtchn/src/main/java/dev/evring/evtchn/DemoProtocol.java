@@ -65,6 +65,14 @@ final class DemoProtocol
         }
     }
 
+    /**
+     * The {@code FAILED} line for a message, kept to one line whatever the message holds.
+     */
+    static String failed(final String message)
+    {
+        return FAILED + ' ' + String.valueOf(message).replaceAll("\\s+", " ").strip();
+    }
+
     static String stat(final DemoLoop loop)
     {
         return STAT + ' ' + loop.events() + ' ' + loop.roundTrips() + ' ' + loop.ticks() + ' ' + encode(loop.takeInterval());

@@ -108,6 +108,13 @@ final class DemoReportTest
         assertThrows(IllegalArgumentException.class, () -> DemoProtocol.decode("not base64 at all!"));
     }
 
+    @Test
+    void aFailureIsAlwaysOneProtocolLine()
+    {
+        assertEquals("FAILED ENODEV: the hub is gone at line 2", DemoProtocol.failed("ENODEV: the hub\n is gone\tat line 2\n"));
+        assertEquals("FAILED null", DemoProtocol.failed(null));
+    }
+
     @ParameterizedTest
     @CsvSource({"10s, 10000", "3s, 3000", "500ms, 500", "100ms, 100", "24h, 86400000", "1.5s, 1500", "2m, 120000", "1h, 3600000", "7, 7000", "' 4S ', 4000"})
     void durationsInMillisecondsSecondsMinutesAndHours(final String text, final long millis) throws DemoFailure
