@@ -1,5 +1,9 @@
 package dev.evring.bench;
 
+import dev.evring.evtchn.DemoCommand;
+import dev.evring.evtchn.HubCommand;
+import dev.evring.evtchn.StatCommand;
+import dev.evring.lguest.LguestDemoCommand;
 import dev.evring.ring.ChildJvm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,16 +13,23 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code evring}: the command-line tool (main class of {@code evring.jar}). Subcommands: {@code bench} and
- * {@code help}; more ({@code demo}, {@code hub}, {@code stat}, {@code lguest-demo}) are added to the
- * {@code subcommands} list below.
+ * {@code evring}: the command-line tool (main class of {@code evring.jar}). Subcommands: {@code demo}
+ * (hub and consumer JVMs exchanging events), {@code hub} (a standalone evtchn hub), {@code stat} (a live
+ * hub's counters), {@code bench} (the cross-process harness), {@code lguest-demo} (the console device)
+ * and {@code help}.
  */
 @Command(
     name = "evring",
     mixinStandardHelpOptions = true,
     versionProvider = EvringCommand.Version.class,
     description = "Off-heap shared-memory port rings and event channels between JVM processes.",
-    subcommands = {BenchCommand.class, HelpCommand.class})
+    subcommands = {
+        DemoCommand.class,
+        HubCommand.class,
+        StatCommand.class,
+        BenchCommand.class,
+        LguestDemoCommand.class,
+        HelpCommand.class})
 public final class EvringCommand implements Runnable
 {
     @Spec
