@@ -15,14 +15,18 @@ import java.util.Map;
 final class Mechanisms
 {
     /** Mechanisms the design names that have no implementation yet. */
-    static final List<String> PLANNED = List.of(
-        "chronicle-queue", "uds", "uds-spin", "evtchn", "evtchn-blocking", "lguest-notify", "lguest-eventfd");
+    static final List<String> PLANNED = List.of("lguest-notify", "lguest-eventfd");
 
     private static final Map<String, Mechanism> BY_NAME = register(
         new Floor(),
         new PortRingPingPong("portring", ReaderWaiting.SPIN),
         new PortRingPingPong("portring-doorbell", ReaderWaiting.DOORBELL),
         new AgronaPingPong(),
+        new ChronicleQueuePingPong(),
+        new UdsPingPong("uds", false),
+        new UdsPingPong("uds-spin", true),
+        new EvtchnPingPong("evtchn", false),
+        new EvtchnPingPong("evtchn-blocking", true),
         new PortRingStream("portring-stream", ReaderWaiting.SPIN),
         new PortRingStream("portring-doorbell-stream", ReaderWaiting.DOORBELL),
         new AgronaStream(),

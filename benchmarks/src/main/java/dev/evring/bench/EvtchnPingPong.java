@@ -1,0 +1,227 @@
+package dev.evring.bench;
+
+import dev.evring.evtchn.Evtchn;
+import dev.evring.evtchn.EvtchnHub;
+import dev.evring.evtchn.HandleOptions;
+import dev.evring.evtchn.HubConfig;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.YieldingIdleStrategy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * Round trips through an event channel. Peer A embeds the {@link EvtchnHub} and holds domain 0 through a
+ * local handle; peer B opens a remote {@link Evtchn} handle on the hub's socket, and the two ends are bound
+ * interdomain. A notifies its port (the hub writes B's port into B's event ring), B takes it with
+ * {@link Evtchn#pending()}, unmasks it and notifies back (two words in B's request ring), the hub's
+ * request thread applies them and writes A's port into A's ring, and A takes and unmasks it.
+ *
+ * <p>Spinning, B polls {@code pending()}; blocking, B sleeps in {@link Evtchn#awaitPending} on the
+ * doorbell at once (no spin before sleep), so every round trip wakes it through the socket. The hub's
+ * request thread busy-spins when peer A has a CPU for it and A's own thread; pinned to one CPU, the two
+ * yield to each other instead (two spinning threads on one CPU would take turns a scheduler slice at a
+ * time).
+ */
+final class EvtchnPingPong implements Mechanism
+{
+    private static final int RESPONDER_DOMID = 0;
+    private static final int INITIATOR_PORT = 128;
+    private static final int HUB_READY = 256;
+    private static final int RESPONDER_BOUND = 384;
+    private static final int STOP = 512;
+    private static final int REGION_LENGTH = 4096;
+    private static final String HUB = "hub";
+    private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
+    private static final long SETUP_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    private static final long AWAIT_SLICE_MS = 100;
+
+    private final String name;
+    private final boolean blocking;
+
+    /**
+     * An event-channel ping-pong.
+     *
+     * @param name     the mechanism's name.
+     * @param blocking true: the consumer sleeps on the doorbell; false: it spins on {@code pending()}.
+     */
+    EvtchnPingPong(final String name, final boolean blocking)
+    {
+        this.name = name;
+        this.blocking = blocking;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String description()
+    {
+        return "evtchn: hub in A notifies B's handle, B " + (blocking ? "sleeps on the doorbell" : "spins on pending()")
+            + ", unmasks and notifies back to A's local handle";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isStream()
+    {
+        return false;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int regionLength()
+    {
+        return REGION_LENGTH;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Measurement initiate(final Peer peer) throws Exception
+    {
+        final RunPlan plan = peer.plan();
+        final Watchdog watchdog = peer.watchdog();
+        final UnsafeBuffer region = peer.control().region();
+        final boolean ownCpuForHub = Runtime.getRuntime().availableProcessors() >= 2;
+        final Supplier<IdleStrategy> idle = ownCpuForHub ? BusySpinIdleStrategy::new : YieldingIdleStrategy::new;
+        final RoundTrips trips = new RoundTrips(plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs());
+        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(peer.directory().resolve(HUB)).idleStrategy(idle));
+            Evtchn dom0 = hub.openLocal(HandleOptions.defaults().idleStrategy(idle)))
+        {
+            region.putIntRelease(HUB_READY, 1); // release: the hub's files exist before B looks for them
+            final int remoteDomid = awaitNonZero(region, RESPONDER_DOMID, watchdog) - 1;
+            final int port = dom0.bindUnboundPort(remoteDomid);
+            region.putIntRelease(INITIATOR_PORT, port); // release: the port is allocated before B binds to it
+            awaitNonZero(region, RESPONDER_BOUND, watchdog);
+            for (long i = 0; trips.more(i); i++)
+            {
+                final long start = System.nanoTime();
+                exchange(dom0, port, ownCpuForHub, watchdog);
+                trips.record(i, start, System.nanoTime());
+            }
+            region.putIntRelease(STOP, 1); // release: B sees the stop once it has the last event
+            exchange(dom0, port, ownCpuForHub, watchdog);
+        }
+        return Measurement.roundTrips(trips.histogram());
+    }
+
+    private void exchange(final Evtchn dom0, final int port, final boolean spin, final Watchdog watchdog)
+        throws IOException
+    {
+        dom0.notify(port);
+        long spins = 0;
+        int fired;
+        while ((fired = dom0.pending()) < 0)
+        {
+            if (spin)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield(); // the hub's request thread shares this CPU
+            }
+            if ((++spins & Watchdog.CHECK_MASK) == 0)
+            {
+                watchdog.check();
+            }
+        }
+        if (fired != port)
+        {
+            throw new PeerFailure(name + ": notified back on port " + fired + ", expected " + port);
+        }
+        dom0.unmask(port);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void respond(final Peer peer) throws Exception
+    {
+        final Watchdog watchdog = peer.watchdog();
+        final UnsafeBuffer region = peer.control().region();
+        awaitNonZero(region, HUB_READY, watchdog);
+        final HandleOptions options = blocking
+            ? HandleOptions.defaults().spinBeforeSleep(Duration.ZERO).hubTimeout(HUB_TIMEOUT)
+            : HandleOptions.defaults().idleStrategy(BusySpinIdleStrategy::new).hubTimeout(HUB_TIMEOUT);
+        try (Evtchn xce = Evtchn.open(peer.directory().resolve(HUB), options))
+        {
+            region.putIntRelease(RESPONDER_DOMID, xce.domid() + 1);
+            final int remotePort = awaitNonZero(region, INITIATOR_PORT, watchdog);
+            final int port = xce.bindInterdomain(EvtchnHub.HUB_DOMID, remotePort);
+            region.putIntRelease(RESPONDER_BOUND, 1);
+            boolean stop;
+            do
+            {
+                final int fired = blocking ? await(xce, watchdog) : spin(xce, watchdog);
+                if (fired != port)
+                {
+                    throw new PeerFailure(name + ": fired port " + fired + ", bound " + port);
+                }
+                // read before echoing: A sets the stop only before its last notify, after this echo's wait
+                stop = region.getIntAcquire(STOP) != 0; // acquire: pairs with A's release of the stop
+                xce.unmask(port);
+                xce.notify(port);
+            }
+            while (!stop);
+        }
+    }
+
+    private static int spin(final Evtchn xce, final Watchdog watchdog) throws IOException
+    {
+        long spins = 0;
+        int fired;
+        while ((fired = xce.pending()) < 0)
+        {
+            Thread.onSpinWait();
+            if ((++spins & Watchdog.CHECK_MASK) == 0)
+            {
+                watchdog.check();
+            }
+        }
+        return fired;
+    }
+
+    private static int await(final Evtchn xce, final Watchdog watchdog) throws IOException, InterruptedException
+    {
+        int fired;
+        while ((fired = xce.awaitPending(AWAIT_SLICE_MS, TimeUnit.MILLISECONDS)) < 0)
+        {
+            watchdog.check();
+        }
+        return fired;
+    }
+
+    private static int awaitNonZero(final UnsafeBuffer region, final int offset, final Watchdog watchdog)
+    {
+        int value;
+        // acquire: pairs with the partner's release of the value
+        while ((value = region.getIntAcquire(offset)) == 0)
+        {
+            watchdog.check();
+            LockSupport.parkNanos(SETUP_POLL_NS);
+        }
+        return value;
+    }
+}

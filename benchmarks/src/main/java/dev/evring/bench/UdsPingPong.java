@@ -1,0 +1,203 @@
+package dev.evring.bench;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Round trips of an 8-byte sequence number over a UNIX-domain stream socket ({@link SocketChannel} with a
+ * {@link UnixDomainSocketAddress}): peer B listens in the run directory, peer A connects, writes each ping
+ * and reads the echo. Blocking, the reader sleeps in the kernel (the round trip is two wake-ups); spinning,
+ * the channel is non-blocking and the reader calls {@code read} in a loop (the round trip is system calls
+ * and no wake-up).
+ */
+final class UdsPingPong implements Mechanism
+{
+    /** The last ping: B echoes it and stops. */
+    private static final long STOP = -1;
+    private static final String SOCKET = "uds.sock";
+    private static final long CONNECT_RETRY_NS = TimeUnit.MICROSECONDS.toNanos(100);
+
+    private final String name;
+    private final boolean spin;
+
+    /**
+     * A socket ping-pong.
+     *
+     * @param name the mechanism's name.
+     * @param spin true: non-blocking channels and a read loop; false: blocking reads.
+     */
+    UdsPingPong(final String name, final boolean spin)
+    {
+        this.name = name;
+        this.spin = spin;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String description()
+    {
+        return spin ? "UNIX-domain socket ping-pong, non-blocking, spinning on read"
+            : "UNIX-domain socket ping-pong, blocking reads";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isStream()
+    {
+        return false;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Measurement initiate(final Peer peer) throws IOException
+    {
+        final RunPlan plan = peer.plan();
+        final Watchdog watchdog = peer.watchdog();
+        final RoundTrips trips = new RoundTrips(plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs());
+        final ByteBuffer out = ByteBuffer.allocateDirect(Long.BYTES);
+        final ByteBuffer in = ByteBuffer.allocateDirect(Long.BYTES);
+        try (SocketChannel channel = connect(peer.directory().resolve(SOCKET), watchdog))
+        {
+            channel.configureBlocking(!spin);
+            for (long i = 0; trips.more(i); i++)
+            {
+                final long start = System.nanoTime();
+                exchange(channel, out, in, i, watchdog);
+                trips.record(i, start, System.nanoTime());
+            }
+            exchange(channel, out, in, STOP, watchdog);
+        }
+        return Measurement.roundTrips(trips.histogram());
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void respond(final Peer peer) throws IOException
+    {
+        final Watchdog watchdog = peer.watchdog();
+        final ByteBuffer ping = ByteBuffer.allocateDirect(Long.BYTES);
+        final Path path = peer.directory().resolve(SOCKET);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            server.bind(UnixDomainSocketAddress.of(path));
+            server.configureBlocking(false);
+            SocketChannel accepted;
+            while ((accepted = server.accept()) == null) // non-blocking: a partner that never comes is noticed
+            {
+                watchdog.check();
+                LockSupport.parkNanos(CONNECT_RETRY_NS);
+            }
+            try (SocketChannel channel = accepted)
+            {
+                channel.configureBlocking(!spin);
+                long value;
+                do
+                {
+                    ping.clear();
+                    readFully(channel, ping, watchdog);
+                    value = ping.getLong(0);
+                    ping.flip();
+                    writeFully(channel, ping, watchdog);
+                }
+                while (value != STOP);
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private void exchange(
+        final SocketChannel channel, final ByteBuffer out, final ByteBuffer in, final long value,
+        final Watchdog watchdog) throws IOException
+    {
+        out.clear();
+        out.putLong(0, value);
+        writeFully(channel, out, watchdog);
+        in.clear();
+        readFully(channel, in, watchdog);
+        if (in.getLong(0) != value)
+        {
+            throw new PeerFailure(name + ": sent " + value + ", the echo was " + in.getLong(0));
+        }
+    }
+
+    private static SocketChannel connect(final Path path, final Watchdog watchdog) throws IOException
+    {
+        while (true)
+        {
+            if (Files.exists(path))
+            {
+                final SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                try
+                {
+                    channel.connect(UnixDomainSocketAddress.of(path));
+                    return channel;
+                }
+                catch (final IOException ex)
+                {
+                    channel.close(); // bound but not yet listening: try again
+                }
+            }
+            watchdog.check();
+            LockSupport.parkNanos(CONNECT_RETRY_NS);
+        }
+    }
+
+    private void readFully(final SocketChannel channel, final ByteBuffer buffer, final Watchdog watchdog)
+        throws IOException
+    {
+        long spins = 0;
+        while (buffer.hasRemaining())
+        {
+            final int n = channel.read(buffer);
+            if (n < 0)
+            {
+                throw new PeerFailure(name + ": the partner closed the socket");
+            }
+            if (n == 0 && (++spins & Watchdog.CHECK_MASK) == 0)
+            {
+                watchdog.check();
+            }
+        }
+    }
+
+    private static void writeFully(final SocketChannel channel, final ByteBuffer buffer, final Watchdog watchdog)
+        throws IOException
+    {
+        long spins = 0;
+        while (buffer.hasRemaining())
+        {
+            if (channel.write(buffer) == 0 && (++spins & Watchdog.CHECK_MASK) == 0)
+            {
+                watchdog.check();
+            }
+        }
+    }
+}
