@@ -34,9 +34,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
-import static dev.evring.ring.PortRingDescriptor.PROD_OFFSET;
-import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
 
 /**
  * The event-channel hub: the producer process of every handle's event ring, domain 0, the owner of the
@@ -795,7 +792,7 @@ public final class EvtchnHub implements AutoCloseable
         enabled[port] = false;
         handle.ports.remove(port);
         boundCounter.getAndAddRelease(-1);
-        if (scrub && mayBeInRing && scrubFromRing(handle.eventsBuffer, port))
+        if (scrub && mayBeInRing && scrubFromRing(handle, port))
         {
             drainBlanks(handle.events);
         }
@@ -811,36 +808,21 @@ public final class EvtchnHub implements AutoCloseable
 
     /**
      * Overwrite every unread copy of {@code port} in the ring with 0, which is never a port and which
-     * readers skip: after unbind returns, the port cannot be read from this handle's ring (E16). Only the
-     * hub writes the ring and it holds the lock, so no offer or resize runs meanwhile.
+     * readers skip: after unbind returns, the port cannot be read from this handle's ring (E16).
+     * {@link PortRing#replaceUnread} also reaches the copy a one-port read takes from the producer word,
+     * and moves the ring's generation so that no read begun before it can claim a scrubbed copy.
      *
      * @return true if the unread entries are now all blank (and there is at least one).
      */
-    private static boolean scrubFromRing(final UnsafeBuffer buffer, final int port)
+    private static boolean scrubFromRing(final HubHandle handle, final int port)
     {
-        if (buffer == null)
+        final PortRing events = handle.events;
+        if (events == null)
         {
             return false;
         }
-        final int size = buffer.getIntVolatile(SIZE_OFFSET);
-        final int prod = buffer.getIntVolatile(PROD_OFFSET);
-        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
-        final int unread = Math.min(Math.max(prod - cons, 0), size);
-        boolean onlyBlanks = unread > 0;
-        for (int index = prod - unread; index != prod; index++)
-        {
-            final int offset = PortRingDescriptor.entryOffset(index & (size - 1));
-            final int entry = buffer.getIntVolatile(offset);
-            if (entry == port)
-            {
-                buffer.putIntVolatile(offset, 0);
-            }
-            else if (entry != 0)
-            {
-                onlyBlanks = false;
-            }
-        }
-        return onlyBlanks;
+        events.replaceUnread(port, 0);
+        return !events.isEmpty() && !HubLink.hasPorts(handle.eventsBuffer);
     }
 
     /**

@@ -73,6 +73,7 @@ public final class PortRing extends AbstractCloseable
     private static final long GENERATION_ONE = 1L << 32;
     private static final long INT_ARRAY_BASE = UnsafeApi.arrayBaseOffset(int[].class);
     private static final int INCONSISTENT_SNAPSHOT_LIMIT = 1 << 20;
+    private static final int SMALL_COPY = 16;
     private static final long SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
     private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
@@ -85,6 +86,7 @@ public final class PortRing extends AbstractCloseable
     private final boolean readersMaySleep;
     private final long pid;
     private volatile Doorbell doorbell;
+    private int cachedCons;
 
     private PortRing(final UnsafeBuffer buffer, final MappedByteBuffer mapped, final Path file, final String name)
     {
@@ -95,6 +97,7 @@ public final class PortRing extends AbstractCloseable
         this.maxCapacity = buffer.getInt(MAX_CAPACITY_OFFSET);
         this.readersMaySleep = ReaderWaiting.of(buffer.getInt(READER_WAITING_OFFSET)) == ReaderWaiting.DOORBELL;
         this.pid = SystemUtil.getPid();
+        this.cachedCons = (int)buffer.getLongVolatile(CONS_OFFSET);
         singleThreadedCheckDisabled(true);
     }
 
@@ -286,22 +289,33 @@ public final class PortRing extends AbstractCloseable
     {
         throwIfClosed();
         final UnsafeBuffer buffer = this.buffer;
-        final int prod = buffer.getInt(PROD_OFFSET);
+        final int prod = (int)buffer.getLong(PROD_OFFSET);
         final int size = buffer.getIntVolatile(SIZE_OFFSET);
-        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
-        if (Integer.compareUnsigned(prod - cons, size) >= 0)
+        if (Integer.compareUnsigned(prod - cachedCons, size) >= 0 && isFull(buffer, prod, size))
         {
             buffer.putIntVolatile(OVERFLOW_OFFSET, 1);
             return false;
         }
         buffer.putInt(entryOffset(prod & (size - 1)), port);
         VarHandle.storeStoreFence(); // smp_wmb: the entry is visible before the prod that covers it
-        buffer.putIntRelease(PROD_OFFSET, prod + 1);
+        buffer.putLongRelease(PROD_OFFSET, producerWord(prod + 1, port));
         if (readersMaySleep)
         {
             wakeSleeperIfWasEmpty(buffer, prod);
         }
         return true;
+    }
+
+    /**
+     * The producer's slow path: re-read cons only when the copy it keeps says the ring is full. cons only
+     * moves forward, so a stale copy can only under-state the room, and the readers keep the cons line
+     * to themselves while the ring has room.
+     */
+    private boolean isFull(final UnsafeBuffer buffer, final int prod, final int size)
+    {
+        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+        cachedCons = cons;
+        return Integer.compareUnsigned(prod - cons, size) >= 0;
     }
 
     /**
@@ -392,7 +406,7 @@ public final class PortRing extends AbstractCloseable
         try
         {
             final UnsafeBuffer buffer = this.buffer;
-            final int prod = buffer.getIntVolatile(PROD_OFFSET);
+            final int prod = (int)buffer.getLongVolatile(PROD_OFFSET);
             long word;
             do
             {
@@ -402,6 +416,51 @@ public final class PortRing extends AbstractCloseable
                 CONS_OFFSET, word, ((word & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK)));
             buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
             return prod - (int)word;
+        }
+        finally
+        {
+            unlockProducer();
+        }
+    }
+
+    /**
+     * Replace every unread copy of {@code port} with {@code replacement} (the evtchn hub scrubs an unbound
+     * port this way, with a value its readers skip). Takes the producer lock and bumps the generation, so
+     * a reader whose snapshot predates the replacement fails its claim and reads again: once this returns,
+     * no read can return the replaced copies.
+     *
+     * @param port        the port to remove from the unread range.
+     * @param replacement what to write in its place.
+     * @return how many unread copies were replaced.
+     */
+    public int replaceUnread(final int port, final int replacement)
+    {
+        throwIfClosed();
+        lockProducer();
+        try
+        {
+            final UnsafeBuffer buffer = this.buffer;
+            final int size = buffer.getIntVolatile(SIZE_OFFSET);
+            final long published = buffer.getLongVolatile(PROD_OFFSET);
+            final int prod = (int)published;
+            final int unread = Math.min(Math.max(prod - (int)buffer.getLongVolatile(CONS_OFFSET), 0), size);
+            int replaced = 0;
+            for (int index = prod - unread; index != prod; index++)
+            {
+                final int offset = entryOffset(index & (size - 1));
+                if (buffer.getInt(offset) == port)
+                {
+                    buffer.putInt(offset, replacement);
+                    replaced++;
+                }
+            }
+            if (unread > 0 && (int)(published >>> 32) == port)
+            {
+                buffer.putLong(PROD_OFFSET, producerWord(prod, replacement));
+            }
+            VarHandle.storeStoreFence(); // smp_wmb: the replacements are visible before the new generation
+            bumpGeneration(buffer);
+            return replaced;
         }
         finally
         {
@@ -484,7 +543,8 @@ public final class PortRing extends AbstractCloseable
             }
             final long word = buffer.getLongVolatile(CONS_OFFSET);
             final int cons = (int)word;
-            final int prod = buffer.getIntVolatile(PROD_OFFSET);
+            final long published = buffer.getLongVolatile(PROD_OFFSET);
+            final int prod = (int)published;
             VarHandle.loadLoadFence(); // smp_rmb: prod (and then size) is read before the entries it covers
             final int size = buffer.getIntVolatile(SIZE_OFFSET);
             final int available = prod - cons;
@@ -497,7 +557,16 @@ public final class PortRing extends AbstractCloseable
                 inconsistentSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
                 continue;
             }
-            final int count = copyOut(buffer, cons, prod, size, dst, off, len);
+            final int count;
+            if (available == 1)
+            {
+                dst[off] = (int)(published >>> 32); // the one new port rode in the producer word
+                count = 1;
+            }
+            else
+            {
+                count = copyOut(buffer, cons, prod, size, dst, off, len);
+            }
             if (buffer.compareAndSetLong(CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
             {
                 return count;
@@ -505,6 +574,11 @@ public final class PortRing extends AbstractCloseable
         }
         throw new IllegalStateException(name + " holds impossible indices (prod - cons > size on "
             + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
+    }
+
+    private static long producerWord(final int prod, final int lastPort)
+    {
+        return ((long)lastPort << 32) | (prod & CONS_MASK);
     }
 
     private static int copyOut(
@@ -545,12 +619,22 @@ public final class PortRing extends AbstractCloseable
     private static void copyEntries(
         final UnsafeBuffer buffer, final int slot, final int[] dst, final int off, final int count)
     {
-        UnsafeApi.copyMemory(
-            buffer.byteArray(),
-            buffer.addressOffset() + entryOffset(slot),
-            dst,
-            INT_ARRAY_BASE + ((long)off << 2),
-            (long)count << 2);
+        if (count <= SMALL_COPY)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                dst[off + i] = buffer.getInt(entryOffset(slot + i));
+            }
+        }
+        else
+        {
+            UnsafeApi.copyMemory(
+                buffer.byteArray(),
+                buffer.addressOffset() + entryOffset(slot),
+                dst,
+                INT_ARRAY_BASE + ((long)off << 2),
+                (long)count << 2);
+        }
     }
 
     /**
@@ -680,7 +764,7 @@ public final class PortRing extends AbstractCloseable
     {
         throwIfClosed();
         return buffer.getIntVolatile(OVERFLOW_OFFSET) != 0
-            || buffer.getIntVolatile(PROD_OFFSET) != (int)buffer.getLongVolatile(CONS_OFFSET);
+            || (int)buffer.getLongVolatile(PROD_OFFSET) != (int)buffer.getLongVolatile(CONS_OFFSET);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -722,7 +806,7 @@ public final class PortRing extends AbstractCloseable
     public boolean isEmpty()
     {
         throwIfClosed();
-        return buffer.getIntVolatile(PROD_OFFSET) == (int)buffer.getLongVolatile(CONS_OFFSET);
+        return (int)buffer.getLongVolatile(PROD_OFFSET) == (int)buffer.getLongVolatile(CONS_OFFSET);
     }
 
     /**
@@ -734,7 +818,7 @@ public final class PortRing extends AbstractCloseable
     {
         throwIfClosed();
         final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
-        return Math.max(0, Math.min(buffer.getIntVolatile(PROD_OFFSET) - cons, capacity()));
+        return Math.max(0, Math.min((int)buffer.getLongVolatile(PROD_OFFSET) - cons, capacity()));
     }
 
     /**
@@ -799,7 +883,7 @@ public final class PortRing extends AbstractCloseable
     public int producerIndex()
     {
         throwIfClosed();
-        return buffer.getIntVolatile(PROD_OFFSET);
+        return (int)buffer.getLongVolatile(PROD_OFFSET);
     }
 
     /**

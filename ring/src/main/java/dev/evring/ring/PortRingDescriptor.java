@@ -14,7 +14,11 @@ import org.agrona.concurrent.AtomicBuffer;
  *     | creator pid (8)      | creation time, epoch ms (8)            |  create() / format()
  *     | reader waiting (4): 0 SPIN, 1 DOORBELL                         |
  * 128 +---------------------------------------------------------------+
- *     | prod (4): free-running index of the next slot to write         |  producer block
+ *     | prod word (8): last port (high 32) | prod (low 32)             |  producer block
+ *     |   prod: free-running index of the next slot to write           |
+ *     |   last port: the port at index prod - 1, published with prod  |
+ *     |   in one store so a reader that finds one new port takes it   |
+ *     |   from this line alone (one cache-line transfer, not two)     |
  * 256 +---------------------------------------------------------------+
  *     | cons word (8): generation (high 32) | cons (low 32)            |  consumer block
  *     |   cons: free-running index of the next slot to read            |
@@ -58,7 +62,10 @@ public final class PortRingDescriptor
     /** Offset of the {@link ReaderWaiting} code. */
     public static final int READER_WAITING_OFFSET = 32;
 
-    /** Offset of the producer index. */
+    /**
+     * Offset of the producer word: prod in the low 32 bits, the port at {@code prod - 1} in the high 32.
+     * On a little-endian machine an int read here is prod.
+     */
     public static final int PROD_OFFSET = BLOCK_LENGTH;
     /** Offset of the consumer word: generation in the high half, cons in the low half. */
     public static final int CONS_OFFSET = 2 * BLOCK_LENGTH;
@@ -207,7 +214,7 @@ public final class PortRingDescriptor
         do
         {
             word = buffer.getLongVolatile(CONS_OFFSET);
-            prod = buffer.getIntVolatile(PROD_OFFSET);
+            prod = (int)buffer.getLongVolatile(PROD_OFFSET);
             liveSize = buffer.getIntVolatile(SIZE_OFFSET);
         }
         while (word != buffer.getLongVolatile(CONS_OFFSET) && ++attempts < STABLE_SNAPSHOT_ATTEMPTS);

@@ -75,7 +75,11 @@ final class PortRingDoorbellCrossProcessTest
                 assertEquals(1, acks.read(dst, 0, dst.length));
                 assertEquals(round, dst[0]);
             }
-            assertEquals(ROUNDS, ring.wakeups() - wakeupsBefore, "one wake-up per round");
+            // Every round ended within its bound while the reader slept with a long timeout: no wake-up was
+            // lost. A port that lands between the reader's announcement and its re-check is taken without
+            // sleeping, so that round needs (and gets) no ring: at most one ring per round, never more.
+            final long wakeups = ring.wakeups() - wakeupsBefore;
+            assertTrue(wakeups > 0 && wakeups <= ROUNDS, "wake-ups " + wakeups + " for " + ROUNDS + " rounds");
             assertTrue(child.waitFor(ROUND_LIMIT_S, TimeUnit.SECONDS), "the reader process did not exit");
             assertEquals(0, child.exitValue(), "the reader process failed (see its stderr above)");
             assertTrue(ring.isEmpty());
