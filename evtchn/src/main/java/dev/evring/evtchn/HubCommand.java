@@ -1,6 +1,7 @@
 package dev.evring.evtchn;
 
 import org.agrona.SystemUtil;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +37,10 @@ public final class HubCommand implements Callable<Integer>
     @Option(names = "--ring-capacity-limit", description = "Largest event ring per handle (default: ${DEFAULT-VALUE}).")
     int ringCapacityLimit = HubConfig.DEFAULT_RING_CAPACITY_LIMIT;
 
+    @Option(names = "--busy-spin", description = "The request thread busy-spins instead of backing off to 50 us parks: "
+        + "the lowest notify latency, at the price of one core kept busy.")
+    boolean busySpin;
+
     /**
      * The configuration the options describe.
      *
@@ -44,7 +49,9 @@ public final class HubCommand implements Callable<Integer>
     public HubConfig config()
     {
         final HubConfig base = directory != null ? HubConfig.directory(directory) : HubConfig.named(name);
-        return base.timerPeriod(Duration.ofMillis(timerPeriodMs)).maxPorts(maxPorts).ringCapacityLimit(ringCapacityLimit);
+        final HubConfig config = base.timerPeriod(Duration.ofMillis(timerPeriodMs)).maxPorts(maxPorts)
+            .ringCapacityLimit(ringCapacityLimit);
+        return busySpin ? config.idleStrategy(BusySpinIdleStrategy::new) : config;
     }
 
     /**

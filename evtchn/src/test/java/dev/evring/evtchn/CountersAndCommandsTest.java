@@ -1,6 +1,8 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,8 +122,10 @@ class CountersAndCommandsTest
         final HubCommand command = new HubCommand();
         new CommandLine(command).parseArgs(
             "--dir", tmp.resolve("x").toString(), "--timer-period-ms", "5", "--max-ports", "100",
-            "--ring-capacity-limit", "256");
+            "--ring-capacity-limit", "256", "--busy-spin");
         final HubConfig config = command.config();
+        assertInstanceOf(BusySpinIdleStrategy.class, config.idleStrategy().get(), "--busy-spin");
+        assertInstanceOf(BackoffIdleStrategy.class, HubConfig.named("x").idleStrategy().get(), "the default backs off");
         assertEquals(tmp.resolve("x"), config.directory());
         assertEquals(Duration.ofMillis(5), config.timerPeriod());
         assertEquals(100, config.maxPorts());

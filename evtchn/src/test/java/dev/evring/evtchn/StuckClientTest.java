@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * non-blocking writes, replies wait in a bounded buffer) and disconnects a client that leaves its replies
  * unread beyond the client write timeout.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // fails even if the hub's lock is stuck
 class StuckClientTest
 {
     private static final int DOORBELLS = 2000;
