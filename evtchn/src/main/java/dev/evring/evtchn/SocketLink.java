@@ -56,6 +56,7 @@ final class SocketLink implements HubLink
     private MappedByteBuffer markMapping;
     private UnsafeBuffer mark;
     private long hubPid;
+    private ProcessHandle hubProcess;
     private long lastHeartbeat;
     private long lastHeartbeatChangeNs;
     private ScheduledFuture<?> watch;
@@ -191,6 +192,7 @@ final class SocketLink implements HubLink
         }
         mark = new UnsafeBuffer(markMapping);
         hubPid = mark.getLongVolatile(HubDirectory.MARK_PID_OFFSET);
+        hubProcess = ProcessHandle.of(hubPid).orElse(null); // null: a hub in another pid namespace, heartbeat only
         lastHeartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
         lastHeartbeatChangeNs = System.nanoTime();
         watch = HubWatchdog.watch(this::checkHub, options.hubTimeoutNs());
@@ -198,7 +200,7 @@ final class SocketLink implements HubLink
 
     /**
      * The watchdog's check: the heartbeat must move within the hub timeout, and the hub's process must
-     * exist. Time is measured with this process's monotonic clock from the last change seen, so a wall
+     * exist (when this process can see it: a hub in another pid namespace is judged by its heartbeat). Time is measured with this process's monotonic clock from the last change seen, so a wall
      * clock that jumps does not matter.
      */
     private synchronized void checkHub()
@@ -215,7 +217,7 @@ final class SocketLink implements HubLink
             lastHeartbeatChangeNs = now;
             return;
         }
-        if (ProcessHandle.of(hubPid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE)
+        if (hubProcess != null && !hubProcess.isAlive())
         {
             fail(new EvtchnException(Errno.ENODEV, "the hub at " + directory + " (pid " + hubPid + ") is gone; open a "
                 + "new handle once a hub runs there again"));

@@ -12,6 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -144,6 +149,61 @@ class DomainPerProcessTest
             final int again = y.bindInterdomain(EvtchnHub.HUB_DOMID, xChannel[0]); // the sibling may take it over
             assertEquals(again, y.awaitPending(10, TimeUnit.SECONDS));
         }
+    }
+
+    @Test
+    void handlesOpenedAndClosedConcurrentlyInOneProcessShareTheDomainAndLeaveNothingBehind() throws Exception
+    {
+        final int threads = 4;
+        final int perThread = 500;
+        final long allocatedBefore = hub.allocatedPorts();
+        final int[] channel;
+        try (Evtchn anchor = Evtchn.open(hub.directory()))
+        {
+            channel = channelTo(anchor);
+            final ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try
+            {
+                final List<Future<Integer>> results = new ArrayList<>();
+                for (int t = 0; t < threads; t++)
+                {
+                    results.add(pool.submit(() ->
+                    {
+                        for (int i = 0; i < perThread; i++)
+                        {
+                            try (Evtchn handle = Evtchn.open(hub.directory()))
+                            {
+                                assertEquals(anchor.domid(), handle.domid());
+                                final int own = handle.bindUnboundPort(Evtchn.DOMID_SELF);
+                                handle.bindInterdomain(Evtchn.DOMID_SELF, own); // a channel inside the domain
+                                assertErrno(Errno.ENOTCONN, () -> handle.unbind(channel[1]));
+                            }
+                        }
+                        return perThread;
+                    }));
+                }
+                for (int round = 0; round < 200; round++) // the anchor's channel keeps working meanwhile
+                {
+                    dom0.notify(channel[0]);
+                    assertEquals(channel[1], anchor.awaitPending(10, TimeUnit.SECONDS));
+                    anchor.unmask(channel[1]);
+                }
+                for (final Future<Integer> result : results)
+                {
+                    assertEquals(perThread, result.get(90, TimeUnit.SECONDS));
+                }
+            }
+            finally
+            {
+                pool.shutdownNow();
+            }
+            assertEquals(2, hub.handleCount(), "dom0 and the anchor: every short-lived handle was released");
+        }
+        Conditions.await("every handle released", () -> hub.handleCount() == 1);
+        assertEquals(1, hub.counter(HubCounter.DOMAINS), "only domain 0 is left");
+        assertEquals(allocatedBefore + 1, hub.allocatedPorts(), "no port leaked: only dom0's end of the channel is left");
+        assertEquals(0, handleFiles(), "no ring file left behind");
+        assertEquals(PortKind.UNBOUND, hub.portStatus(channel[0]).kind());
     }
 
     private long handleFiles() throws Exception
