@@ -30,7 +30,7 @@ final class ErrorText
                 return invalid(op, a, b);
             case ENOTCONN:
                 return "port " + a + " is not bound by this handle; bind it first (ports of other handles are "
-                    + "out of reach)";
+                    + "out of reach, even those of the same domain)";
             case EISCONN:
                 return "port " + a + " is already bound by this handle";
             case EEXIST:
@@ -45,7 +45,7 @@ final class ErrorText
                 return "this handle's event ring is at the hub's ring capacity limit; bind fewer ports per handle "
                     + "or raise HubConfig.ringCapacityLimit";
             case ESRCH:
-                return "domain " + a + " does not exist (it never attached, or its handle was closed)";
+                return "domain " + a + " does not exist (no handle of it is open: it never attached, or all its handles were closed)";
             case ENOSYS:
                 return "op " + op + " is not a request this hub knows; is the handle from another evring version?";
             case EFAULT:

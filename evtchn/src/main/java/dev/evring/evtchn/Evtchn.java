@@ -121,7 +121,8 @@ public final class Evtchn implements AutoCloseable
     }
 
     /**
-     * This handle's domain id: 0 for an in-process handle of the hub, a domain of its own otherwise.
+     * This handle's domain id: 0 for an in-process handle of the hub, otherwise the domain of this process
+     * (shared by every handle this process has open on the hub).
      *
      * @return the domid.
      */
@@ -628,7 +629,8 @@ public final class Evtchn implements AutoCloseable
     /**
      * A channel for a {@link java.nio.channels.Selector} (like {@code xenevtchn_fd}): it is readable while
      * ports are pending (or the ring overflowed, or the hub went away) and stops being readable once
-     * {@link #pending()} or {@link #read} found the ring empty. Register it for
+     * {@link #pending()} or {@link #read} found the ring empty. Entries an unbind blanked do not make it
+     * readable. Register it for
      * {@link java.nio.channels.SelectionKey#OP_READ}; never read from it. A watcher thread keeps it in
      * step; it starts at the first call.
      *

@@ -389,7 +389,7 @@ public final class EvtchnHub implements AutoCloseable
      * The id the hub gave a remote handle (it names the handle's ring files).
      *
      * @param domid the handle's domain.
-     * @return the id, or -1 if no remote handle has that domain.
+     * @return the id of the domain's oldest open remote handle, or -1 if none is open.
      */
     long handleIdOf(final int domid)
     {
