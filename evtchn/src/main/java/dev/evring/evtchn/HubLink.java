@@ -67,7 +67,7 @@ interface HubLink
     {
         for (int attempt = 0; attempt < 8; attempt++)
         {
-            final int prod = buffer.getIntVolatile(PROD_OFFSET); // acquire (smp_rmb): entries below prod are written
+            final int prod = (int)buffer.getLongVolatile(PROD_OFFSET); // acquire (smp_rmb): entries below it are written
             final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
             final int size = buffer.getIntVolatile(SIZE_OFFSET);
             final int unread = prod - cons;
@@ -87,7 +87,7 @@ interface HubLink
                 }
             }
             VarHandle.loadLoadFence(); // smp_rmb: the entries are read before the indices are checked again
-            if (buffer.getIntVolatile(PROD_OFFSET) == prod && (int)buffer.getLongVolatile(CONS_OFFSET) == cons)
+            if ((int)buffer.getLongVolatile(PROD_OFFSET) == prod && (int)buffer.getLongVolatile(CONS_OFFSET) == cons)
             {
                 return false;
             }
