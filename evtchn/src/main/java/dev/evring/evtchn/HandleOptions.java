@@ -83,7 +83,8 @@ public final class HandleOptions
      */
     public HandleOptions idleStrategy(final Supplier<IdleStrategy> supplier)
     {
-        return new HandleOptions(Objects.requireNonNull(supplier, "supplier"), spinBeforeSleepNs, hubTimeoutNs, processId);
+        Objects.requireNonNull(supplier, "supplier");
+        return new HandleOptions(supplier, spinBeforeSleepNs, hubTimeoutNs, processId);
     }
 
     /**

@@ -184,7 +184,8 @@ final class SocketLink implements HubLink
         }
         catch (final RuntimeException ex)
         {
-            throw new EvtchnException(Errno.ENODEV, "cannot map the hub's mark file " + markFile + ": " + ex.getMessage(), ex);
+            throw new EvtchnException(
+                Errno.ENODEV, "cannot map the hub's mark file " + markFile + ": " + ex.getMessage(), ex);
         }
         if (markMapping.capacity() < HubDirectory.MARK_LENGTH)
         {
@@ -200,8 +201,9 @@ final class SocketLink implements HubLink
 
     /**
      * The watchdog's check: the heartbeat must move within the hub timeout, and the hub's process must
-     * exist (when this process can see it: a hub in another pid namespace is judged by its heartbeat). Time is measured with this process's monotonic clock from the last change seen, so a wall
-     * clock that jumps does not matter.
+     * exist (when this process can see it: a hub in another pid namespace is judged by its heartbeat).
+     * Time is measured with this process's monotonic clock from the last change seen, so a wall clock
+     * that jumps does not matter.
      */
     private synchronized void checkHub()
     {
