@@ -1,5 +1,6 @@
 package dev.evring.bench;
 
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -10,9 +11,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,6 +48,10 @@ public final class BenchCommand implements Callable<Integer>
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
+
+    @Option(names = "--png", paramLabel = "FILE",
+        description = "Also draw the round-trip latency percentiles of every mechanism to FILE (PNG).")
+    private Path png;
 
     @Option(names = "--plan", hidden = true, description = "Override the iteration counts (for tests).")
     private String plan;
@@ -80,6 +87,7 @@ public final class BenchCommand implements Callable<Integer>
         final PairRunner runner = new PairRunner(pinning, base);
         final List<ResultRow> rows = new ArrayList<>();
         final List<FootprintEntry> footprint = new ArrayList<>();
+        final Map<String, Histogram> latencies = new LinkedHashMap<>();
         boolean failed = false;
         for (int i = 0; i < mechanisms.size(); i++)
         {
@@ -89,6 +97,10 @@ public final class BenchCommand implements Callable<Integer>
             final Measured measured = measure(runner, mechanism, runPlan, err, progress);
             rows.add(measured.row());
             footprint.addAll(measured.footprint());
+            if (measured.latency() != null)
+            {
+                latencies.put(mechanism.name(), measured.latency());
+            }
             failed |= measured.row().error() != null;
         }
 
@@ -100,6 +112,19 @@ public final class BenchCommand implements Callable<Integer>
         {
             JsonReport.write(report, json);
             err.println("evring bench: wrote " + json);
+        }
+        if (png != null)
+        {
+            if (latencies.isEmpty())
+            {
+                err.println("evring bench: no round-trip results, so no chart written to " + png);
+            }
+            else
+            {
+                PercentileChart.write(png, "evring bench: round-trip latency by percentile ("
+                    + (quick ? "quick" : "full") + " run, " + startedAt + ")", latencies);
+                err.println("evring bench: wrote " + png);
+            }
         }
         return failed ? 1 : 0;
     }
@@ -115,7 +140,7 @@ public final class BenchCommand implements Callable<Integer>
         if (outcome.error() != null)
         {
             err.println(progress + ": FAILED: " + outcome.error());
-            return new Measured(ResultRow.failed(mechanism, outcome.error()), List.of());
+            return new Measured(ResultRow.failed(mechanism, outcome.error()), List.of(), null);
         }
         ResultRow row = ResultRow.of(mechanism.name(), outcome.report());
         final FloorDrift firstDrift = row.drift();
@@ -139,7 +164,8 @@ public final class BenchCommand implements Callable<Integer>
         }
         err.printf(Locale.ROOT, "%s: %s in %.1f s%n", progress, summary(row), (System.nanoTime() - startNs) / 1e9);
         err.flush();
-        return new Measured(row, outcome.footprint());
+        final Measurement measurement = outcome.report().measurement();
+        return new Measured(row, outcome.footprint(), measurement.isRoundTrip() ? measurement.histogram() : null);
     }
 
     private static String summary(final ResultRow row)
@@ -157,9 +183,10 @@ public final class BenchCommand implements Callable<Integer>
     }
 
     /**
-     * A mechanism's final row and the footprint of its ring files.
+     * A mechanism's final row, the footprint of its ring files and its round-trip histogram (null for a
+     * stream or a failure).
      */
-    private record Measured(ResultRow row, List<FootprintEntry> footprint)
+    private record Measured(ResultRow row, List<FootprintEntry> footprint, Histogram latency)
     {
     }
 

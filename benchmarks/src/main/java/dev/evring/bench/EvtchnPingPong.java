@@ -4,6 +4,7 @@ import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnHub;
 import dev.evring.evtchn.HandleOptions;
 import dev.evring.evtchn.HubConfig;
+import dev.evring.evtchn.HubCounter;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -22,8 +23,11 @@ import java.util.function.Supplier;
  * {@link Evtchn#pending()}, unmasks it and notifies back (two words in B's request ring), the hub's
  * request thread applies them and writes A's port into A's ring, and A takes and unmasks it.
  *
- * <p>Spinning, B polls {@code pending()}; blocking, B sleeps in {@link Evtchn#awaitPending} on the
- * doorbell at once (no spin before sleep), so every round trip wakes it through the socket. The hub's
+ * <p>Spinning, B polls {@code pending()}. Blocking, B waits in {@link Evtchn#awaitPending} with no spin
+ * before sleep; the event ring still polls for 50 microseconds before its reader sleeps, so A pauses
+ * {@value #SLEEP_GAP_US} microseconds (untimed) before each ping: B is asleep when it comes, and every
+ * round trip includes a doorbell wake-up through the socket. A checks the hub's wake-up counter at the
+ * end, so a run where B did not sleep fails instead of reporting a spinning figure. The hub's
  * request thread busy-spins when peer A has a CPU for it and A's own thread; pinned to one CPU, the two
  * yield to each other instead (two spinning threads on one CPU would take turns a scheduler slice at a
  * time).
@@ -40,6 +44,8 @@ final class EvtchnPingPong implements Mechanism
     private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
     private static final long SETUP_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long AWAIT_SLICE_MS = 100;
+    private static final long SLEEP_GAP_US = 200;
+    private static final long SLEEP_GAP_NS = TimeUnit.MICROSECONDS.toNanos(SLEEP_GAP_US);
 
     private final String name;
     private final boolean blocking;
@@ -71,7 +77,7 @@ final class EvtchnPingPong implements Mechanism
     @Override
     public String description()
     {
-        return "evtchn: hub in A notifies B's handle, B " + (blocking ? "sleeps on the doorbell" : "spins on pending()")
+        return "hub in A notifies B's handle, B " + (blocking ? "asleep on the doorbell at each ping (A pauses " + SLEEP_GAP_US + " us between)" : "spins on pending()")
             + ", unmasks and notifies back to A's local handle";
     }
 
@@ -113,14 +119,26 @@ final class EvtchnPingPong implements Mechanism
             final int port = dom0.bindUnboundPort(remoteDomid);
             region.putIntRelease(INITIATOR_PORT, port); // release: the port is allocated before B binds to it
             awaitNonZero(region, RESPONDER_BOUND, watchdog);
+            final long wakeupsBefore = hub.counter(HubCounter.WAKEUPS);
             for (long i = 0; trips.more(i); i++)
             {
+                if (blocking)
+                {
+                    LockSupport.parkNanos(SLEEP_GAP_NS);
+                }
                 final long start = System.nanoTime();
                 exchange(dom0, port, ownCpuForHub, watchdog);
                 trips.record(i, start, System.nanoTime());
             }
             region.putIntRelease(STOP, 1); // release: B sees the stop once it has the last event
             exchange(dom0, port, ownCpuForHub, watchdog);
+            final long wakeups = hub.counter(HubCounter.WAKEUPS) - wakeupsBefore;
+            final long measured = trips.histogram().getTotalCount();
+            if (blocking && wakeups < measured / 2)
+            {
+                throw new PeerFailure(name + ": the consumer slept for only " + wakeups + " of " + measured
+                    + " measured round trips (hub wake-ups), so this run did not measure a sleeping consumer");
+            }
         }
         return Measurement.roundTrips(trips.histogram());
     }
@@ -170,6 +188,7 @@ final class EvtchnPingPong implements Mechanism
             region.putIntRelease(RESPONDER_DOMID, xce.domid() + 1);
             final int remotePort = awaitNonZero(region, INITIATOR_PORT, watchdog);
             final int port = xce.bindInterdomain(EvtchnHub.HUB_DOMID, remotePort);
+            drainBindEvent(xce, port);
             region.putIntRelease(RESPONDER_BOUND, 1);
             boolean stop;
             do
@@ -185,6 +204,23 @@ final class EvtchnPingPong implements Mechanism
                 xce.notify(port);
             }
             while (!stop);
+        }
+    }
+
+    /**
+     * Like Xen, a new interdomain channel starts with its local end pending, and the hub puts that event in
+     * the ring before the bind returns: take it, so that A's first ping is the first event B answers.
+     */
+    private void drainBindEvent(final Evtchn xce, final int port) throws IOException
+    {
+        int fired;
+        while ((fired = xce.pending()) >= 0)
+        {
+            if (fired != port)
+            {
+                throw new PeerFailure(name + ": port " + fired + " fired before the first ping");
+            }
+            xce.unmask(fired);
         }
     }
 

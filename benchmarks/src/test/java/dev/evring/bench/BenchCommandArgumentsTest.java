@@ -44,10 +44,10 @@ class BenchCommandArgumentsTest
     @Test
     void plannedButMissingNameSaysSo()
     {
-        final int exit = execute("bench", "--only=uds");
+        final int exit = execute("bench", "--only=lguest-eventfd");
 
         assertEquals(2, exit);
-        assertTrue(err.toString().contains("'uds' is planned but not implemented yet"), err.toString());
+        assertTrue(err.toString().contains("'lguest-eventfd' is planned but not implemented yet"), err.toString());
     }
 
     @Test

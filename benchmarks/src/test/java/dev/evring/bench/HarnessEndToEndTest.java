@@ -9,6 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Tiny real runs: two child JVMs, very few iterations, no timing assertions.
  */
-@Timeout(300)
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HarnessEndToEndTest
 {
     /** A few hundred round trips, 20 ms of stream, 60 s budget. */
@@ -61,20 +63,22 @@ class HarnessEndToEndTest
     }
 
     @Test
-    void benchCommandPrintsTableAndWritesJson(@TempDir final Path dir) throws IOException
+    void benchCommandPrintsTableAndWritesJsonAndPng(@TempDir final Path dir) throws IOException
     {
         final Path json = dir.resolve("bench.json");
+        final Path png = dir.resolve("bench.png");
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
         final CommandLine cli = new CommandLine(new EvringCommand());
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
 
-        final int exit = cli.execute("bench", "--only=floor", "--plan=" + TINY.encode(), "--json", json.toString());
+        final int exit = cli.execute("bench", "--only=floor,portring-stream", "--plan=" + TINY.encode(), "--json",
+            json.toString(), "--png", png.toString());
 
         assertEquals(0, exit, err.toString());
         assertTrue(out.toString().contains("| floor | "), out.toString());
-        assertTrue(err.toString().contains("[1/1] floor"), err.toString());
+        assertTrue(err.toString().contains("[1/2] floor"), err.toString());
         final JsonNode root = new ObjectMapper().readTree(json.toFile());
         final JsonNode result = root.get("results").get(0);
         assertEquals("floor", result.get("name").asText());
@@ -86,6 +90,19 @@ class HarnessEndToEndTest
         assertTrue(result.get("floor_before_ns").asLong() > 0);
         assertTrue(result.get("msgs_per_s").isNull());
         assertEquals(Runtime.getRuntime().availableProcessors(), root.get("machine").get("cores").asInt());
+        final JsonNode stream = root.get("results").get(1);
+        assertEquals("portring-stream", stream.get("name").asText());
+        for (final String field : JsonReportTest.RESULT_FIELDS)
+        {
+            assertTrue(stream.has(field), field);
+        }
+        assertTrue(stream.get("p50_ns").isNull());
+        assertTrue(stream.get("msgs_per_s").asDouble() > 0);
+        final BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, "a PNG ImageIO can decode");
+        assertEquals(PercentileChart.WIDTH, image.getWidth());
+        assertEquals(PercentileChart.HEIGHT, image.getHeight());
+        assertTrue(err.toString().contains("wrote " + png), err.toString());
     }
 
     @ParameterizedTest
