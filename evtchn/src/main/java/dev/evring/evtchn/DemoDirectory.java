@@ -27,9 +27,6 @@ final class DemoDirectory
     /** The least free space the demo starts with (its files are a few sparse rings and counters). */
     static final long MIN_FREE_BYTES = 8L << 20;
 
-    private static final Pattern HUB_FILE = Pattern.compile(
-        "hub\\.(lock|mark|sock)|" + Pattern.quote(HubCounters.FILE_NAME) + "|h[0-9]+\\.(events|requests)");
-
     private static final String DEMO_PREFIX = "demo-";
     private static final Pattern DEMO_DIRECTORY = Pattern.compile(Pattern.quote(DEMO_PREFIX) + "([0-9]+)");
 
@@ -95,7 +92,7 @@ final class DemoDirectory
             for (final Path entry : entries)
             {
                 final String name = entry.getFileName().toString();
-                if (HUB_FILE.matcher(name).matches() && !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
+                if (HubDirectory.isHubFile(name) && !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
                 {
                     hubFiles = true;
                 }
@@ -169,7 +166,7 @@ final class DemoDirectory
         {
             for (final Path entry : entries)
             {
-                if (!HUB_FILE.matcher(entry.getFileName().toString()).matches() || Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
+                if (!HubDirectory.isHubFile(entry.getFileName().toString()) || Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
                 {
                     return false;
                 }

@@ -11,11 +11,13 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A hub's directory: mode 0700, an exclusive lock held for the hub's life (the operating system drops it
@@ -34,6 +36,8 @@ final class HubDirectory implements AutoCloseable
     static final int MARK_START_TIME_OFFSET = 24;
     static final int MARK_LENGTH = 4096;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+    private static final Pattern HUB_FILE = Pattern.compile(
+        "hub\\.(lock|mark|sock)|" + Pattern.quote(HubCounters.FILE_NAME) + "|h[0-9]+\\.(events|requests)");
 
     private final Path directory;
     private final FileChannel lockChannel;
@@ -50,6 +54,7 @@ final class HubDirectory implements AutoCloseable
 
     static HubDirectory claim(final Path directory) throws IOException
     {
+        refuseForeignDirectory(directory);
         createOwnerOnly(directory);
         final FileChannel lockChannel = FileChannel.open(
             directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -87,6 +92,47 @@ final class HubDirectory implements AutoCloseable
             lock.release();
             lockChannel.close();
             throw ex;
+        }
+    }
+
+    /**
+     * Whether a file name is one a hub makes (lock, mark, socket, counters, handle rings): the only files
+     * a hub ever deletes.
+     *
+     * @param name a file name, without its directory.
+     * @return true for a hub's file.
+     */
+    static boolean isHubFile(final String name)
+    {
+        return HUB_FILE.matcher(name).matches();
+    }
+
+    /**
+     * Refuse, before changing anything, a path that is not a directory or a directory that holds files
+     * a hub did not make: a hub removes its leftovers and sets mode 0700, which must never touch a
+     * user's files.
+     */
+    private static void refuseForeignDirectory(final Path directory) throws IOException
+    {
+        if (Files.exists(directory, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS))
+        {
+            throw new EvtchnException(Errno.EINVAL, directory + " is not a directory: give the hub a directory of "
+                + "its own (it is created if missing)");
+        }
+        if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS))
+        {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory))
+        {
+            for (final Path entry : entries)
+            {
+                if (!isHubFile(entry.getFileName().toString()) || Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
+                {
+                    throw new EvtchnException(Errno.EINVAL, directory + " holds " + entry.getFileName()
+                        + ", which is not a hub's file: give the hub an empty directory of its own; nothing was changed");
+                }
+            }
         }
     }
 
@@ -144,7 +190,8 @@ final class HubDirectory implements AutoCloseable
         {
             for (final Path file : files)
             {
-                if (!file.getFileName().toString().equals(LOCK_FILE) && !Files.isDirectory(file))
+                final String name = file.getFileName().toString();
+                if (!name.equals(LOCK_FILE) && isHubFile(name) && !Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS))
                 {
                     Files.deleteIfExists(file);
                 }
