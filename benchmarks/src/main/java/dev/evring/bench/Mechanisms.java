@@ -15,7 +15,7 @@ import java.util.Map;
 final class Mechanisms
 {
     /** Mechanisms the design names that have no implementation yet. */
-    static final List<String> PLANNED = List.of("lguest-notify", "lguest-eventfd");
+    static final List<String> PLANNED = List.of("lguest-eventfd");
 
     private static final Map<String, Mechanism> BY_NAME = register(
         new Floor(),
@@ -27,6 +27,7 @@ final class Mechanisms
         new UdsPingPong("uds-spin", true),
         new EvtchnPingPong("evtchn", false),
         new EvtchnPingPong("evtchn-blocking", true),
+        new LguestNotifyPingPong(),
         new PortRingStream("portring-stream", ReaderWaiting.SPIN),
         new PortRingStream("portring-doorbell-stream", ReaderWaiting.DOORBELL),
         new AgronaStream(),

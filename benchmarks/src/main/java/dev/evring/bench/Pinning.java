@@ -98,7 +98,7 @@ final class Pinning
         return String.format(Locale.ROOT, "taskset: A on CPU %d, B on CPU %d", cpus[0], cpus[1]);
     }
 
-    private static String findOnPath(final String program)
+    static String findOnPath(final String program)
     {
         final String path = System.getenv("PATH");
         if (path == null)
@@ -120,7 +120,7 @@ final class Pinning
      * The CPUs this process may run on, from {@code Cpus_allowed_list} in {@code /proc/self/status}
      * (e.g. {@code 0-3,8}); without it, {@code 0 .. availableProcessors - 1}.
      */
-    private static int[] allowedCpus()
+    static int[] allowedCpus()
     {
         try
         {
