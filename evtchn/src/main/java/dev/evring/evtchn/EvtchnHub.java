@@ -1130,6 +1130,14 @@ public final class EvtchnHub implements AutoCloseable
             {
                 return;
             }
+            if (handle.requests != null && !closed)
+            {
+                applyRequests(handle, config.requestRingCapacity()); // words posted before close take effect first
+                if (handle.released)
+                {
+                    return; // a malformed word: fault() has released it
+                }
+            }
             handle.released = true;
             for (final int port : handle.ports.toArray(new Integer[0]))
             {
