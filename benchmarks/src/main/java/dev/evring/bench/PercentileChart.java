@@ -11,6 +11,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,13 +21,14 @@ import java.util.Map;
 
 /**
  * The PNG chart of {@code --png}: the round-trip latency percentile distribution of every mechanism, drawn
- * with XChart the way HdrHistogram plots are read. The x axis is {@code 1 / (1 - percentile)} on a log scale
- * with a tick per decade, labelled 0%, 90%, 99%, 99.9%, 99.99%, ... (each step right is ten times rarer;
- * 50% sits at 2, a third of the way to 90%); the y axis is the latency in nanoseconds, also on a log scale.
- * Rendered off screen ({@code java.awt.headless=true}).
+ * with XChart the way HdrHistogram plots are read. The x axis is {@code log10(1 / (1 - percentile))},
+ * a tick per decade, labelled 0%, 90%, 99%, 99.9%, 99.99%, ... (each step right is ten times rarer; 50%
+ * sits at 0.3); the y axis is the latency in nanoseconds on a log scale. Rendered off screen
+ * ({@code java.awt.headless=true}).
  *
- * <p>XChart 3.8.8 loops forever if a tick-label function gives two ticks the same label (XChart issue
- * 799), so every label here is distinct.
+ * <p>The x values are taken to the log here, on a linear axis, because XChart 3.8.8 places the ticks of a
+ * logarithmic axis linearly once a tick-label function is set; and it loops forever if that function gives
+ * two ticks the same label (XChart issue 799), so every label here is distinct.
  */
 final class PercentileChart
 {
@@ -35,6 +37,8 @@ final class PercentileChart
     /** Height of the image in pixels. */
     static final int HEIGHT = 800;
 
+    /** Pixels between x ticks: wide enough that XChart picks one tick per decade. */
+    private static final int X_TICK_SPACING_PX = 120;
     /** Points per halving of the distance to 100% (HdrHistogram's percentile iteration). */
     private static final int TICKS_PER_HALF_DISTANCE = 5;
 
@@ -58,10 +62,10 @@ final class PercentileChart
         final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
             .xAxisTitle("percentile").yAxisTitle("round trip, ns").build();
         final var styler = chart.getStyler();
-        styler.setXAxisLogarithmic(true);
-        styler.setXAxisLogarithmicDecadeOnly(true);
         styler.setYAxisLogarithmic(true);
         styler.setxAxisTickLabelsFormattingFunction(PercentileChart::percentileLabel);
+        styler.setXAxisTickMarkSpacingHint(X_TICK_SPACING_PX);
+        styler.setXAxisMin(0.0);
         styler.setLegendPosition(Styler.LegendPosition.InsideNW);
         styler.setChartBackgroundColor(java.awt.Color.WHITE);
         styler.setPlotGridLinesVisible(true);
@@ -91,8 +95,8 @@ final class PercentileChart
     }
 
     /**
-     * The distribution as (1 / (1 - percentile), latency) points, from the 0th percentile to the last
-     * value; the 100th percentile is placed one step beyond the last finite point.
+     * The distribution as (log10(1 / (1 - percentile)), latency) points, from the 0th percentile to the
+     * last value; the 100th percentile is placed at log10(2 x count), beyond every finite point.
      *
      * @param histogram a non-empty histogram.
      * @return x values and y values.
@@ -106,7 +110,7 @@ final class PercentileChart
             final double fraction = value.getPercentileLevelIteratedTo() / 100.0;
             final double x = fraction >= 1.0 ? lastX : Math.min(lastX, 1.0 / (1.0 - fraction));
             final double y = Math.max(1, histogram.highestEquivalentValue(value.getValueIteratedTo()));
-            points.add(new double[] {x, y});
+            points.add(new double[] {Math.log10(x), y});
         }
         final double[] xs = new double[points.size()];
         final double[] ys = new double[points.size()];
@@ -119,15 +123,16 @@ final class PercentileChart
     }
 
     /**
-     * The label of an x-axis tick: the percentile {@code p} where {@code x = 1 / (1 - p)}. Different ticks
-     * always get different labels.
+     * The label of an x-axis tick: the percentile {@code p} where {@code v = log10(1 / (1 - p))}. Different
+     * ticks always get different labels.
      *
-     * @param x the tick's value, at least 1.
-     * @return "0%", "50%", "90%", "99%", "99.9%", ... for 1, 2, 10, 100, 1000, ..., else the percentile to
-     *         nine significant digits.
+     * @param v the tick's value, 0 or more.
+     * @return "0%", "50%", "90%", "99%", "99.9%", ... for 0, log10(2), 1, 2, 3, ..., else the percentile to
+     *         twelve significant digits, trailing zeros dropped.
      */
-    static String percentileLabel(final Double x)
+    static String percentileLabel(final Double v)
     {
+        final double x = Math.pow(10.0, v);
         final double rounded = Math.rint(x);
         if (Math.abs(x - rounded) > 1e-9 * rounded || rounded < 1)
         {
@@ -158,6 +163,7 @@ final class PercentileChart
 
     private static String exactLabel(final double x)
     {
-        return String.format(Locale.ROOT, "%.9g%%", 100.0 * (1.0 - 1.0 / x));
+        final String digits = String.format(Locale.ROOT, "%.12g", 100.0 * (1.0 - 1.0 / x));
+        return new BigDecimal(digits).stripTrailingZeros().toPlainString() + "%";
     }
 }

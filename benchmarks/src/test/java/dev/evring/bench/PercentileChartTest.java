@@ -59,35 +59,31 @@ class PercentileChartTest
 
         final double[][] points = PercentileChart.points(histogram);
 
-        assertEquals(1.0, points[0][0], 1e-9, "starts at the 0th percentile");
+        assertEquals(0.0, points[0][0], 1e-9, "starts at the 0th percentile");
         for (int i = 1; i < points[0].length; i++)
         {
             assertTrue(points[0][i] >= points[0][i - 1], "x never falls at " + i);
             assertTrue(points[1][i] >= points[1][i - 1], "latency never falls at " + i);
         }
         assertEquals(histogram.highestEquivalentValue(histogram.getMaxValue()), points[1][points[1].length - 1]);
-        assertTrue(points[0][points[0].length - 1] >= 10_000, "reaches the 99.99th percentile");
+        assertTrue(points[0][points[0].length - 1] >= 4, "reaches the 99.99th percentile");
     }
 
     @Test
     void axisLabelsArePercentilesAndNeverRepeat()
     {
-        assertEquals("50%", PercentileChart.percentileLabel(2.0));
-        assertEquals("90%", PercentileChart.percentileLabel(10.0));
-        assertEquals("99%", PercentileChart.percentileLabel(100.0));
-        assertEquals("99.9%", PercentileChart.percentileLabel(1_000.0));
-        assertEquals("99.99%", PercentileChart.percentileLabel(10_000.0));
-        assertEquals("0%", PercentileChart.percentileLabel(1.0));
-        assertEquals("95.0000000%", PercentileChart.percentileLabel(20.0));
-        assertEquals("60.0000000%", PercentileChart.percentileLabel(2.5));
+        assertEquals("0%", PercentileChart.percentileLabel(0.0));
+        assertEquals("50%", PercentileChart.percentileLabel(Math.log10(2)));
+        assertEquals("90%", PercentileChart.percentileLabel(1.0));
+        assertEquals("99%", PercentileChart.percentileLabel(2.0));
+        assertEquals("99.9%", PercentileChart.percentileLabel(3.0));
+        assertEquals("99.99%", PercentileChart.percentileLabel(4.0));
+        assertEquals("95%", PercentileChart.percentileLabel(Math.log10(20)));
         final java.util.Set<String> labels = new java.util.HashSet<>();
-        for (int x = 1; x <= 10_000; x++)
+        for (int tenths = 0; tenths <= 90; tenths++)
         {
-            assertTrue(labels.add(PercentileChart.percentileLabel((double)x)), "label of " + x + " repeats");
-        }
-        for (double decade = 1e5; decade <= 1e12; decade *= 10)
-        {
-            assertTrue(labels.add(PercentileChart.percentileLabel(decade)), "label of " + decade + " repeats");
+            final double v = tenths / 10.0;
+            assertTrue(labels.add(PercentileChart.percentileLabel(v)), "label of " + v + " repeats");
         }
     }
 
