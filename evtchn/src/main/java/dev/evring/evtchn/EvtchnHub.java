@@ -1124,13 +1124,22 @@ public final class EvtchnHub implements AutoCloseable
      */
     void release(final HubHandle handle)
     {
+        release(handle, true);
+    }
+
+    /**
+     * Release a handle, first applying the request words it posted (a notify just before close is
+     * delivered) unless it is being released for posting bad ones.
+     */
+    private void release(final HubHandle handle, final boolean applyPosted)
+    {
         synchronized (lock)
         {
             if (handle.released)
             {
                 return;
             }
-            if (handle.requests != null && !closed)
+            if (applyPosted && handle.requests != null && !closed)
             {
                 applyRequests(handle, config.requestRingCapacity()); // words posted before close take effect first
                 if (handle.released)
@@ -1200,7 +1209,7 @@ public final class EvtchnHub implements AutoCloseable
     {
         errorsCounter.incrementRelease();
         handle.session.fault(errno);
-        release(handle);
+        release(handle, false);
     }
 
     private void pollLoop()
