@@ -142,7 +142,7 @@ public final class BenchCommand implements Callable<Integer>
             err.println(progress + ": FAILED: " + outcome.error());
             return new Measured(ResultRow.failed(mechanism, outcome.error()), List.of(), null);
         }
-        ResultRow row = ResultRow.of(mechanism.name(), outcome.report());
+        ResultRow row = ResultRow.of(mechanism.name(), outcome.report(), mechanism.peersSpin());
         final FloorDrift firstDrift = row.drift();
         if (firstDrift.moved())
         {
@@ -153,7 +153,7 @@ public final class BenchCommand implements Callable<Integer>
             if (again.error() == null)
             {
                 outcome = again;
-                final ResultRow rerun = ResultRow.of(mechanism.name(), again.report());
+                final ResultRow rerun = ResultRow.of(mechanism.name(), again.report(), mechanism.peersSpin());
                 final String first = "re-run; first run's " + firstDrift.describe();
                 row = rerun.withFlag(rerun.flag() == null ? first : rerun.flag() + " (" + first + ")");
             }

@@ -91,6 +91,17 @@ final class EvtchnPingPong implements Mechanism
     }
 
     /**
+     * The spinning variant spins in both peers; in the blocking one B sleeps and A pauses between pings.
+     *
+     * @return false for {@code evtchn-blocking}.
+     */
+    @Override
+    public boolean peersSpin()
+    {
+        return !blocking;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override

@@ -60,6 +60,17 @@ final class LguestNotifyPingPong implements Mechanism
     }
 
     /**
+     * B parks while the guest has its CPU, and A's {@code run()} backs off to parking while it waits.
+     *
+     * @return false.
+     */
+    @Override
+    public boolean peersSpin()
+    {
+        return false;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override

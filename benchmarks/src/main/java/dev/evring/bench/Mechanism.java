@@ -39,6 +39,17 @@ interface Mechanism
     boolean isStream();
 
     /**
+     * Whether both peers' threads spin through the mechanism phase, so that a CPU share below
+     * {@link ResultRow#CPU_SHARE_THRESHOLD} means other load took their CPU (the row is then flagged).
+     *
+     * @return false for a mechanism whose peers park or sleep by design.
+     */
+    default boolean peersSpin()
+    {
+        return true;
+    }
+
+    /**
      * Bytes this mechanism needs in the shared file's region (page aligned, zeroed).
      *
      * @return the length, 0 if it keeps everything in its own files.

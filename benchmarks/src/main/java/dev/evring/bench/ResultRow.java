@@ -58,12 +58,26 @@ record ResultRow(
      */
     static ResultRow of(final String name, final PeerReport report)
     {
+        return of(name, report, true);
+    }
+
+    /**
+     * Turn a pair's report into a row, flagging descheduled peers only if the mechanism's peers spin.
+     *
+     * @param name      the mechanism.
+     * @param report    what peer A measured.
+     * @param peersSpin false for a mechanism whose peers sleep or park by design (their CPU share then
+     *                  says nothing about other load).
+     * @return the row.
+     */
+    static ResultRow of(final String name, final PeerReport report, final boolean peersSpin)
+    {
         final long floorBefore = report.floorBefore().getValueAtPercentile(50.0);
         final long floorAfter = report.floorAfter().getValueAtPercentile(50.0);
         final FloorDrift drift = new FloorDrift(floorBefore, floorAfter);
         final double shareA = report.initiatorCpuShare();
         final double shareB = report.responderCpuShare();
-        final String flag = flag(drift, shareA, shareB);
+        final String flag = flag(drift, peersSpin ? shareA : 1.0, peersSpin ? shareB : 1.0);
         final Measurement measurement = report.measurement();
         if (measurement.isRoundTrip())
         {

@@ -69,6 +69,17 @@ final class UdsPingPong implements Mechanism
     }
 
     /**
+     * The spinning variant spins; with blocking reads both peers sleep in the kernel every round trip.
+     *
+     * @return false for {@code uds}.
+     */
+    @Override
+    public boolean peersSpin()
+    {
+        return spin;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override

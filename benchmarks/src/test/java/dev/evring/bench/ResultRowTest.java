@@ -134,6 +134,19 @@ class ResultRowTest
     }
 
     @Test
+    void peersThatParkByDesignAreNotFlaggedAsDescheduled()
+    {
+        final PeerReport report = new PeerReport(constant(130, 10), noChunks(), constant(130, 10), 11,
+            12, 0.30, 0.04);
+
+        final ResultRow row = ResultRow.of("lguest-notify", report, false);
+
+        assertNull(row.flag());
+        assertEquals(0.04, row.cpuShareB(), 1e-9, "the share is still reported");
+        assertEquals("descheduled: on CPU A 30% B 4%", ResultRow.of("lguest-notify", report, true).flag());
+    }
+
+    @Test
     void movedFloorAndDescheduledPeerAreBothFlagged()
     {
         final PeerReport report = new PeerReport(constant(100, 10), noChunks(), constant(50, 10), 11,
