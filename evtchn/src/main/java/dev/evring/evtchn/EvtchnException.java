@@ -1,20 +1,17 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
+import dev.evring.ring.ErrnoException;
 
-import java.io.IOException;
-import java.util.Objects;
 
 /**
  * A failed event-channel operation, carrying the Linux error number the kernel's device would return
  * ({@code EINVAL}, {@code ENOTCONN}, {@code EFBIG}, {@code ENODEV}, ...). The message says what went wrong
  * and what to do about it.
  */
-public final class EvtchnException extends IOException
+public final class EvtchnException extends ErrnoException
 {
     private static final long serialVersionUID = 1L;
-
-    private final Errno errno;
 
     /**
      * Create the exception.
@@ -24,8 +21,7 @@ public final class EvtchnException extends IOException
      */
     public EvtchnException(final Errno errno, final String message)
     {
-        super(Objects.requireNonNull(errno, "errno").name() + ": " + message);
-        this.errno = errno;
+        super(errno, message);
     }
 
     /**
@@ -37,17 +33,6 @@ public final class EvtchnException extends IOException
      */
     public EvtchnException(final Errno errno, final String message, final Throwable cause)
     {
-        super(Objects.requireNonNull(errno, "errno").name() + ": " + message, cause);
-        this.errno = errno;
-    }
-
-    /**
-     * The error number.
-     *
-     * @return the errno, as the kernel's device would report it.
-     */
-    public Errno errno()
-    {
-        return errno;
+        super(errno, message, cause);
     }
 }

@@ -1,9 +1,8 @@
 package dev.evring.lguest;
 
 import dev.evring.ring.Errno;
+import dev.evring.ring.ErrnoException;
 
-import java.io.IOException;
-import java.util.Objects;
 
 /**
  * A request to the lguest device failed with the error number the kernel's {@code /dev/lguest} would have
@@ -11,11 +10,9 @@ import java.util.Objects;
  * initialize, {@link Errno#EPERM} for a run from a thread that does not own the guest, {@link Errno#ENOENT}
  * for a write-side request after the guest died, {@link Errno#EBADF} for a target that cannot take notifies.
  */
-public final class LguestException extends IOException
+public final class LguestException extends ErrnoException
 {
     private static final long serialVersionUID = 1L;
-
-    private final Errno errno;
 
     /**
      * A failure with an error number and a message saying what was wrong.
@@ -25,8 +22,7 @@ public final class LguestException extends IOException
      */
     public LguestException(final Errno errno, final String message)
     {
-        super(Objects.requireNonNull(errno, "errno").name() + ": " + message);
-        this.errno = errno;
+        super(errno, message);
     }
 
     /**
@@ -38,17 +34,6 @@ public final class LguestException extends IOException
      */
     public LguestException(final Errno errno, final String message, final Throwable cause)
     {
-        super(Objects.requireNonNull(errno, "errno").name() + ": " + message, cause);
-        this.errno = errno;
-    }
-
-    /**
-     * The error number, as the kernel device would have returned it (negated there).
-     *
-     * @return the error number.
-     */
-    public Errno errno()
-    {
-        return errno;
+        super(errno, message, cause);
     }
 }
