@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
     description = {
         "Measure IPC mechanisms between two JVMs pinned to their own CPUs: round-trip latency percentiles "
             + "and one-way stream rates, each beside the raw cache-line floor measured in the same processes "
-            + "before and after it. Planned, not implemented yet: lguest-notify, lguest-eventfd."
+            + "before and after it."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:every mechanism ran", "1:some mechanism failed (see the flag column)", "2:usage error"})

@@ -14,9 +14,6 @@ import java.util.Map;
  */
 final class Mechanisms
 {
-    /** Mechanisms the design names that have no implementation yet. */
-    static final List<String> PLANNED = List.of("lguest-eventfd");
-
     private static final Map<String, Mechanism> BY_NAME = register(
         new Floor(),
         new PortRingPingPong("portring", ReaderWaiting.SPIN),
@@ -28,6 +25,7 @@ final class Mechanisms
         new EvtchnPingPong("evtchn", false),
         new EvtchnPingPong("evtchn-blocking", true),
         new LguestNotifyPingPong(),
+        new LguestEventfdPingPong(),
         new PortRingStream("portring-stream", ReaderWaiting.SPIN),
         new PortRingStream("portring-doorbell-stream", ReaderWaiting.DOORBELL),
         new AgronaStream(),
@@ -82,8 +80,7 @@ final class Mechanisms
         final Mechanism mechanism = BY_NAME.get(name);
         if (mechanism == null)
         {
-            final String planned = PLANNED.contains(name) ? " ('" + name + "' is planned but not implemented yet)" : "";
-            throw new IllegalArgumentException("unknown mechanism '" + name + "'" + planned + "; valid names: "
+            throw new IllegalArgumentException("unknown mechanism '" + name + "'; valid names: "
                 + String.join(", ", BY_NAME.keySet()));
         }
         return mechanism;

@@ -42,15 +42,6 @@ class BenchCommandArgumentsTest
     }
 
     @Test
-    void plannedButMissingNameSaysSo()
-    {
-        final int exit = execute("bench", "--only=lguest-eventfd");
-
-        assertEquals(2, exit);
-        assertTrue(err.toString().contains("'lguest-eventfd' is planned but not implemented yet"), err.toString());
-    }
-
-    @Test
     void onlyKeepsTheGivenOrder()
     {
         final CommandLine cli = new CommandLine(new EvringCommand());
