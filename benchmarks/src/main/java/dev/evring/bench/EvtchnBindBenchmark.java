@@ -36,11 +36,11 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class EvtchnBindBenchmark
 {
+    private static final String HUB = "hub";
+
     /** Ports the handle holds before the measured bind. */
     @Param({"0", "1024", "16384"})
     public int bound;
-
-    private static final String HUB = "hub";
 
     private Path directory;
     private EvtchnHub hub;

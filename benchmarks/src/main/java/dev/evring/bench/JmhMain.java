@@ -60,7 +60,12 @@ public final class JmhMain
                 .shouldFailOnError(true)
                 .build();
             final Runner runner = new Runner(options);
-            if (commandLine.shouldList() || commandLine.shouldListWithParams())
+            if (commandLine.shouldListWithParams())
+            {
+                runner.listWithParams(commandLine);
+                return;
+            }
+            if (commandLine.shouldList())
             {
                 runner.list();
                 return;

@@ -39,6 +39,7 @@ final class LguestEventfdPingPong implements Mechanism
     private static final int RESPONDER_BOUND = 384;
     private static final int GUEST_READY = 512;
     private static final int STOP = 640;
+    private static final int RESPONDER_STOPPED = 768;
     private static final int REGION_LENGTH = 4096;
     private static final String HUB = "hub";
     private static final String MEMORY = "guest.mem";
@@ -130,11 +131,14 @@ final class LguestEventfdPingPong implements Mechanism
                 throw new PeerFailure("lguest-eventfd: run() returned notify " + result.notifyAddress()
                     + ": the eventfd did not take the pings");
             }
-            return Measurement.roundTrips(decode(memory));
+            final Histogram histogram = decode(memory);
+            region.putIntRelease(STOP, 1); // release: B stops polling
+            awaitNonZero(region, RESPONDER_STOPPED, watchdog); // B polls no more: the hub may close
+            return Measurement.roundTrips(histogram);
         }
         finally
         {
-            region.putIntRelease(STOP, 1); // release: B stops polling
+            region.putIntRelease(STOP, 1); // release: B stops polling (again, or after a failure)
         }
     }
 
@@ -192,6 +196,7 @@ final class LguestEventfdPingPong implements Mechanism
             {
                 answer(xce, port, memory, region, watchdog);
             }
+            region.putIntRelease(RESPONDER_STOPPED, 1); // release: this handle makes no more calls
         }
     }
 
