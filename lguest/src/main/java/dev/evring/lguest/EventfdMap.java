@@ -21,8 +21,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * Readers that enter after the advance see the new table and are not waited for, so a steady stream of
  * readers cannot starve a writer. A retired table is marked; a reader whose table was retired before it
  * left (a use-after-free in the kernel) fails loudly instead.
+ *
+ * <p>{@link Lguest#attachEventfd} and the launcher's notify routing use it; it is public so that its
+ * lookup cost under concurrent attaches can be benchmarked on its own.
  */
-final class EventfdMap
+public final class EventfdMap
 {
     private static final long IDLE = 0;
 
@@ -74,7 +77,7 @@ final class EventfdMap
      *
      * @param readerSlots the number of readers that may look up at once, each with its own slot index.
      */
-    EventfdMap(final int readerSlots)
+    public EventfdMap(final int readerSlots)
     {
         readers = new AtomicLongArray(readerSlots);
     }
@@ -86,7 +89,7 @@ final class EventfdMap
      * @param address the notify address.
      * @return true if a target took the notify.
      */
-    boolean deliver(final int reader, final long address)
+    public boolean deliver(final int reader, final long address)
     {
         readers.lazySet(reader, epoch.get());
         VarHandle.fullFence(); // smp_mb (rcu_read_lock): the announcement is visible before the pointer is read
@@ -112,7 +115,7 @@ final class EventfdMap
      * @param address the notify address.
      * @param target  the target, already acquired.
      */
-    void add(final long address, final NotifyTarget target)
+    public void add(final long address, final NotifyTarget target)
     {
         writerLock.lock();
         try
@@ -133,7 +136,7 @@ final class EventfdMap
      *
      * @return the targets, in attach order, one per attachment.
      */
-    List<NotifyTarget> clear()
+    public List<NotifyTarget> clear()
     {
         writerLock.lock();
         try
@@ -155,7 +158,7 @@ final class EventfdMap
      *
      * @return the count.
      */
-    int size()
+    public int size()
     {
         return current.addresses.length;
     }
