@@ -89,32 +89,9 @@ final class AgronaStream implements Mechanism
     @Override
     public void respond(final Peer peer)
     {
-        final SharedControl control = peer.control();
-        final Watchdog watchdog = peer.watchdog();
-        final OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(control.region(), 0, LENGTH));
+        final OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(peer.control().region(), 0, LENGTH));
         final InOrder check = new InOrder();
-        long received = 0;
-        long spins = 0;
-        while (true)
-        {
-            final int n = ring.read(check, PortRingStream.BATCH);
-            if (n == 0)
-            {
-                if (received == control.streamEnd())
-                {
-                    break;
-                }
-                Thread.onSpinWait();
-                if ((++spins & Watchdog.CHECK_MASK) == 0)
-                {
-                    watchdog.check();
-                }
-                continue;
-            }
-            spins = 0;
-            received += n;
-        }
-        control.responderCount(received);
+        StreamConsumer.consumeUntilEnd(peer, () -> ring.read(check, PortRingStream.BATCH));
     }
 
     /**

@@ -81,41 +81,10 @@ final class NaiveStream implements Mechanism
     @Override
     public void respond(final Peer peer)
     {
-        final SharedControl control = peer.control();
-        final Watchdog watchdog = peer.watchdog();
-        final NaiveIntRing ring = new NaiveIntRing(new UnsafeBuffer(control.region(), 0, LENGTH),
+        final NaiveIntRing ring = new NaiveIntRing(new UnsafeBuffer(peer.control().region(), 0, LENGTH),
             PortRingStream.CAPACITY);
         final int[] batch = new int[PortRingStream.BATCH];
-        int expected = 0;
-        long received = 0;
-        long spins = 0;
-        while (true)
-        {
-            final int n = ring.read(batch);
-            if (n == 0)
-            {
-                if (received == control.streamEnd())
-                {
-                    break;
-                }
-                Thread.onSpinWait();
-                if ((++spins & Watchdog.CHECK_MASK) == 0)
-                {
-                    watchdog.check();
-                }
-                continue;
-            }
-            spins = 0;
-            for (int k = 0; k < n; k++)
-            {
-                if (batch[k] != expected)
-                {
-                    throw new PeerFailure("naive-stream: expected " + expected + ", read " + batch[k]);
-                }
-                expected++;
-            }
-            received += n;
-        }
-        control.responderCount(received);
+        final StreamConsumer.InOrder check = new StreamConsumer.InOrder("naive-stream");
+        StreamConsumer.consumeUntilEnd(peer, () -> check.check(batch, ring.read(batch)));
     }
 }

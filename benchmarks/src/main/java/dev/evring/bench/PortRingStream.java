@@ -133,42 +133,11 @@ final class PortRingStream implements Mechanism
     @Override
     public void respond(final Peer peer) throws IOException
     {
-        final SharedControl control = peer.control();
-        final Watchdog watchdog = peer.watchdog();
         final int[] batch = new int[BATCH];
+        final StreamConsumer.InOrder check = new StreamConsumer.InOrder(name);
         try (PortRing ring = PortRing.open(peer.directory().resolve(RING)))
         {
-            int expected = 0;
-            long received = 0;
-            long spins = 0;
-            while (true)
-            {
-                final int n = ring.read(batch, 0, BATCH);
-                if (n == 0)
-                {
-                    if (received == control.streamEnd())
-                    {
-                        break;
-                    }
-                    Thread.onSpinWait();
-                    if ((++spins & Watchdog.CHECK_MASK) == 0)
-                    {
-                        watchdog.check();
-                    }
-                    continue;
-                }
-                spins = 0;
-                for (int k = 0; k < n; k++)
-                {
-                    if (batch[k] != expected)
-                    {
-                        throw new PeerFailure(name + ": expected port " + expected + ", read " + batch[k]);
-                    }
-                    expected++;
-                }
-                received += n;
-            }
-            control.responderCount(received);
+            StreamConsumer.consumeUntilEnd(peer, () -> check.check(batch, ring.read(batch, 0, BATCH)));
         }
     }
 }
