@@ -73,7 +73,6 @@ public final class PortRing extends AbstractCloseable
     private static final long GENERATION_ONE = 1L << 32;
     private static final long INT_ARRAY_BASE = UnsafeApi.arrayBaseOffset(int[].class);
     private static final int INCONSISTENT_SNAPSHOT_LIMIT = 1 << 20;
-    private static final int SMALL_COPY = 16;
     private static final long SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
     private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
@@ -365,7 +364,6 @@ public final class PortRing extends AbstractCloseable
      */
     public void resize(final int newCapacity)
     {
-        throwIfClosed();
         PortRingDescriptor.checkCapacity(newCapacity, "newCapacity");
         lockProducer();
         try
@@ -401,7 +399,6 @@ public final class PortRing extends AbstractCloseable
      */
     public int reset()
     {
-        throwIfClosed();
         lockProducer();
         try
         {
@@ -435,7 +432,6 @@ public final class PortRing extends AbstractCloseable
      */
     public int replaceUnread(final int port, final int replacement)
     {
-        throwIfClosed();
         lockProducer();
         try
         {
@@ -619,22 +615,12 @@ public final class PortRing extends AbstractCloseable
     private static void copyEntries(
         final UnsafeBuffer buffer, final int slot, final int[] dst, final int off, final int count)
     {
-        if (count <= SMALL_COPY)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                dst[off + i] = buffer.getInt(entryOffset(slot + i));
-            }
-        }
-        else
-        {
-            UnsafeApi.copyMemory(
-                buffer.byteArray(),
-                buffer.addressOffset() + entryOffset(slot),
-                dst,
-                INT_ARRAY_BASE + ((long)off << 2),
-                (long)count << 2);
-        }
+        UnsafeApi.copyMemory(
+            buffer.byteArray(),
+            buffer.addressOffset() + entryOffset(slot),
+            dst,
+            INT_ARRAY_BASE + ((long)off << 2),
+            (long)count << 2);
     }
 
     /**
