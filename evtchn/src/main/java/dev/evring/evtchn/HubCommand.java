@@ -4,9 +4,9 @@ import org.agrona.SystemUtil;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -22,11 +22,8 @@ import java.util.concurrent.Callable;
     description = "Run an evtchn hub (domain 0: ports, virqs, the interrupt handler) until interrupted.")
 public final class HubCommand implements Callable<Integer>
 {
-    @Option(names = "--name", description = "Hub name: directory /dev/shm/evring-$USER/<name> (default: ${DEFAULT-VALUE}).")
-    String name = "default";
-
-    @Option(names = "--dir", description = "Hub directory (overrides --name).")
-    Path directory;
+    @Mixin
+    HubLocation location = new HubLocation();
 
     @Option(names = "--timer-period-ms", description = "VIRQ_TIMER period in milliseconds (default: ${DEFAULT-VALUE}).")
     long timerPeriodMs = HubConfig.DEFAULT_TIMER_PERIOD.toMillis();
@@ -48,7 +45,7 @@ public final class HubCommand implements Callable<Integer>
      */
     public HubConfig config()
     {
-        final HubConfig base = directory != null ? HubConfig.directory(directory) : HubConfig.named(name);
+        final HubConfig base = HubConfig.directory(location.directory());
         final HubConfig config = base.timerPeriod(Duration.ofMillis(timerPeriodMs)).maxPorts(maxPorts)
             .ringCapacityLimit(ringCapacityLimit);
         return busySpin ? config.idleStrategy(BusySpinIdleStrategy::new) : config;

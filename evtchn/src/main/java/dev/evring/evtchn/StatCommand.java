@@ -1,6 +1,7 @@
 package dev.evring.evtchn;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -23,11 +24,8 @@ import java.util.concurrent.Callable;
     description = "Print an evtchn hub's counters (handles, ports, deliveries, wake-ups, errors), live.")
 public final class StatCommand implements Callable<Integer>
 {
-    @Option(names = "--name", description = "Hub name (default: ${DEFAULT-VALUE}).")
-    String name = "default";
-
-    @Option(names = "--dir", description = "Hub directory (overrides --name).")
-    Path directory;
+    @Mixin
+    HubLocation location = new HubLocation();
 
     @Option(names = "--once", description = "Print one snapshot and exit.")
     boolean once;
@@ -43,7 +41,7 @@ public final class StatCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final Path hubDirectory = directory != null ? directory : HubConfig.defaultDirectory(name);
+        final Path hubDirectory = location.directory();
         final PrintStream out = System.out;
         try (HubCounters counters = HubCounters.map(hubDirectory))
         {

@@ -1,0 +1,29 @@
+package dev.evring.evtchn;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/**
+ * The {@code --name} / {@code --dir} options that say which hub a command runs or reads, shared by
+ * {@link HubCommand} and {@link StatCommand} as a picocli mixin.
+ */
+public final class HubLocation
+{
+    @Option(names = "--name", description = "Hub name: directory /dev/shm/evring-$USER/<name> (default: ${DEFAULT-VALUE}).")
+    String name = "default";
+
+    @Option(names = "--dir", description = "Hub directory (overrides --name).")
+    Path directory;
+
+    /**
+     * The hub directory the options name.
+     *
+     * @return {@code --dir} if given, else the default directory of {@code --name}.
+     * @throws IllegalArgumentException if the name is not a valid hub name.
+     */
+    public Path directory()
+    {
+        return directory != null ? directory : HubConfig.defaultDirectory(name);
+    }
+}
