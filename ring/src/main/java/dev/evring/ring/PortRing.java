@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
@@ -24,6 +25,7 @@ import static dev.evring.ring.PortRingDescriptor.MAX_CAPACITY_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.OVERFLOW_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.PRODUCER_LOCK_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.PROD_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.PRODUCER_OWNER_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.READER_WAITING_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.SLEEPERS_OFFSET;
@@ -75,6 +77,7 @@ public final class PortRing extends AbstractCloseable
     private static final int INCONSISTENT_SNAPSHOT_LIMIT = 1 << 20;
     private static final long SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
 
     private final UnsafeBuffer buffer;
@@ -85,7 +88,9 @@ public final class PortRing extends AbstractCloseable
     private final boolean readersMaySleep;
     private final long pid;
     private volatile Doorbell doorbell;
+    private final long producerToken;
     private int cachedCons;
+    private int prod;
 
     private PortRing(final UnsafeBuffer buffer, final MappedByteBuffer mapped, final Path file, final String name)
     {
@@ -97,6 +102,9 @@ public final class PortRing extends AbstractCloseable
         this.readersMaySleep = ReaderWaiting.of(buffer.getInt(READER_WAITING_OFFSET)) == ReaderWaiting.DOORBELL;
         this.pid = SystemUtil.getPid();
         this.cachedCons = (int)buffer.getLongVolatile(CONS_OFFSET);
+        this.producerToken = (pid << 32) | (INSTANCES.incrementAndGet() & 0xFFFF_FFFFL);
+        // a dead process with this pid may have left this very token: clear it, so the first offer adopts prod
+        buffer.compareAndSetLong(PRODUCER_OWNER_OFFSET, producerToken, 0);
         singleThreadedCheckDisabled(true);
     }
 
@@ -281,37 +289,99 @@ public final class PortRing extends AbstractCloseable
      * there is room, write the slot, fence, publish {@code prod + 1}, and wake a sleeping reader if the
      * ring was empty; if full, store nothing and set the sticky overflow flag (R2).
      *
+     * <p>One producer at a time: the producer role may pass between threads, instances and processes
+     * (each instance keeps prod to itself while nobody else offers, and takes it from the published word
+     * when somebody has), but two that offer at once need {@link #offerConcurrent(int)}. A producer killed
+     * inside an offer loses at most that port.
+     *
      * @param port the port to add.
      * @return true if added, false if the ring was full (now overflowed).
      */
     public boolean offer(final int port)
     {
         throwIfClosed();
+        return append(port, true);
+    }
+
+    /**
+     * Offer a port only if there is room (single producer thread, as {@link #offer(int)}): a full ring
+     * refuses it and, unlike {@code offer}, does not overflow. For a producer that waits for room rather
+     * than drop ports, such as an evtchn handle posting requests to its hub.
+     *
+     * @param port the port to add.
+     * @return true if added, false if the ring was full (and stays as it was).
+     */
+    public boolean tryOffer(final int port)
+    {
+        throwIfClosed();
+        return append(port, false);
+    }
+
+    /**
+     * Append a port if there is room; if not, set the sticky overflow flag when asked (the kernel's
+     * evtchn_interrupt does) and store nothing.
+     */
+    private boolean append(final int port, final boolean overflowWhenFull)
+    {
         final UnsafeBuffer buffer = this.buffer;
-        final int prod = (int)buffer.getLong(PROD_OFFSET);
-        final int size = buffer.getIntVolatile(SIZE_OFFSET);
-        if (Integer.compareUnsigned(prod - cachedCons, size) >= 0 && isFull(buffer, prod, size))
+        if (buffer.getLong(PRODUCER_OWNER_OFFSET) != producerToken)
         {
-            buffer.putIntVolatile(OVERFLOW_OFFSET, 1);
+            adoptProducerIndex(buffer);
+        }
+        final int prod = this.prod;
+        final int size = buffer.getIntVolatile(SIZE_OFFSET);
+        if (isFull(buffer, prod, size))
+        {
+            if (overflowWhenFull)
+            {
+                buffer.putIntVolatile(OVERFLOW_OFFSET, 1);
+            }
             return false;
         }
-        buffer.putInt(entryOffset(prod & (size - 1)), port);
-        VarHandle.storeStoreFence(); // smp_wmb: the entry is visible before the prod that covers it
-        buffer.putLongRelease(PROD_OFFSET, producerWord(prod + 1, port));
-        if (readersMaySleep)
-        {
-            wakeSleeperIfWasEmpty(buffer, prod);
-        }
+        publish(buffer, prod, size, port);
         return true;
     }
 
     /**
-     * The producer's slow path: re-read cons only when the copy it keeps says the ring is full. cons only
-     * moves forward, so a stale copy can only under-state the room, and the readers keep the cons line
-     * to themselves while the ring has room.
+     * Become the producer: take prod from the published word and write this instance's token into the
+     * producers' block. Done on the first offer and again whenever another instance, thread or process
+     * has offered since (its token is there instead), so the producer role passes safely, even from a
+     * producer that was killed inside an offer.
+     */
+    private void adoptProducerIndex(final UnsafeBuffer buffer)
+    {
+        prod = (int)buffer.getLongVolatile(PROD_OFFSET);
+        buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, producerToken);
+    }
+
+    /**
+     * Store one port at prod and publish it. prod is this instance's own copy, valid while its token owns
+     * the producers' block: the readers poll the prod word, and reading it back on every offer would pull
+     * its line from them each time (one more cache-line transfer per port).
+     */
+    private void publish(final UnsafeBuffer buffer, final int prod, final int size, final int port)
+    {
+        buffer.putInt(entryOffset(prod & (size - 1)), port);
+        VarHandle.storeStoreFence(); // smp_wmb: the entry is visible before the prod that covers it
+        buffer.putLongRelease(PROD_OFFSET, producerWord(prod + 1, port));
+        this.prod = prod + 1;
+        if (readersMaySleep)
+        {
+            wakeSleeperIfWasEmpty(buffer, prod);
+        }
+    }
+
+    /**
+     * Whether the ring is full, re-reading cons only when the copy kept here says so. cons only moves
+     * forward, so a stale copy can only under-state the room, and the readers keep the cons line to
+     * themselves while the ring has room.
      */
     private boolean isFull(final UnsafeBuffer buffer, final int prod, final int size)
     {
+        if (Integer.compareUnsigned(prod - cachedCons, size) < 0)
+        {
+            return false;
+        }
         final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
         cachedCons = cons;
         return Integer.compareUnsigned(prod - cons, size) >= 0;
@@ -329,7 +399,7 @@ public final class PortRing extends AbstractCloseable
         lockProducer();
         try
         {
-            return offer(port);
+            return append(port, true);
         }
         finally
         {

@@ -27,7 +27,10 @@ import org.agrona.concurrent.AtomicBuffer;
  * 384 +---------------------------------------------------------------+
  *     | size (4): current power-of-two capacity | overflow (4): 0 or 1 |  control block
  * 512 +---------------------------------------------------------------+
- *     | producer lock (8): pid of the holder, 0 when free              |  lock block
+ *     | producer lock (8): pid of the holder, 0 when free              |  producers' block
+ *     | producer owner (8): token of the instance that offered last;   |
+ *     |   while it is its own, a producer keeps prod in a field and    |
+ *     |   never reads back the prod line the readers poll              |
  * 640 +---------------------------------------------------------------+
  *     | sleepers (4): readers in the doorbell protocol | wakeups (8)   |  waiters block
  * 768 +---------------------------------------------------------------+
@@ -45,7 +48,7 @@ public final class PortRingDescriptor
     /** "EVRINGPR" in little-endian ASCII. */
     public static final long MAGIC = 0x52504749_52564545L;
     /** Layout version; a file of another version is refused. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Bytes per block that holds a hot field. */
     public static final int BLOCK_LENGTH = 128;
 
@@ -75,6 +78,11 @@ public final class PortRingDescriptor
     public static final int OVERFLOW_OFFSET = SIZE_OFFSET + 4;
     /** Offset of the producer lock word. */
     public static final int PRODUCER_LOCK_OFFSET = 4 * BLOCK_LENGTH;
+    /**
+     * Offset of the producer owner: the token of the {@link PortRing} instance that offered last (0 before
+     * any offer). Only producers touch this line; readers never do.
+     */
+    public static final int PRODUCER_OWNER_OFFSET = PRODUCER_LOCK_OFFSET + 8;
     /** Offset of the count of readers that announced they are going to sleep. */
     public static final int SLEEPERS_OFFSET = 5 * BLOCK_LENGTH;
     /** Offset of the count of doorbell rings the producer made. */

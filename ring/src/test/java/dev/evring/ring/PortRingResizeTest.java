@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.PROD_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.PRODUCER_OWNER_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.requiredLength;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -88,12 +89,14 @@ final class PortRingResizeTest
     }
 
     /**
-     * Put a quiet ring back to capacity {@code size} and empty at the free-running index {@code index}.
+     * Put a quiet ring back to capacity {@code size} and empty at the free-running index {@code index}, and
+     * clear the producer owner as a producer taking over would find it, so the next offer adopts the index.
      */
     static void place(final UnsafeBuffer buffer, final int size, final int index)
     {
         buffer.putIntVolatile(SIZE_OFFSET, size);
         buffer.putIntVolatile(PROD_OFFSET, index);
         buffer.putLongVolatile(CONS_OFFSET, Integer.toUnsignedLong(index));
+        buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, 0);
     }
 }

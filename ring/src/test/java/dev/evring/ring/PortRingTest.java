@@ -1071,7 +1071,7 @@ final class PortRingTest
         }
 
         assertRefused(good, "magic", f -> putLong(f, MAGIC_OFFSET, 0x1234_5678_9ABC_DEF0L), "not an evring PortRing");
-        assertRefused(good, "version", f -> putInt(f, VERSION_OFFSET, 2), "layout version 2");
+        assertRefused(good, "version", f -> putInt(f, VERSION_OFFSET, 1), "layout version 1");
         assertRefused(good, "nonPow2Size", f -> putInt(f, SIZE_OFFSET, 48), "size 48");
         assertRefused(good, "zeroSize", f -> putInt(f, SIZE_OFFSET, 0), "size 0");
         assertRefused(good, "sizeAboveMax", f -> putInt(f, SIZE_OFFSET, 128), "size 128");
