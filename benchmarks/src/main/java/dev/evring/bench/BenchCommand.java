@@ -1,6 +1,7 @@
 package dev.evring.bench;
 
 import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -59,6 +60,11 @@ public final class BenchCommand implements Callable<Integer>
     @Option(names = "--no-pin", description = "Do not pin the peers with taskset even where it exists.")
     private boolean noPin;
 
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "1",
+        description = "Run the whole selection N times, interleaved, and report each mechanism's median round "
+            + "(default ${DEFAULT-VALUE}). A shared or virtual machine drifts between runs: compare medians.")
+    private int rounds;
+
     /**
      * Run the selected mechanisms and report.
      *
@@ -70,6 +76,10 @@ public final class BenchCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
+        if (rounds < 1)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1, got " + rounds);
+        }
         final RunPlan runPlan = plan != null ? RunPlan.decode(plan) : quick ? RunPlan.QUICK : RunPlan.FULL;
         final List<Mechanism> mechanisms = only == null ? Mechanisms.all() : new ArrayList<>(new LinkedHashSet<>(only));
         final Pinning pinning = noPin ? Pinning.none() : Pinning.detect();
@@ -85,21 +95,30 @@ public final class BenchCommand implements Callable<Integer>
         err.flush();
 
         final PairRunner runner = new PairRunner(pinning, base);
+        final Map<Mechanism, List<Measured>> measuredRounds = new LinkedHashMap<>();
+        for (int round = 1; round <= rounds; round++)
+        {
+            for (int i = 0; i < mechanisms.size(); i++)
+            {
+                final Mechanism mechanism = mechanisms.get(i);
+                final String progress = String.format(Locale.ROOT, "evring bench: %s[%d/%d] %s",
+                    rounds > 1 ? "round " + round + "/" + rounds + " " : "", i + 1, mechanisms.size(), mechanism.name());
+                measuredRounds.computeIfAbsent(mechanism, m -> new ArrayList<>())
+                    .add(measure(runner, mechanism, runPlan, err, progress));
+            }
+        }
         final List<ResultRow> rows = new ArrayList<>();
         final List<FootprintEntry> footprint = new ArrayList<>();
         final Map<String, Histogram> latencies = new LinkedHashMap<>();
         boolean failed = false;
-        for (int i = 0; i < mechanisms.size(); i++)
+        for (final Map.Entry<Mechanism, List<Measured>> entry : measuredRounds.entrySet())
         {
-            final Mechanism mechanism = mechanisms.get(i);
-            final String progress = String.format(Locale.ROOT, "evring bench: [%d/%d] %s", i + 1, mechanisms.size(),
-                mechanism.name());
-            final Measured measured = measure(runner, mechanism, runPlan, err, progress);
+            final Measured measured = MedianRound.of(entry.getValue());
             rows.add(measured.row());
             footprint.addAll(measured.footprint());
             if (measured.latency() != null)
             {
-                latencies.put(mechanism.name(), measured.latency());
+                latencies.put(entry.getKey().name(), measured.latency());
             }
             failed |= measured.row().error() != null;
         }
@@ -186,7 +205,7 @@ public final class BenchCommand implements Callable<Integer>
      * A mechanism's final row, the footprint of its ring files and its round-trip histogram (null for a
      * stream or a failure).
      */
-    private record Measured(ResultRow row, List<FootprintEntry> footprint, Histogram latency)
+    record Measured(ResultRow row, List<FootprintEntry> footprint, Histogram latency)
     {
     }
 

@@ -63,7 +63,7 @@ class BenchCommandArgumentsTest
 
         assertEquals(0, exit);
         final String help = out.toString();
-        for (final String text : List.of("--quick", "--only", "--json", "portring-doorbell-stream", "agrona-o2o"))
+        for (final String text : List.of("--quick", "--only", "--json", "--rounds", "portring-doorbell-stream", "agrona-o2o"))
         {
             assertTrue(help.contains(text), text + " missing from: " + help);
         }
@@ -76,6 +76,14 @@ class BenchCommandArgumentsTest
         assertTrue(out.toString().contains("bench"), out.toString());
         assertEquals(0, execute("help", "bench"));
         assertTrue(out.toString().contains("Usage: evring bench"), out.toString());
+    }
+
+    @Test
+    void roundsBelowOneIsUsageError()
+    {
+        assertEquals(2, execute("bench", "--rounds", "0", "--only=floor"));
+        assertTrue(err.toString().contains("--rounds must be at least 1, got 0"), err.toString());
+        assertEquals("", out.toString(), "nothing was measured");
     }
 
     @Test

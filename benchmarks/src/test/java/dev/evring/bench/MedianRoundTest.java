@@ -1,0 +1,73 @@
+package dev.evring.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MedianRoundTest
+{
+    @Test
+    void oneRoundIsReportedAsItIs()
+    {
+        final BenchCommand.Measured only = stream(5e7);
+        assertSame(only, MedianRound.of(List.of(only)));
+        assertNull(only.row().flag());
+    }
+
+    @Test
+    void streamTakesTheMedianRateAndListsEveryRound()
+    {
+        final BenchCommand.Measured median = MedianRound.of(List.of(stream(9e7), stream(3e7), stream(6e7)));
+        assertEquals(6e7, median.row().msgsPerSecond());
+        assertEquals("median of 3 rounds: 90.0M msgs/s, 30.0M msgs/s, 60.0M msgs/s", median.row().flag());
+    }
+
+    @Test
+    void roundTripTakesTheMedianRatioAndAnEvenCountTakesTheWorseMiddle()
+    {
+        assertEquals(1.3, MedianRound.of(List.of(roundTrip(1.1), roundTrip(1.5), roundTrip(1.3))).row().ratioToFloor());
+        assertEquals(1.3, MedianRound.of(List.of(roundTrip(1.1), roundTrip(1.5), roundTrip(1.3), roundTrip(1.2)))
+            .row().ratioToFloor(), "the worse of 1.2x and 1.3x");
+        assertEquals(4e7, MedianRound.of(List.of(stream(9e7), stream(1e7), stream(4e7), stream(6e7)))
+            .row().msgsPerSecond(), "the worse of 40M and 60M");
+    }
+
+    @Test
+    void failedRoundsAreLeftOutAndCounted()
+    {
+        final BenchCommand.Measured median = MedianRound.of(List.of(failed(), stream(2e7), stream(8e7), stream(5e7)));
+        assertEquals(5e7, median.row().msgsPerSecond());
+        assertTrue(median.row().flag().endsWith("; 1 failed"), median.row().flag());
+        final BenchCommand.Measured allFailed = MedianRound.of(List.of(failed(), failed()));
+        assertEquals("peer died", allFailed.row().error());
+    }
+
+    private static BenchCommand.Measured stream(final double msgsPerSecond)
+    {
+        return measured(new ResultRow("s", true, null, null, null, null, null, msgsPerSecond, msgsPerSecond, 120L, 120L,
+            null, 1.0, 1.0, null, null));
+    }
+
+    private static BenchCommand.Measured roundTrip(final double ratio)
+    {
+        final long p50 = Math.round(120 * ratio);
+        return measured(new ResultRow("r", false, p50, p50, p50, p50, p50, null, null, 120L, 120L, ratio, 1.0, 1.0,
+            null, null));
+    }
+
+    private static BenchCommand.Measured failed()
+    {
+        return measured(new ResultRow("f", true, null, null, null, null, null, null, null, null, null, null, null, null,
+            null, "peer died"));
+    }
+
+    private static BenchCommand.Measured measured(final ResultRow row)
+    {
+        return new BenchCommand.Measured(row, List.of(), null);
+    }
+}
