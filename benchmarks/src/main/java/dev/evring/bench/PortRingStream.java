@@ -12,9 +12,10 @@ import java.util.List;
  * A one-way stream of ports through one {@link PortRing} file: A offers one port at a time, B reads in
  * batches of up to {@value #BATCH} and checks every port arrives in order.
  *
- * <p>A full PortRing does not block the producer: it refuses the port and sets the sticky overflow flag,
- * as the kernel's event ring does. So A offers only into room it knows is there: it re-reads the
- * consumer index when the room it last saw is used up.
+ * <p>A full PortRing's {@code offer} refuses the port and sets the sticky overflow flag, as the kernel's
+ * event ring does; a stream waits for room instead, so A uses {@link PortRing#tryOffer(int)}, which
+ * refuses without overflowing (and re-reads the consumer index only when its copy says full), as the
+ * other stream mechanisms wait on a full Agrona ring or naive ring.
  */
 final class PortRingStream implements Mechanism
 {
@@ -96,31 +97,18 @@ final class PortRingStream implements Mechanism
         try (PortRing ring = PortRing.open(peer.directory().resolve(RING)))
         {
             final StreamClock clock = new StreamClock(peer);
-            final int capacity = ring.capacity();
-            int prod = ring.producerIndex();
-            int room = 0;
             long sent = 0;
             while (clock.keepSending(sent))
             {
                 long spins = 0;
-                while (room == 0)
+                while (!ring.tryOffer((int)sent))
                 {
-                    room = capacity - (prod - ring.consumerIndex());
-                    if (room == 0)
+                    Thread.onSpinWait();
+                    if ((++spins & Watchdog.CHECK_MASK) == 0)
                     {
-                        Thread.onSpinWait();
-                        if ((++spins & Watchdog.CHECK_MASK) == 0)
-                        {
-                            watchdog.check();
-                        }
+                        watchdog.check();
                     }
                 }
-                if (!ring.offer((int)sent))
-                {
-                    throw new PeerFailure(name + ": offer refused with room for " + room + " ports");
-                }
-                prod++;
-                room--;
                 sent++;
             }
             return clock.finish(sent);

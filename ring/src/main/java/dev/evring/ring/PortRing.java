@@ -74,6 +74,7 @@ public final class PortRing extends AbstractCloseable
     private static final long CONS_MASK = 0xFFFF_FFFFL;
     private static final long GENERATION_ONE = 1L << 32;
     private static final long INT_ARRAY_BASE = UnsafeApi.arrayBaseOffset(int[].class);
+    private static final int SMALL_COPY = 64;
     private static final int INCONSISTENT_SNAPSHOT_LIMIT = 1 << 20;
     private static final long SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
@@ -522,7 +523,8 @@ public final class PortRing extends AbstractCloseable
             }
             if (unread > 0 && (int)(published >>> 32) == port)
             {
-                buffer.putLong(PROD_OFFSET, producerWord(prod, replacement));
+                // a CAS, not a store: a single producer (no lock) may have published a newer word since
+                buffer.compareAndSetLong(PROD_OFFSET, published, producerWord(prod, replacement));
             }
             VarHandle.storeStoreFence(); // smp_wmb: the replacements are visible before the new generation
             bumpGeneration(buffer);
@@ -685,6 +687,14 @@ public final class PortRing extends AbstractCloseable
     private static void copyEntries(
         final UnsafeBuffer buffer, final int slot, final int[] dst, final int off, final int count)
     {
+        if (count <= SMALL_COPY)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                dst[off + i] = buffer.getInt(entryOffset(slot + i));
+            }
+            return;
+        }
         UnsafeApi.copyMemory(
             buffer.byteArray(),
             buffer.addressOffset() + entryOffset(slot),
