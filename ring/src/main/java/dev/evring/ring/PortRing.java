@@ -76,7 +76,9 @@ public final class PortRing extends AbstractCloseable
     private static final long INT_ARRAY_BASE = UnsafeApi.arrayBaseOffset(int[].class);
     private static final int SMALL_COPY = 64;
     private static final int INCONSISTENT_SNAPSHOT_LIMIT = 1 << 20;
-    private static final long SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** How long {@link #awaitReadable(long, TimeUnit, IdleStrategy, DoorbellWaiter)} spins before it sleeps. */
+    public static final long DEFAULT_SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final int UNREAD_SCAN_ATTEMPTS = 8;
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
@@ -767,13 +769,39 @@ public final class PortRing extends AbstractCloseable
         final long timeout, final TimeUnit unit, final IdleStrategy idle, final DoorbellWaiter sleeper)
         throws InterruptedException
     {
+        return awaitReadable(timeout, unit, idle, sleeper, DEFAULT_SPIN_BEFORE_SLEEP_NS);
+    }
+
+    /**
+     * {@link #awaitReadable(long, TimeUnit, IdleStrategy, DoorbellWaiter)} with the time to spin before
+     * sleeping given: 0 sleeps on the doorbell at the first empty check (for a caller that has spun
+     * already), a long time spins and never sleeps before then.
+     *
+     * @param timeout           how long to wait at most.
+     * @param unit              its unit.
+     * @param idle              how to spin, yield or park between checks before sleeping.
+     * @param sleeper           the doorbell to sleep on, or null to only spin until the timeout.
+     * @param spinBeforeSleepNs how long to spin before sleeping on the doorbell, at least 0.
+     * @return true if readable, false on timeout.
+     * @throws InterruptedException     if the thread is interrupted.
+     * @throws IllegalStateException    if a sleeper is given for a {@link ReaderWaiting#SPIN} ring.
+     * @throws IllegalArgumentException if {@code spinBeforeSleepNs} is negative.
+     */
+    public boolean awaitReadable(
+        final long timeout, final TimeUnit unit, final IdleStrategy idle, final DoorbellWaiter sleeper,
+        final long spinBeforeSleepNs) throws InterruptedException
+    {
+        if (spinBeforeSleepNs < 0)
+        {
+            throw new IllegalArgumentException("spinBeforeSleepNs must not be negative, got " + spinBeforeSleepNs);
+        }
         if (sleeper != null && !readersMaySleep)
         {
             throw new IllegalStateException(name + " was created with ReaderWaiting.SPIN: its producer does not "
                 + "check for sleepers, so a reader must not sleep on a doorbell");
         }
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
-        final long sleepAfter = System.nanoTime() + SPIN_BEFORE_SLEEP_NS;
+        final long sleepAfter = System.nanoTime() + Math.min(spinBeforeSleepNs, Long.MAX_VALUE / 4);
         idle.reset();
         while (true)
         {
@@ -862,6 +890,50 @@ public final class PortRing extends AbstractCloseable
     {
         throwIfClosed();
         return buffer.getIntVolatile(OVERFLOW_OFFSET) != 0;
+    }
+
+    /**
+     * Whether the unread range holds an entry other than {@code blank} (the evtchn hub leaves blanks in
+     * place of the ports an unbind removed, and its readers skip them). A snapshot scan: the indices are
+     * read again after the scan and, if they moved, the scan is repeated a few times; after that, or if
+     * the ring overflowed, the answer is "yes" and a read finds out.
+     *
+     * @param blank the value that does not count.
+     * @return true if a read may return an entry other than {@code blank}.
+     */
+    public boolean hasUnreadOtherThan(final int blank)
+    {
+        throwIfClosed();
+        final UnsafeBuffer buffer = this.buffer;
+        for (int attempt = 0; attempt < UNREAD_SCAN_ATTEMPTS; attempt++)
+        {
+            final int prod = (int)buffer.getLongVolatile(PROD_OFFSET);
+            final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+            VarHandle.loadLoadFence(); // smp_rmb: prod is read before the entries it covers
+            final int size = buffer.getIntVolatile(SIZE_OFFSET);
+            final int unread = prod - cons;
+            if (unread == 0)
+            {
+                return false;
+            }
+            if (Integer.compareUnsigned(unread, size) > 0 || buffer.getIntVolatile(OVERFLOW_OFFSET) != 0)
+            {
+                return true;
+            }
+            for (int index = cons; index != prod; index++)
+            {
+                if (buffer.getInt(entryOffset(index & (size - 1))) != blank)
+                {
+                    return true;
+                }
+            }
+            VarHandle.loadLoadFence(); // smp_rmb: the entries are read before the indices are checked again
+            if ((int)buffer.getLongVolatile(PROD_OFFSET) == prod && (int)buffer.getLongVolatile(CONS_OFFSET) == cons)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
