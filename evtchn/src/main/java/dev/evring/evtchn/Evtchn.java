@@ -75,7 +75,9 @@ public final class Evtchn implements AutoCloseable
     {
         this.link = link;
         this.spinBeforeSleepNs = options.spinBeforeSleepNs();
-        this.idle = ThreadLocal.withInitial(options.idleStrategy());
+        this.idle = link.drivesHub()
+            ? ThreadLocal.withInitial(() -> new HubDrivingIdleStrategy(options.idleStrategy().get(), link))
+            : ThreadLocal.withInitial(options.idleStrategy());
         this.domid = link.domid();
         this.maxPorts = link.maxPorts();
         this.bound = new AtomicLongArray((maxPorts + 63) >>> 6);
@@ -277,7 +279,9 @@ public final class Evtchn implements AutoCloseable
     }
 
     /**
-     * Take the next fired port, without blocking.
+     * Take the next fired port, without blocking. An in-process handle of a {@link RequestPolling#INVOKER}
+     * hub that finds its ring empty runs the hub's request polling once ({@link EvtchnHub#pollRequests()})
+     * and looks again.
      *
      * @return the port, or -1 if none is pending.
      * @throws EvtchnException EFBIG after an overflow (until {@link #reset()}), ENODEV if the hub is gone.
@@ -287,7 +291,8 @@ public final class Evtchn implements AutoCloseable
         enter();
         try
         {
-            return nextPort();
+            final int port = nextPort();
+            return port < 0 && link.pollHub() > 0 ? nextPort() : port;
         }
         catch (final IllegalStateException ex)
         {
@@ -302,7 +307,9 @@ public final class Evtchn implements AutoCloseable
     /**
      * Wait for the next fired port: poll the ring through the handle's idle strategy for its
      * {@link HandleOptions#spinBeforeSleep(java.time.Duration) spin time} (no system call on either side),
-     * then sleep until the hub rings this handle's doorbell.
+     * then sleep until the hub rings this handle's doorbell. An in-process handle of a
+     * {@link RequestPolling#INVOKER} hub runs the hub's request polling at each idle while it polls, and
+     * none while it sleeps.
      *
      * @param timeout the longest wait.
      * @param unit    its unit.

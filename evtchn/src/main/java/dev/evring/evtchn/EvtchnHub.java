@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 
 /**
@@ -71,6 +72,13 @@ import java.util.concurrent.TimeUnit;
  * {@link HubConfig#idleStrategy(java.util.function.Supplier)} (by default spin, yield, then park from 1 to
  * 50 microseconds; a busy-spin strategy buys the lowest latency with a core), so a handle never makes a
  * system call to reach the hub.
+ *
+ * <p><b>Invoker mode.</b> With {@link HubConfig#requestPolling(RequestPolling) RequestPolling.INVOKER} the
+ * hub starts no request thread: the embedding program calls {@link #pollRequests()} from its own loop, and
+ * the hub's in-process handles do the same duty cycle while they poll an empty ring ({@link Evtchn#pending()},
+ * the polling part of {@link Evtchn#awaitPending}). On a machine with few cores this saves the thread
+ * that would otherwise spin between the domain-0 thread and the consumers; the price is that remote
+ * requests wait while no thread polls (a local handle asleep on its doorbell polls nothing).
  *
  * <p><b>Liveness.</b> The hub updates the heartbeat in its mark file ({@code hub.mark}, an Agrona
  * {@link org.agrona.MarkFile} with its pid) every {@value #HEARTBEAT_PERIOD_MS} ms. Handles watch it and
@@ -143,6 +151,7 @@ public final class EvtchnHub implements AutoCloseable
     private final List<HubHandle> handles = new ArrayList<>();
     private volatile HubHandle[] polled = new HubHandle[0];
     private final ConcurrentLinkedQueue<HubHandle> retired = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean polling = new AtomicBoolean();
     private int nextDomid = 1;
     private long nextHandleId = 1;
 
@@ -188,9 +197,10 @@ public final class EvtchnHub implements AutoCloseable
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(directory.directory().resolve(HubDirectory.SOCKET_FILE)));
         this.acceptor = new Thread(this::acceptLoop, "evtchn-hub-accept");
-        this.poller = new Thread(this::pollLoop, "evtchn-hub-requests");
+        this.poller = config.requestPolling() == RequestPolling.POLLER_THREAD
+            ? new Thread(this::pollLoop, "evtchn-hub-requests")
+            : null;
         acceptor.setDaemon(true);
-        poller.setDaemon(true);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable ->
         {
             final Thread thread = new Thread(runnable, "evtchn-hub-timer");
@@ -198,7 +208,11 @@ public final class EvtchnHub implements AutoCloseable
             return thread;
         });
         acceptor.start();
-        poller.start();
+        if (poller != null)
+        {
+            poller.setDaemon(true);
+            poller.start();
+        }
         final long periodNs = config.timerPeriod().toNanos();
         scheduler.scheduleAtFixedRate(this::timerTick, periodNs, periodNs, TimeUnit.NANOSECONDS);
         scheduler.scheduleAtFixedRate(directory::heartbeat, HEARTBEAT_PERIOD_MS, HEARTBEAT_PERIOD_MS, TimeUnit.MILLISECONDS);
@@ -207,7 +221,7 @@ public final class EvtchnHub implements AutoCloseable
     /**
      * Start a hub: claim its directory (mode 0700; {@code EBUSY} if a live hub holds it, the files of a
      * dead one are removed), write the mark file and counters, listen on {@code hub.sock}, and start the
-     * accept, request and timer threads (daemon threads).
+     * accept, timer and (unless {@link RequestPolling#INVOKER}) request threads (daemon threads).
      *
      * @param config where and how.
      * @return the running hub; {@link #close()} stops it and removes its files.
@@ -1176,7 +1190,7 @@ public final class EvtchnHub implements AutoCloseable
                     }
                 }
                 polled = next;
-                deleteQuietly(handle.requestsFile); // unlinked now; the poller unmaps the ring when it is done with it
+                deleteQuietly(handle.requestsFile); // unlinked now; the next duty cycle unmaps the ring
                 retired.add(handle);
             }
             handles.remove(handle);
@@ -1212,16 +1226,62 @@ public final class EvtchnHub implements AutoCloseable
         release(handle, false);
     }
 
+    /**
+     * Run one duty cycle of request polling on the calling thread, for a hub started with
+     * {@link RequestPolling#INVOKER} (the role of Aeron's {@code AgentInvoker.invoke()}): apply the unmask
+     * and notify words every remote handle has posted (up to a batch per handle), and unmap the request
+     * rings of handles released since the last cycle. Safe next to every other hub operation and from
+     * any thread; when another thread is inside a duty cycle at the time, this call returns 0 at once
+     * rather than wait for it. The hub's in-process handles run it too while they poll an empty ring.
+     *
+     * <p>An invoker hub applies remote requests only while some thread runs this (or a local handle polls):
+     * call it from the embedding program's event loop, and idle on the returned count.
+     *
+     * @return the number of request words applied, 0 if none was waiting or the hub is closed.
+     * @throws IllegalStateException if the hub polls with a thread of its own
+     *                               ({@link RequestPolling#POLLER_THREAD}): two pollers would only contend.
+     */
+    public int pollRequests()
+    {
+        if (poller != null)
+        {
+            throw new IllegalStateException("the hub at " + directory.directory() + " polls requests on its own "
+                + "thread; start it with HubConfig.requestPolling(RequestPolling.INVOKER) to poll them yourself");
+        }
+        return dutyCycle();
+    }
+
     private void pollLoop()
     {
         final IdleStrategy idle = config.idleStrategy().get();
         while (!closed)
         {
+            idle.idle(dutyCycle());
+        }
+    }
+
+    /**
+     * One pass over the request rings by the one thread that owns the {@link #polling} flag meanwhile: a
+     * request ring is unmapped only by its owner ({@link #closeRetired()}), so the rings it reads outside
+     * the lock stay mapped; a thread that finds the flag taken does nothing.
+     */
+    private int dutyCycle()
+    {
+        if (polling.get() || !polling.compareAndSet(false, true))
+        {
+            return 0;
+        }
+        try
+        {
+            if (closed)
+            {
+                return 0; // close() unmaps what is left once it owns the flag
+            }
             closeRetired();
             int work = 0;
             for (final HubHandle handle : polled)
             {
-                if (!handle.requests.isEmpty()) // only this thread closes request rings, so this one is mapped
+                if (!handle.requests.isEmpty()) // mapped: only the flag's owner closes request rings
                 {
                     synchronized (lock)
                     {
@@ -1232,9 +1292,12 @@ public final class EvtchnHub implements AutoCloseable
                     }
                 }
             }
-            idle.idle(work);
+            return work;
         }
-        closeRetired();
+        finally
+        {
+            polling.set(false);
+        }
     }
 
     /**
@@ -1350,8 +1413,15 @@ public final class EvtchnHub implements AutoCloseable
         }
         scheduler.shutdownNow();
         joinQuietly(acceptor);
-        joinQuietly(poller);
-        closeRetired(); // rings retired after the poller's last pass
+        if (poller != null)
+        {
+            joinQuietly(poller);
+        }
+        while (!polling.compareAndSet(false, true)) // a duty cycle under way ends soon: closed is set
+        {
+            Thread.yield();
+        }
+        closeRetired(); // rings retired after the last duty cycle; the flag stays taken, so no cycle runs again
         try
         {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);

@@ -49,10 +49,12 @@ public final class HubConfig
     private final int requestRingCapacity;
     private final Duration clientWriteTimeout;
     private final Supplier<IdleStrategy> idleStrategy;
+    private final RequestPolling requestPolling;
 
     private HubConfig(
         final Path directory, final Duration timerPeriod, final int maxPorts, final int ringCapacityLimit,
-        final int requestRingCapacity, final Duration clientWriteTimeout, final Supplier<IdleStrategy> idleStrategy)
+        final int requestRingCapacity, final Duration clientWriteTimeout, final Supplier<IdleStrategy> idleStrategy,
+        final RequestPolling requestPolling)
     {
         this.directory = directory;
         this.timerPeriod = timerPeriod;
@@ -61,6 +63,7 @@ public final class HubConfig
         this.requestRingCapacity = requestRingCapacity;
         this.clientWriteTimeout = clientWriteTimeout;
         this.idleStrategy = idleStrategy;
+        this.requestPolling = requestPolling;
     }
 
     /**
@@ -86,7 +89,7 @@ public final class HubConfig
         return new HubConfig(
             Objects.requireNonNull(directory, "directory").toAbsolutePath(), DEFAULT_TIMER_PERIOD, DEFAULT_MAX_PORTS,
             DEFAULT_RING_CAPACITY_LIMIT, DEFAULT_REQUEST_RING_CAPACITY, DEFAULT_CLIENT_WRITE_TIMEOUT,
-            DEFAULT_IDLE_STRATEGY);
+            DEFAULT_IDLE_STRATEGY, RequestPolling.POLLER_THREAD);
     }
 
     /**
@@ -121,7 +124,8 @@ public final class HubConfig
             throw new IllegalArgumentException("timer period must be positive, got " + period);
         }
         return new HubConfig(
-            directory, period, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout, idleStrategy);
+            directory, period, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout, idleStrategy,
+            requestPolling);
     }
 
     /**
@@ -138,7 +142,8 @@ public final class HubConfig
             throw new IllegalArgumentException("maxPorts must lie in [2, " + MAX_PORTS_LIMIT + "], got " + maxPorts);
         }
         return new HubConfig(
-            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout, idleStrategy);
+            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout, idleStrategy,
+            requestPolling);
     }
 
     /**
@@ -154,7 +159,8 @@ public final class HubConfig
             throw new IllegalArgumentException("ring capacity limit must be a power of two >= 64, got " + limit);
         }
         return new HubConfig(
-            directory, timerPeriod, maxPorts, limit, requestRingCapacity, clientWriteTimeout, idleStrategy);
+            directory, timerPeriod, maxPorts, limit, requestRingCapacity, clientWriteTimeout, idleStrategy,
+            requestPolling);
     }
 
     /**
@@ -170,7 +176,8 @@ public final class HubConfig
             throw new IllegalArgumentException("request ring capacity must be a power of two >= 2, got " + capacity);
         }
         return new HubConfig(
-            directory, timerPeriod, maxPorts, ringCapacityLimit, capacity, clientWriteTimeout, idleStrategy);
+            directory, timerPeriod, maxPorts, ringCapacityLimit, capacity, clientWriteTimeout, idleStrategy,
+            requestPolling);
     }
 
     /**
@@ -188,7 +195,8 @@ public final class HubConfig
             throw new IllegalArgumentException("client write timeout must be positive, got " + timeout);
         }
         return new HubConfig(
-            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, timeout, idleStrategy);
+            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, timeout, idleStrategy,
+            requestPolling);
     }
 
     /**
@@ -197,7 +205,8 @@ public final class HubConfig
      * cheap on an idle machine, but a notify that arrives during a park waits for it to end. A
      * {@link org.agrona.concurrent.BusySpinIdleStrategy} gives the lowest and steadiest latency (a
      * notify is seen within a cache-line transfer) at the price of one core kept busy for the hub's life;
-     * a {@link org.agrona.concurrent.YieldingIdleStrategy} sits between the two.
+     * a {@link org.agrona.concurrent.YieldingIdleStrategy} sits between the two. Unused with
+     * {@link RequestPolling#INVOKER}, where the hub has no request thread.
      *
      * @param supplier makes the strategy, once per hub start (strategies keep state).
      * @return the changed copy.
@@ -206,7 +215,35 @@ public final class HubConfig
     {
         return new HubConfig(
             directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout,
-            Objects.requireNonNull(supplier, "supplier"));
+            Objects.requireNonNull(supplier, "supplier"), requestPolling);
+    }
+
+    /**
+     * Who applies the request words of remote handles: the hub's own request thread (the default,
+     * {@link RequestPolling#POLLER_THREAD}), or the embedding program's threads through
+     * {@link EvtchnHub#pollRequests()} and waiting in-process handles ({@link RequestPolling#INVOKER}: one
+     * spinning thread fewer, for machines with few cores).
+     *
+     * <pre>{@code
+     * try (EvtchnHub hub = EvtchnHub.start(HubConfig.named("demo").requestPolling(RequestPolling.INVOKER));
+     *      Evtchn dom0 = hub.openLocal())
+     * {
+     *     int fired;
+     *     while ((fired = dom0.pending()) < 0)   // an empty ring: dom0 runs the hub's duty cycle
+     *     {
+     *         Thread.onSpinWait();
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param polling the mode.
+     * @return the changed copy.
+     */
+    public HubConfig requestPolling(final RequestPolling polling)
+    {
+        return new HubConfig(
+            directory, timerPeriod, maxPorts, ringCapacityLimit, requestRingCapacity, clientWriteTimeout, idleStrategy,
+            Objects.requireNonNull(polling, "polling"));
     }
 
     /**
@@ -280,6 +317,16 @@ public final class HubConfig
     }
 
     /**
+     * Who applies the request words of remote handles.
+     *
+     * @return the mode.
+     */
+    public RequestPolling requestPolling()
+    {
+        return requestPolling;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
@@ -287,6 +334,6 @@ public final class HubConfig
     {
         return "HubConfig{directory=" + directory + ", timerPeriod=" + timerPeriod + ", maxPorts=" + maxPorts
             + ", ringCapacityLimit=" + ringCapacityLimit + ", requestRingCapacity=" + requestRingCapacity
-            + ", clientWriteTimeout=" + clientWriteTimeout + '}';
+            + ", clientWriteTimeout=" + clientWriteTimeout + ", requestPolling=" + requestPolling + '}';
     }
 }

@@ -7,18 +7,21 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * An in-process handle's link: requests are direct calls on the hub, under its lock; the event ring
- * lives in this process's memory and the hub rings a local doorbell.
+ * lives in this process's memory and the hub rings a local doorbell. The handle of an invoker hub runs
+ * the hub's request polling while it waits.
  */
 final class LocalLink implements HubLink
 {
     private final EvtchnHub hub;
     private final HubHandle handle;
     private final DoorbellWaiter waiter;
+    private final boolean drivesHub;
 
     LocalLink(final EvtchnHub hub, final HubHandle handle)
     {
         this.hub = hub;
         this.handle = handle;
+        this.drivesHub = hub.config().requestPolling() == RequestPolling.INVOKER;
         this.waiter = timeoutNs ->
         {
             final EvtchnException failure = failure();
@@ -79,6 +82,18 @@ final class LocalLink implements HubLink
             ? new EvtchnException(Errno.ENODEV, "the hub at " + hub.directory() + " was closed; open a new handle "
                 + "once a hub runs again")
             : null;
+    }
+
+    @Override
+    public boolean drivesHub()
+    {
+        return drivesHub;
+    }
+
+    @Override
+    public int pollHub()
+    {
+        return drivesHub ? hub.pollRequests() : 0;
     }
 
     @Override
