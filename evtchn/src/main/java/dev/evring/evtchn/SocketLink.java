@@ -61,7 +61,6 @@ final class SocketLink implements HubLink
     private long lastHeartbeatChangeNs;
     private ScheduledFuture<?> watch;
     private PortRing requests;
-    private int requestCapacity;
     private long handleId;
     private int domid;
     private int maxPorts;
@@ -169,7 +168,6 @@ final class SocketLink implements HubLink
             throw new EvtchnException(Errno.ENODEV, "cannot map the request ring the hub at " + directory
                 + " made for this handle: " + ex.getMessage(), ex);
         }
-        requestCapacity = requests.capacity();
     }
 
     /**
@@ -472,7 +470,9 @@ final class SocketLink implements HubLink
         synchronized (postLock)
         {
             int spins = 0;
-            while (requests.producerIndex() - requests.consumerIndex() >= requestCapacity)
+            // tryOffer reads the hub's cons line only when its cached copy says full: a full ring waits for room
+            // (it never overflows), and a post with room costs no read of the lines the hub polls and writes
+            while (!requests.tryOffer(word))
             {
                 throwIfFailed();
                 if (++spins > 1000)
@@ -484,7 +484,6 @@ final class SocketLink implements HubLink
                     Thread.onSpinWait();
                 }
             }
-            requests.offer(word);
         }
     }
 

@@ -13,6 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -102,6 +104,47 @@ class InvokerHubTest
             assertNoRequestThread();
             consumer.send("exit");
             assertEquals(0, consumer.process.waitFor());
+        }
+    }
+
+    @Test
+    void aHandleWhoseRequestRingIsFullWaitsForRoomInsteadOfOverflowing() throws Exception
+    {
+        try (EvtchnHub hub = EvtchnHub.start(invoker().requestRingCapacity(2));
+            Evtchn dom0 = hub.openLocal();
+            Evtchn client = Evtchn.open(hub.directory()))
+        {
+            final int local = dom0.bindUnboundPort(client.domid());
+            final int remote = client.bindInterdomain(EvtchnHub.HUB_DOMID, local);
+            assertEquals(remote, client.pending(), "a new channel starts pending");
+            client.unmask(remote);
+            client.unmask(remote); // two words: the ring is full while nobody polls
+            final CompletableFuture<Void> notified = CompletableFuture.runAsync(() ->
+            {
+                try
+                {
+                    client.notify(remote);
+                }
+                catch (final EvtchnException ex)
+                {
+                    throw new CompletionException(ex);
+                }
+            });
+            final Path requestsFile = hub.directory().resolve(HubHandle.requestsFileName(hub.handleIdOf(client.domid())));
+            try (PortRing requests = PortRing.open(requestsFile))
+            {
+                awaitHeartbeats(hub, 1);
+                assertFalse(notified.isDone(), "the third post waits for room");
+                assertEquals(2, requests.size());
+                assertFalse(requests.overflowed(), "a full request ring is not an overflow");
+
+                assertEquals(2, hub.pollRequests());
+                notified.get(10, TimeUnit.SECONDS);
+                assertEquals(1, hub.pollRequests(), "the notify went in once there was room");
+                assertFalse(hub.portStatus(local).enabled(), "and fired domain 0's port");
+            }
+            assertEquals(0, hub.counter(HubCounter.ERRORS));
+            assertEquals(-1, client.pending(), "the client is still attached");
         }
     }
 
