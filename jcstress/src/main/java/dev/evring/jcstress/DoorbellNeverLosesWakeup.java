@@ -4,6 +4,7 @@ import dev.evring.ring.Doorbell;
 import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.PortRing;
 import dev.evring.ring.ReaderWaiting;
+import org.agrona.concurrent.NoOpIdleStrategy;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -12,9 +13,8 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
+
+import java.util.concurrent.TimeUnit;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
@@ -25,10 +25,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * and reads the sleeper count. One of the two must see the other: a reader that goes to sleep on an empty
  * ring must be woken by the producer whose port it missed.
  *
- * <p>The reader runs the ring's own sleep step ({@code PortRing.sleepOnce}, reached through a private method
- * handle because {@code awaitReadable} first spins for tens of microseconds, which would keep the two sides
- * from ever racing). Its doorbell waiter stands for a blocking wait: it returns when the doorbell rings, or
- * once the producer's offer has returned without ringing, after which nothing would ever wake it.
+ * <p>The reader calls {@code awaitReadable} with no time to spin, so it goes straight into the sleep
+ * protocol (the default 50 µs of spinning would keep the two sides from ever racing). Its doorbell waiter
+ * stands for a blocking wait: it returns when the doorbell rings, or once the producer's offer has returned
+ * without ringing, after which nothing would ever wake it; whether it was entered is recorded.
  */
 @JCStressTest
 @Description("doorbell: a reader that sleeps on an empty ring is always rung by the producer that fills it")
@@ -44,8 +44,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @State
 public class DoorbellNeverLosesWakeup
 {
-    private static final long SLEEP_TIMEOUT_NS = Long.MAX_VALUE;
-    private static final MethodHandle SLEEP_ONCE = sleepOnceHandle();
+    private static final long WAIT_LIMIT_S = 60;
 
     private final PortRing ring = PortRing.allocate(4, 4, ReaderWaiting.DOORBELL);
     private final Bell bell = new Bell();
@@ -69,7 +68,7 @@ public class DoorbellNeverLosesWakeup
     }
 
     /**
-     * The reader: one step of the ring's sleep protocol.
+     * The reader: wait for the port, sleeping on the doorbell at once.
      *
      * @param r r1 = 1 if the reader went to sleep (its re-check saw an empty ring), r3 = 1 if it came back
      *          with the ring readable.
@@ -77,7 +76,7 @@ public class DoorbellNeverLosesWakeup
     @Actor
     public void reader(final III_Result r)
     {
-        final boolean readable = sleepOnce(ring, bell);
+        final boolean readable = awaitWithoutSpinning(ring, bell);
         r.r1 = bell.slept ? 1 : 0;
         r.r3 = readable ? 1 : 0;
     }
@@ -94,34 +93,16 @@ public class DoorbellNeverLosesWakeup
         ring.close();
     }
 
-    private static boolean sleepOnce(final PortRing ring, final DoorbellWaiter waiter)
+    private static boolean awaitWithoutSpinning(final PortRing ring, final DoorbellWaiter waiter)
     {
         try
         {
-            return (boolean)SLEEP_ONCE.invokeExact(ring, waiter, SLEEP_TIMEOUT_NS);
+            return ring.awaitReadable(WAIT_LIMIT_S, TimeUnit.SECONDS, NoOpIdleStrategy.INSTANCE, waiter, 0);
         }
-        catch (final RuntimeException | Error ex)
+        catch (final InterruptedException ex)
         {
-            throw ex;
-        }
-        catch (final Throwable ex)
-        {
-            throw new IllegalStateException("PortRing.sleepOnce failed", ex);
-        }
-    }
-
-    private static MethodHandle sleepOnceHandle()
-    {
-        try
-        {
-            return MethodHandles.privateLookupIn(PortRing.class, MethodHandles.lookup()).findVirtual(
-                PortRing.class, "sleepOnce", MethodType.methodType(boolean.class, DoorbellWaiter.class, long.class));
-        }
-        catch (final ReflectiveOperationException ex)
-        {
-            throw new ExceptionInInitializerError(new IllegalStateException(
-                "PortRing no longer has the private sleep step 'boolean sleepOnce(DoorbellWaiter, long)' "
-                + "that this test drives: update the test with the ring", ex));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the port", ex);
         }
     }
 
