@@ -1296,7 +1296,7 @@ public final class EvtchnHub implements AutoCloseable
         }
         finally
         {
-            polling.set(false);
+            polling.setRelease(false); // the unlock of a spin lock: release suffices, and costs no fence
         }
     }
 
