@@ -5,6 +5,7 @@ import dev.evring.evtchn.EvtchnHub;
 import dev.evring.evtchn.HandleOptions;
 import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.HubCounter;
+import dev.evring.evtchn.RequestPolling;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -20,17 +21,20 @@ import java.util.function.Supplier;
  * Round trips through an event channel. Peer A embeds the {@link EvtchnHub} and holds domain 0 through a
  * local handle; peer B opens a remote {@link Evtchn} handle on the hub's socket, and the two ends are bound
  * interdomain. A notifies its port (the hub writes B's port into B's event ring), B takes it with
- * {@link Evtchn#pending()}, unmasks it and notifies back (two words in B's request ring), the hub's
- * request thread applies them and writes A's port into A's ring, and A takes and unmasks it.
+ * {@link Evtchn#pending()}, unmasks it and notifies back (two words in B's request ring), the hub
+ * applies them and writes A's port into A's ring, and A takes and unmasks it.
+ *
+ * <p>Who applies B's words: with {@link RequestPolling#INVOKER} the hub has no request thread and A's own
+ * thread does it, each time its {@code pending()} finds A's ring empty (two spinning threads in all, one
+ * per peer); with {@link RequestPolling#POLLER_THREAD} the hub's request thread does it (three).
  *
  * <p>Spinning, B polls {@code pending()}. Blocking, B waits in {@link Evtchn#awaitPending} with no spin
  * before sleep; the event ring still polls for 50 microseconds before its reader sleeps, so A pauses
  * {@value #SLEEP_GAP_US} microseconds (untimed) before each ping: B is asleep when it comes, and every
  * round trip includes a doorbell wake-up through the socket. A checks the hub's wake-up counter at the
- * end, so a run where B did not sleep fails instead of reporting a spinning figure. The hub's
- * request thread busy-spins when peer A has a CPU for it and A's own thread; pinned to one CPU, the two
- * yield to each other instead (two spinning threads on one CPU would take turns a scheduler slice at a
- * time).
+ * end, so a run where B did not sleep fails instead of reporting a spinning figure. A hub request
+ * thread busy-spins when peer A has a CPU for it and A's own thread; pinned to one CPU, the two yield to
+ * each other instead (two spinning threads on one CPU would take turns a scheduler slice at a time).
  */
 final class EvtchnPingPong implements Mechanism
 {
@@ -49,17 +53,20 @@ final class EvtchnPingPong implements Mechanism
 
     private final String name;
     private final boolean blocking;
+    private final RequestPolling polling;
 
     /**
      * An event-channel ping-pong.
      *
      * @param name     the mechanism's name.
      * @param blocking true: the consumer sleeps on the doorbell; false: it spins on {@code pending()}.
+     * @param polling  who applies the consumer's requests at the hub: its request thread, or A's thread.
      */
-    EvtchnPingPong(final String name, final boolean blocking)
+    EvtchnPingPong(final String name, final boolean blocking, final RequestPolling polling)
     {
         this.name = name;
         this.blocking = blocking;
+        this.polling = polling;
     }
 
     /**
@@ -77,8 +84,11 @@ final class EvtchnPingPong implements Mechanism
     @Override
     public String description()
     {
-        return "hub in A notifies B's handle, B " + (blocking ? "asleep on the doorbell at each ping (A pauses " + SLEEP_GAP_US + " us between)" : "spins on pending()")
-            + ", unmasks and notifies back to A's local handle";
+        return (polling == RequestPolling.INVOKER
+            ? "hub in A in invoker mode (A's pending() applies B's requests, no hub thread)"
+            : "hub in A with its request-poller thread")
+            + " notifies B's handle, B " + (blocking ? "asleep on the doorbell at each ping (A pauses " + SLEEP_GAP_US
+            + " us between)" : "spins on pending()") + ", unmasks and notifies back to A's local handle";
     }
 
     /**
@@ -119,10 +129,14 @@ final class EvtchnPingPong implements Mechanism
         final RunPlan plan = peer.plan();
         final Watchdog watchdog = peer.watchdog();
         final UnsafeBuffer region = peer.control().region();
-        final boolean ownCpuForHub = Runtime.getRuntime().availableProcessors() >= 2;
-        final Supplier<IdleStrategy> idle = ownCpuForHub ? BusySpinIdleStrategy::new : YieldingIdleStrategy::new;
+        final boolean invoker = polling == RequestPolling.INVOKER;
+        // A spins unless a hub request thread would share its only CPU (an invoker hub has none)
+        final boolean spin = invoker || Runtime.getRuntime().availableProcessors() >= 2;
+        final Supplier<IdleStrategy> idle = spin ? BusySpinIdleStrategy::new : YieldingIdleStrategy::new;
         final RoundTrips trips = new RoundTrips(plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs());
-        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(peer.directory().resolve(HUB)).idleStrategy(idle));
+        final HubConfig config = HubConfig.directory(peer.directory().resolve(HUB)).requestPolling(polling)
+            .idleStrategy(idle);
+        try (EvtchnHub hub = EvtchnHub.start(config);
             Evtchn dom0 = hub.openLocal(HandleOptions.defaults().idleStrategy(idle)))
         {
             region.putIntRelease(HUB_READY, 1); // release: the hub's files exist before B looks for them
@@ -138,11 +152,11 @@ final class EvtchnPingPong implements Mechanism
                     LockSupport.parkNanos(SLEEP_GAP_NS);
                 }
                 final long start = System.nanoTime();
-                exchange(dom0, port, ownCpuForHub, watchdog);
+                exchange(dom0, port, spin, watchdog);
                 trips.record(i, start, System.nanoTime());
             }
             region.putIntRelease(STOP, 1); // release: B sees the stop once it has the last event
-            exchange(dom0, port, ownCpuForHub, watchdog);
+            exchange(dom0, port, spin, watchdog);
             final long wakeups = hub.counter(HubCounter.WAKEUPS) - wakeupsBefore;
             final long measured = trips.histogram().getTotalCount();
             if (blocking && wakeups < measured / 2)
@@ -160,7 +174,7 @@ final class EvtchnPingPong implements Mechanism
         dom0.notify(port);
         long spins = 0;
         int fired;
-        while ((fired = dom0.pending()) < 0)
+        while ((fired = dom0.pending()) < 0) // with an invoker hub, an empty pending() applies B's posted words
         {
             if (spin)
             {

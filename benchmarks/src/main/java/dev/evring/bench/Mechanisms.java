@@ -1,5 +1,6 @@
 package dev.evring.bench;
 
+import dev.evring.evtchn.RequestPolling;
 import dev.evring.ring.ReaderWaiting;
 
 import java.util.ArrayList;
@@ -22,8 +23,9 @@ final class Mechanisms
         new ChronicleQueuePingPong(),
         new UdsPingPong("uds", false),
         new UdsPingPong("uds-spin", true),
-        new EvtchnPingPong("evtchn", false),
-        new EvtchnPingPong("evtchn-blocking", true),
+        new EvtchnPingPong("evtchn", false, RequestPolling.INVOKER),
+        new EvtchnPingPong("evtchn-poller", false, RequestPolling.POLLER_THREAD),
+        new EvtchnPingPong("evtchn-blocking", true, RequestPolling.POLLER_THREAD),
         new LguestNotifyPingPong(),
         new LguestEventfdPingPong(),
         new PortRingStream("portring-stream", ReaderWaiting.SPIN),
