@@ -75,9 +75,7 @@ public final class Evtchn implements AutoCloseable
     {
         this.link = link;
         this.spinBeforeSleepNs = options.spinBeforeSleepNs();
-        this.idle = link.drivesHub()
-            ? ThreadLocal.withInitial(() -> new HubDrivingIdleStrategy(options.idleStrategy().get(), link))
-            : ThreadLocal.withInitial(options.idleStrategy());
+        this.idle = ThreadLocal.withInitial(options.idleStrategy());
         this.domid = link.domid();
         this.maxPorts = link.maxPorts();
         this.bound = new AtomicLongArray((maxPorts + 63) >>> 6);
@@ -291,8 +289,7 @@ public final class Evtchn implements AutoCloseable
         enter();
         try
         {
-            final int port = nextPort();
-            return port < 0 && link.pollHub() > 0 ? nextPort() : port;
+            return nextPortDrivingHub();
         }
         catch (final IllegalStateException ex)
         {
@@ -308,8 +305,8 @@ public final class Evtchn implements AutoCloseable
      * Wait for the next fired port: poll the ring through the handle's idle strategy for its
      * {@link HandleOptions#spinBeforeSleep(java.time.Duration) spin time} (no system call on either side),
      * then sleep until the hub rings this handle's doorbell. An in-process handle of a
-     * {@link RequestPolling#INVOKER} hub runs the hub's request polling at each idle while it polls, and
-     * none while it sleeps.
+     * {@link RequestPolling#INVOKER} hub runs the hub's request polling each time it finds its ring empty
+     * while it polls, and once more before each sleep; none while it sleeps.
      *
      * @param timeout the longest wait.
      * @param unit    its unit.
@@ -330,7 +327,7 @@ public final class Evtchn implements AutoCloseable
             idle.reset();
             while (true) // polling: costs no system call, and sees the hub's failure through the link
             {
-                final int port = nextPort();
+                final int port = nextPortDrivingHub();
                 if (port >= 0)
                 {
                     return port;
@@ -351,9 +348,10 @@ public final class Evtchn implements AutoCloseable
                 }
                 idle.idle();
             }
+            final IdleStrategy beforeSleep = link.drivesHub() ? new HubDrivingIdleStrategy(idle, link) : idle;
             while (true)
             {
-                final int port = nextPort();
+                final int port = nextPortDrivingHub(); // an invoker hub's requests posted so far apply before any sleep
                 if (port >= 0)
                 {
                     return port;
@@ -372,7 +370,7 @@ public final class Evtchn implements AutoCloseable
                     }
                     waiter.await(remaining);
                 }
-                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, idle, waiter))
+                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, beforeSleep, waiter))
                 {
                     return -1;
                 }
@@ -403,6 +401,16 @@ public final class Evtchn implements AutoCloseable
         {
             throw SocketLink.rethrown(failure);
         }
+    }
+
+    /**
+     * The next port; if there is none and this handle drives an invoker hub, run the hub's request polling
+     * once and look again.
+     */
+    private int nextPortDrivingHub()
+    {
+        final int port = nextPort();
+        return port < 0 && link.pollHub() > 0 ? nextPort() : port;
     }
 
     private int nextPort()

@@ -1267,9 +1267,9 @@ public final class EvtchnHub implements AutoCloseable
      */
     private int dutyCycle()
     {
-        if (polling.get() || !polling.compareAndSet(false, true))
+        if (closed || polling.get() || !polling.compareAndSet(false, true))
         {
-            return 0;
+            return 0; // a closed hub: close() takes the flag for good and must not wait behind new cycles
         }
         try
         {

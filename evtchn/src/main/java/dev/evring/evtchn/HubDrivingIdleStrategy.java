@@ -3,9 +3,10 @@ package dev.evring.evtchn;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * The idle strategy of a thread that waits on an in-process handle of an invoker hub
- * ({@link RequestPolling#INVOKER}): each idle first runs the hub's request polling once, then idles on
- * the work it did, so a waiting domain-0 thread applies the requests whose answer it waits for.
+ * The idle strategy a thread waiting on an in-process handle of an invoker hub
+ * ({@link RequestPolling#INVOKER}) gives its event ring's wait: each idle first runs the hub's request
+ * polling once, then idles on the work it did, so a waiting domain-0 thread applies the requests whose
+ * answer it waits for until it sleeps.
  */
 final class HubDrivingIdleStrategy implements IdleStrategy
 {

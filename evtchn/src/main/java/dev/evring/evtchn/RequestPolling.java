@@ -15,8 +15,9 @@ public enum RequestPolling
     /**
      * The hub starts no request thread: the embedding program runs the duty cycle with
      * {@link EvtchnHub#pollRequests()} from a thread of its own, and the hub's in-process handles run it
-     * while they wait ({@link Evtchn#pending()} on an empty ring, and the polling part of
-     * {@link Evtchn#awaitPending}). A handle asleep on its doorbell runs nothing, so while no thread polls,
+     * while they wait ({@link Evtchn#pending()} on an empty ring, the polling part of
+     * {@link Evtchn#awaitPending}, and once before it sleeps). A handle asleep on its doorbell (or a selector
+     * on {@link Evtchn#selectable()}) runs nothing, so while no thread polls,
      * remote handles' unmasks and notifies wait in their rings: keep some thread calling
      * {@code pollRequests} or a local handle polling. The accept, session and timer threads, the
      * heartbeat and client death detection work as in {@link #POLLER_THREAD}.

@@ -138,9 +138,11 @@ class InvokerHubTest
                 assertEquals(2, requests.size());
                 assertFalse(requests.overflowed(), "a full request ring is not an overflow");
 
-                assertEquals(2, hub.pollRequests());
+                int applied = hub.pollRequests(); // 2, or 3 if the notify went in while the cycle read on
+                assertTrue(applied >= 2, "applied " + applied);
                 notified.get(10, TimeUnit.SECONDS);
-                assertEquals(1, hub.pollRequests(), "the notify went in once there was room");
+                applied += hub.pollRequests();
+                assertEquals(3, applied, "the notify went in once there was room");
                 assertFalse(hub.portStatus(local).enabled(), "and fired domain 0's port");
             }
             assertEquals(0, hub.counter(HubCounter.ERRORS));
