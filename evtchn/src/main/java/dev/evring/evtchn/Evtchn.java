@@ -370,7 +370,7 @@ public final class Evtchn implements AutoCloseable
                     }
                     waiter.await(remaining);
                 }
-                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, beforeSleep, waiter))
+                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, beforeSleep, waiter, 0)) // spun above
                 {
                     return -1;
                 }
@@ -428,7 +428,7 @@ public final class Evtchn implements AutoCloseable
                 consumed();
                 return -1;
             }
-            if (one[0] != 0)
+            if (one[0] != Protocol.BLANK)
             {
                 consumed();
                 return one[0];
@@ -465,7 +465,7 @@ public final class Evtchn implements AutoCloseable
                 for (int i = 0; i < n; i++)
                 {
                     final int port = ports[off + i];
-                    if (port != 0)
+                    if (port != Protocol.BLANK)
                     {
                         ports[off + kept++] = port;
                     }

@@ -791,7 +791,6 @@ public final class EvtchnHub implements AutoCloseable
             wakeupsCounter.incrementRelease();
             session.doorbell();
         });
-        handle.eventsBuffer = buffer;
         handle.events = events;
         if (session == null)
         {
@@ -835,8 +834,8 @@ public final class EvtchnHub implements AutoCloseable
         {
             return false;
         }
-        events.replaceUnread(port, 0);
-        return !events.isEmpty() && !HubLink.hasPorts(handle.eventsBuffer);
+        events.replaceUnread(port, Protocol.BLANK);
+        return !events.isEmpty() && !events.hasUnreadOtherThan(Protocol.BLANK);
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.evring.evtchn;
 import dev.evring.ring.LocalDoorbell;
 import dev.evring.ring.PortRing;
 import org.agrona.collections.IntHashSet;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ final class HubHandle
     final IntHashSet ports = new IntHashSet();
     int restrictDomid = UNRESTRICTED;
     volatile PortRing events;
-    UnsafeBuffer eventsBuffer;
     MappedByteBuffer eventsMapping;
     Path eventsFile;
     PortRing requests;

@@ -2,14 +2,7 @@ package dev.evring.evtchn;
 
 import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.PortRing;
-import dev.evring.ring.PortRingDescriptor;
-import org.agrona.concurrent.UnsafeBuffer;
 
-import java.lang.invoke.VarHandle;
-
-import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
-import static dev.evring.ring.PortRingDescriptor.PROD_OFFSET;
-import static dev.evring.ring.PortRingDescriptor.SIZE_OFFSET;
 
 /**
  * How a handle reaches its hub: over a control socket and shared-memory rings ({@link SocketLink}), or
@@ -43,56 +36,13 @@ interface HubLink
     PortRing events();
 
     /**
-     * A read-only view of the event ring's memory (read it only after {@link #events()} returned the
-     * ring), or null before the first bind.
-     */
-    UnsafeBuffer eventsBuffer();
-
-    /**
      * Whether the event ring's unread entries hold a port rather than only blanks (the zeros an unbind
      * leaves in place of the ports it removed, which readers skip).
      */
     default boolean hasPorts()
     {
-        final UnsafeBuffer buffer = eventsBuffer();
-        return buffer != null && hasPorts(buffer);
-    }
-
-    /**
-     * Scan a ring's unread entries for a port. The indices are read again after the scan: if they moved,
-     * entries may have been taken and refilled meanwhile, so the scan is repeated (a few times, then the
-     * answer is "yes" and a reader finds out).
-     */
-    static boolean hasPorts(final UnsafeBuffer buffer)
-    {
-        for (int attempt = 0; attempt < 8; attempt++)
-        {
-            final int prod = (int)buffer.getLongVolatile(PROD_OFFSET); // acquire (smp_rmb): entries below it are written
-            final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
-            final int size = buffer.getIntVolatile(SIZE_OFFSET);
-            final int unread = prod - cons;
-            if (unread <= 0)
-            {
-                return false;
-            }
-            if (unread > size)
-            {
-                return true; // overflowed or a torn snapshot: read() reports it
-            }
-            for (int index = cons; index != prod; index++)
-            {
-                if (buffer.getIntVolatile(PortRingDescriptor.entryOffset(index & (size - 1))) != 0)
-                {
-                    return true;
-                }
-            }
-            VarHandle.loadLoadFence(); // smp_rmb: the entries are read before the indices are checked again
-            if ((int)buffer.getLongVolatile(PROD_OFFSET) == prod && (int)buffer.getLongVolatile(CONS_OFFSET) == cons)
-            {
-                return false;
-            }
-        }
-        return true;
+        final PortRing events = events();
+        return events != null && events.hasUnreadOtherThan(Protocol.BLANK);
     }
 
     /**

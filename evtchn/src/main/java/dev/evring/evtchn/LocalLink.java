@@ -3,7 +3,6 @@ package dev.evring.evtchn;
 import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.PortRing;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * An in-process handle's link: requests are direct calls on the hub, under its lock; the event ring
@@ -61,12 +60,6 @@ final class LocalLink implements HubLink
     public PortRing events()
     {
         return handle.events;
-    }
-
-    @Override
-    public UnsafeBuffer eventsBuffer()
-    {
-        return handle.eventsBuffer;
     }
 
     @Override

@@ -26,6 +26,11 @@ final class Protocol
 {
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
+    /**
+     * What an unbind leaves in an event ring in place of each unread copy of the port it removed (port 0
+     * is never bound, as in Xen); readers skip it.
+     */
+    static final int BLANK = 0;
     /** Request header after the length: op and request id. */
     static final int MIN_REQUEST_LENGTH = 12;
     /** The largest request frame the hub reads; a longer one is refused and its sender disconnected. */

@@ -51,8 +51,6 @@ final class SocketLink implements HubLink
     private volatile EvtchnException failure;
     private volatile boolean closing;
     private volatile PortRing events;
-    private volatile UnsafeBuffer eventsView;
-    private MappedByteBuffer eventsViewMapping;
     private MappedByteBuffer markMapping;
     private UnsafeBuffer mark;
     private long hubPid;
@@ -450,8 +448,6 @@ final class SocketLink implements HubLink
         try
         {
             final PortRing ring = PortRing.open(file);
-            eventsViewMapping = IoUtil.mapExistingFile(file.toFile(), FileChannel.MapMode.READ_ONLY, "event ring view");
-            eventsView = new UnsafeBuffer(eventsViewMapping);
             events = ring;
         }
         catch (final IOException | RuntimeException ex)
@@ -511,12 +507,6 @@ final class SocketLink implements HubLink
     }
 
     @Override
-    public UnsafeBuffer eventsBuffer()
-    {
-        return eventsView;
-    }
-
-    @Override
     public DoorbellWaiter waiter()
     {
         return waiter;
@@ -572,7 +562,6 @@ final class SocketLink implements HubLink
         if (mapped != null)
         {
             mapped.close();
-            IoUtil.unmap(eventsViewMapping);
         }
         unmapMark();
     }
