@@ -8,8 +8,10 @@ import java.util.stream.Collectors;
 /**
  * The median round of a mechanism measured several times ({@code --rounds}): the round whose headline
  * figure (ratio to the floor for a round trip, msgs/s for a stream) is the median of its successful
- * rounds, flagged with every round's figure. With an even count it takes the worse of the two middle
- * rounds, so a median never flatters.
+ * rounds whose floor held still (of all successful rounds if the floor moved in every one), flagged with
+ * every round's figure. A round whose floor moved ran partly in another core placement, so its ratio
+ * mixes two machines. With an even count it takes the worse of the two middle rounds, so a median never
+ * flatters.
  */
 final class MedianRound
 {
@@ -21,8 +23,8 @@ final class MedianRound
      * Pick the median round.
      *
      * @param rounds every round of one mechanism, in the order they ran; at least one.
-     * @return the only round if there is one; else the median successful round with a flag listing all;
-     *         else (every round failed) the last round.
+     * @return the only round if there is one; else the median successful round (steady floor first) with
+     *         a flag listing all; else (every round failed) the last round.
      */
     static BenchCommand.Measured of(final List<BenchCommand.Measured> rounds)
     {
@@ -32,17 +34,20 @@ final class MedianRound
         }
         final List<BenchCommand.Measured> succeeded = rounds.stream()
             .filter(measured -> measured.row().error() == null)
-            .sorted(Comparator.comparingDouble(MedianRound::worseFirst))
             .collect(Collectors.toList());
         if (succeeded.isEmpty())
         {
             return rounds.get(rounds.size() - 1);
         }
-        final BenchCommand.Measured median = succeeded.get((succeeded.size() - 1) / 2);
+        final List<BenchCommand.Measured> steady = succeeded.stream()
+            .filter(measured -> !measured.row().drift().moved())
+            .collect(Collectors.toList());
+        final List<BenchCommand.Measured> counted = steady.isEmpty() ? succeeded : steady;
+        counted.sort(Comparator.comparingDouble(MedianRound::worseFirst));
+        final BenchCommand.Measured median = counted.get((counted.size() - 1) / 2);
         final int failedRounds = rounds.size() - succeeded.size();
-        final String note = "median of " + succeeded.size() + " rounds: " + rounds.stream()
-            .filter(measured -> measured.row().error() == null)
-            .map(measured -> figure(measured.row()))
+        final String note = "median of " + counted.size() + " rounds: " + succeeded.stream()
+            .map(measured -> figure(measured.row()) + (measured.row().drift().moved() ? " (floor moved)" : ""))
             .collect(Collectors.joining(", "))
             + (failedRounds > 0 ? "; " + failedRounds + " failed" : "");
         final ResultRow row = median.row();

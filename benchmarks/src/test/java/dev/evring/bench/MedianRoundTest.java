@@ -38,6 +38,18 @@ class MedianRoundTest
     }
 
     @Test
+    void roundsWhoseFloorMovedCountOnlyWhenNoOtherRoundHeldStill()
+    {
+        final BenchCommand.Measured median = MedianRound.of(List.of(roundTrip(1.3), movedRoundTrip(0.9),
+            roundTrip(1.2), movedRoundTrip(0.95), roundTrip(1.6)));
+        assertEquals(1.3, median.row().ratioToFloor(), "the median of 1.2x, 1.3x and 1.6x");
+        assertEquals("median of 3 rounds: 1.30x, 0.90x (floor moved), 1.20x, 0.95x (floor moved), 1.60x",
+            median.row().flag());
+        assertEquals(0.95, MedianRound.of(List.of(movedRoundTrip(0.9), movedRoundTrip(0.95), movedRoundTrip(1.1)))
+            .row().ratioToFloor(), "every floor moved: all rounds count");
+    }
+
+    @Test
     void failedRoundsAreLeftOutAndCounted()
     {
         final BenchCommand.Measured median = MedianRound.of(List.of(failed(), stream(2e7), stream(8e7), stream(5e7)));
@@ -57,6 +69,13 @@ class MedianRoundTest
     {
         final long p50 = Math.round(120 * ratio);
         return measured(new ResultRow("r", false, p50, p50, p50, p50, p50, null, null, 120L, 120L, ratio, 1.0, 1.0,
+            null, null));
+    }
+
+    private static BenchCommand.Measured movedRoundTrip(final double ratio)
+    {
+        final long p50 = Math.round(240 * ratio);
+        return measured(new ResultRow("r", false, p50, p50, p50, p50, p50, null, null, 120L, 360L, ratio, 1.0, 1.0,
             null, null));
     }
 
