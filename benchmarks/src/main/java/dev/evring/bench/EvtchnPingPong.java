@@ -21,18 +21,19 @@ import java.util.function.Supplier;
  * Round trips through an event channel. Peer A embeds the {@link EvtchnHub} and holds domain 0 through a
  * local handle; peer B opens a remote {@link Evtchn} handle on the hub's socket, and the two ends are bound
  * interdomain. A notifies its port (the hub writes B's port into B's event ring), B takes it with
- * {@link Evtchn#pending()}, unmasks it and notifies back (two words in B's request ring), the hub
- * applies them and writes A's port into A's ring, and A takes and unmasks it.
+ * {@link Evtchn#pending()} and answers with {@link Evtchn#unmaskAndNotify(int)} (unmask and notify in one
+ * word of B's request ring), the hub applies it and writes A's port into A's ring, and A takes and unmasks
+ * it.
  *
  * <p>Who applies B's words: with {@link RequestPolling#INVOKER} the hub has no request thread and A's own
  * thread does it, each time its {@code pending()} finds A's ring empty (two spinning threads in all, one
  * per peer); with {@link RequestPolling#POLLER_THREAD} the hub's request thread does it (three).
  *
  * <p>Spinning, B polls {@code pending()}. Blocking, B waits in {@link Evtchn#awaitPending} with no spin
- * before sleep; the event ring still polls for 50 microseconds before its reader sleeps, so A pauses
- * {@value #SLEEP_GAP_US} microseconds (untimed) before each ping: B is asleep when it comes, and every
- * round trip includes a doorbell wake-up through the socket. A checks the hub's wake-up counter at the
- * end, so a run where B did not sleep fails instead of reporting a spinning figure. A hub request
+ * before sleep, and A pauses {@value #SLEEP_GAP_US} microseconds (untimed) before each ping: B is asleep
+ * when it comes, and every round trip includes a doorbell wake-up through the socket. A checks the hub's
+ * wake-up counter at the end, so a run where B did not sleep fails instead of reporting a spinning
+ * figure. A hub request
  * thread busy-spins when peer A has a CPU for it and A's own thread; pinned to one CPU, the two yield to
  * each other instead (two spinning threads on one CPU would take turns a scheduler slice at a time).
  */
@@ -225,8 +226,7 @@ final class EvtchnPingPong implements Mechanism
                 }
                 // read before echoing: A sets the stop only before its last notify, after this echo's wait
                 stop = region.getIntAcquire(STOP) != 0; // acquire: pairs with A's release of the stop
-                xce.unmask(port);
-                xce.notify(port);
+                xce.unmaskAndNotify(port); // unmask + notify, one request word
             }
             while (!stop);
         }

@@ -543,6 +543,37 @@ public final class Evtchn implements AutoCloseable
     }
 
     /**
+     * Unmask a port and notify its remote end in one request: {@link #unmask(int)} then
+     * {@link #notify(int)}, for a handle that answers each event on the channel it arrived on. A remote
+     * handle posts one request word instead of two, so the hub sees the answer one cache-line transfer
+     * sooner.
+     *
+     * @param port a port bound in this handle, not to a virq.
+     * @throws EvtchnException ENOTCONN if the port is not bound here, EINVAL for a virq port (neither
+     *                         unmasks), ENODEV if the hub is gone.
+     */
+    public void unmaskAndNotify(final int port) throws EvtchnException
+    {
+        enter();
+        try
+        {
+            if (!isBound(port))
+            {
+                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.ENOTCONN, port, 0);
+            }
+            if (testBit(virqs, port))
+            {
+                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
+            }
+            link.post(Protocol.RING_UNMASK_NOTIFY, port);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
      * Empty the event ring and clear an overflow. Ports whose entries were dropped stay masked until
      * written back with {@link #write} or {@link #unmask} (the kernel's behaviour).
      *

@@ -1339,14 +1339,11 @@ public final class EvtchnHub implements AutoCloseable
                         unmask(handle, port);
                         break;
                     case Protocol.RING_NOTIFY:
-                        if (port < maxPorts && holder[port] == handle && kind[port] == PortKind.INTERDOMAIN)
-                        {
-                            fire(remotePort[port]);
-                        }
-                        else if (port >= maxPorts || holder[port] != handle)
-                        {
-                            errorsCounter.incrementRelease();
-                        }
+                        notifyFrom(handle, port);
+                        break;
+                    case Protocol.RING_UNMASK_NOTIFY:
+                        unmask(handle, port);
+                        notifyFrom(handle, port);
                         break;
                     default:
                         fault(handle, Errno.ENOSYS);
@@ -1355,6 +1352,22 @@ public final class EvtchnHub implements AutoCloseable
             }
         }
         return taken;
+    }
+
+    /**
+     * A notify word from a handle's request ring: fire the remote end of its interdomain port; a port it
+     * does not hold counts as an error (the handle checked before posting, so this is a forged word).
+     */
+    private void notifyFrom(final HubHandle handle, final int port)
+    {
+        if (port < maxPorts && holder[port] == handle && kind[port] == PortKind.INTERDOMAIN)
+        {
+            fire(remotePort[port]);
+        }
+        else if (port >= maxPorts || holder[port] != handle)
+        {
+            errorsCounter.incrementRelease();
+        }
     }
 
     private void closeRetired()

@@ -53,7 +53,14 @@ final class LocalLink implements HubLink
     @Override
     public void post(final int ringOp, final int port) throws EvtchnException
     {
-        hub.control(handle, ringOp == Protocol.RING_UNMASK ? Protocol.OP_UNMASK : Protocol.OP_NOTIFY, port, 0);
+        if (ringOp != Protocol.RING_NOTIFY)
+        {
+            hub.control(handle, Protocol.OP_UNMASK, port, 0);
+        }
+        if (ringOp != Protocol.RING_UNMASK)
+        {
+            hub.control(handle, Protocol.OP_NOTIFY, port, 0);
+        }
     }
 
     @Override

@@ -65,6 +65,8 @@ final class Protocol
     static final int RING_UNMASK = 1;
     /** Request-ring op: send an event on a port. */
     static final int RING_NOTIFY = 2;
+    /** Request-ring op: unmask the port, then notify through it (one word for the two). */
+    static final int RING_UNMASK_NOTIFY = 3;
     static final int RING_PORT_BITS = 24;
     static final int RING_PORT_MASK = (1 << RING_PORT_BITS) - 1;
 

@@ -895,4 +895,57 @@ class EvtchnSemanticsTest
         assertEquals(-1, b.pending(), "c could not notify through a's port");
         assertEquals(ch[1], hub.portStatus(ch[0]).remotePort(), "a's channel is intact");
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // unmaskAndNotify: unmask + notify in one request word
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void unmaskAndNotifyUnmasksThenNotifiesInOneRequestWord() throws Exception
+    {
+        final Evtchn a = open();
+        final Evtchn b = open();
+        final int[] ch = connect(a, b);
+        awaitEnabled(ch[1]);
+
+        a.notify(ch[0]);
+        assertEquals(ch[1], b.awaitPending(10, TimeUnit.SECONDS));
+        a.notify(ch[0]); // b's port is masked now: this one waits in the hub as pending
+        Conditions.await("the second notify held as pending", () -> hub.portStatus(ch[1]).pending());
+
+        final long requests = hub.counter(HubCounter.REQUESTS);
+        b.unmaskAndNotify(ch[1]);
+        assertEquals(ch[0], a.awaitPending(10, TimeUnit.SECONDS), "a was notified");
+        assertEquals(ch[1], b.awaitPending(10, TimeUnit.SECONDS), "b's port was unmasked: the held event came");
+        assertEquals(requests + 1, hub.counter(HubCounter.REQUESTS), "one request word for both");
+        assertEquals(-1, a.pending());
+        assertEquals(-1, b.pending());
+    }
+
+    @Test
+    void unmaskAndNotifyOfALocalHandleDoesBoth() throws Exception
+    {
+        final Evtchn local = openLocal();
+        final Evtchn remote = open();
+        final int[] ch = connect(remote, local);
+        remote.notify(ch[0]);
+        assertEquals(ch[1], local.awaitPending(10, TimeUnit.SECONDS));
+        assertFalse(hub.portStatus(ch[1]).enabled());
+
+        local.unmaskAndNotify(ch[1]);
+        assertTrue(hub.portStatus(ch[1]).enabled(), "unmasked");
+        assertEquals(ch[0], remote.awaitPending(10, TimeUnit.SECONDS), "and the remote end notified");
+    }
+
+    @Test
+    void unmaskAndNotifyRefusesWhatNotifyRefusesAndThenUnmasksNothing() throws Exception
+    {
+        final Evtchn a = open();
+        assertErrno(Errno.ENOTCONN, () -> a.unmaskAndNotify(7));
+        final int virq = a.bindVirq(Virq.ARCH_0);
+        hub.raiseVirq(a.domid(), Virq.ARCH_0);
+        assertEquals(virq, a.awaitPending(10, TimeUnit.SECONDS));
+        assertErrno(Errno.EINVAL, () -> a.unmaskAndNotify(virq));
+        assertFalse(hub.portStatus(virq).enabled(), "the refused call did not unmask");
+    }
 }

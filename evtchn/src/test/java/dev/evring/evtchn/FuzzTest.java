@@ -165,7 +165,7 @@ class FuzzTest
             for (int i = 0; i < 20_000; i++)
             {
                 final int port = i % 100 == 0 ? pb : random.nextInt(1 << 24);
-                offerWhenRoom(requests, Protocol.ringWord(1 + random.nextInt(2), port));
+                offerWhenRoom(requests, Protocol.ringWord(1 + random.nextInt(3), port));
             }
             Conditions.await("the words were handled", requests::isEmpty);
         }
@@ -179,7 +179,7 @@ class FuzzTest
         {
             for (int i = 0; i < 1000; i++)
             {
-                offerWhenRoom(requests, random.nextInt() | 0x4000_0000); // ops beyond RING_NOTIFY
+                offerWhenRoom(requests, random.nextInt() | 0x4000_0000); // ops beyond RING_UNMASK_NOTIFY
             }
         }
         Conditions.await("the offender is disconnected", () -> hub.handleCount() == 2);
