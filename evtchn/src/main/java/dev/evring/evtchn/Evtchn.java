@@ -257,23 +257,7 @@ public final class Evtchn implements AutoCloseable
      */
     public void notify(final int port) throws EvtchnException
     {
-        enter();
-        try
-        {
-            if (!isBound(port))
-            {
-                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.ENOTCONN, port, 0);
-            }
-            if (testBit(virqs, port))
-            {
-                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
-            }
-            link.post(Protocol.RING_NOTIFY, port);
-        }
-        finally
-        {
-            exit();
-        }
+        postNotify(Protocol.RING_NOTIFY, port);
     }
 
     /**
@@ -554,6 +538,15 @@ public final class Evtchn implements AutoCloseable
      */
     public void unmaskAndNotify(final int port) throws EvtchnException
     {
+        postNotify(Protocol.RING_UNMASK_NOTIFY, port);
+    }
+
+    /**
+     * Post a request word that notifies through a port, after the checks {@code notify} makes here rather
+     * than at the hub: the port must be bound in this handle, and not to a virq.
+     */
+    private void postNotify(final int ringOp, final int port) throws EvtchnException
+    {
         enter();
         try
         {
@@ -565,7 +558,7 @@ public final class Evtchn implements AutoCloseable
             {
                 throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
             }
-            link.post(Protocol.RING_UNMASK_NOTIFY, port);
+            link.post(ringOp, port);
         }
         finally
         {
