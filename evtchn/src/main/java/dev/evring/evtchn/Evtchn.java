@@ -332,7 +332,6 @@ public final class Evtchn implements AutoCloseable
                 }
                 idle.idle();
             }
-            final IdleStrategy beforeSleep = link.drivesHub() ? new HubDrivingIdleStrategy(idle, link) : idle;
             while (true)
             {
                 final int port = nextPortDrivingHub(); // an invoker hub's requests posted so far apply before any sleep
@@ -354,7 +353,7 @@ public final class Evtchn implements AutoCloseable
                     }
                     waiter.await(remaining);
                 }
-                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, beforeSleep, waiter, 0)) // spun above
+                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, idle, waiter, 0)) // spun above
                 {
                     return -1;
                 }

@@ -57,17 +57,9 @@ interface HubLink
     EvtchnException failure();
 
     /**
-     * Whether threads waiting on this link run their hub's request polling: an in-process handle of a
-     * {@link RequestPolling#INVOKER} hub.
-     */
-    default boolean drivesHub()
-    {
-        return false;
-    }
-
-    /**
-     * Run the hub's request polling once on the calling thread if this link {@link #drivesHub() drives its
-     * hub}, and return the number of request words applied (0 for any other link).
+     * Run the hub's request polling once on the calling thread if this link is an in-process handle of a
+     * {@link RequestPolling#INVOKER} hub, and return the number of request words applied (0 for any other
+     * link).
      */
     default int pollHub()
     {

@@ -85,12 +85,6 @@ final class LocalLink implements HubLink
     }
 
     @Override
-    public boolean drivesHub()
-    {
-        return drivesHub;
-    }
-
-    @Override
     public int pollHub()
     {
         return drivesHub ? hub.pollRequests() : 0;
