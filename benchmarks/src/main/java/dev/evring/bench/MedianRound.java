@@ -1,5 +1,6 @@
 package dev.evring.bench;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -42,8 +43,8 @@ final class MedianRound
         final List<BenchCommand.Measured> steady = succeeded.stream()
             .filter(measured -> !measured.row().drift().moved())
             .collect(Collectors.toList());
-        final List<BenchCommand.Measured> counted = steady.isEmpty() ? succeeded : steady;
-        counted.sort(Comparator.comparingDouble(MedianRound::worseFirst));
+        final List<BenchCommand.Measured> counted = new ArrayList<>(steady.isEmpty() ? succeeded : steady);
+        counted.sort(Comparator.comparingDouble(MedianRound::worseFirst)); // a copy: the flag lists run order
         final BenchCommand.Measured median = counted.get((counted.size() - 1) / 2);
         final int failedRounds = rounds.size() - succeeded.size();
         final String note = "median of " + counted.size() + " rounds: " + succeeded.stream()
