@@ -33,9 +33,9 @@ import java.util.function.Supplier;
  * before sleep, and A pauses {@value #SLEEP_GAP_US} microseconds (untimed) before each ping: B is asleep
  * when it comes, and every round trip includes a doorbell wake-up through the socket. A checks the hub's
  * wake-up counter at the end, so a run where B did not sleep fails instead of reporting a spinning
- * figure. A hub request
- * thread busy-spins when peer A has a CPU for it and A's own thread; pinned to one CPU, the two yield to
- * each other instead (two spinning threads on one CPU would take turns a scheduler slice at a time).
+ * figure. A hub request thread busy-spins when peer A has a CPU for it and A's own thread; pinned to one
+ * CPU, the two yield to each other instead (two spinning threads on one CPU would take turns a scheduler
+ * slice at a time).
  */
 final class EvtchnPingPong implements Mechanism
 {
@@ -89,7 +89,8 @@ final class EvtchnPingPong implements Mechanism
             ? "hub in A in invoker mode (A's pending() applies B's requests, no hub thread)"
             : "hub in A with its request-poller thread")
             + " notifies B's handle, B " + (blocking ? "asleep on the doorbell at each ping (A pauses " + SLEEP_GAP_US
-            + " us between)" : "spins on pending()") + ", unmasks and notifies back to A's local handle";
+            + " us between)" : "spins on pending()") + ", answers with unmaskAndNotify (one request word) to A's local "
+            + "handle";
     }
 
     /**
