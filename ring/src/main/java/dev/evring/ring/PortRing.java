@@ -1,6 +1,7 @@
 package dev.evring.ring;
 
 import net.openhft.chronicle.core.io.AbstractCloseable;
+import org.agrona.BitUtil;
 import org.agrona.IoUtil;
 import org.agrona.SystemUtil;
 import org.agrona.UnsafeApi;
@@ -81,9 +82,12 @@ public final class PortRing extends AbstractCloseable
     private static final int UNREAD_SCAN_ATTEMPTS = 8;
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final long NO_PRODUCER = 0;
     private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
 
     private final UnsafeBuffer buffer;
+    private final byte[] base;
+    private final long address;
     private final MappedByteBuffer mapped;
     private final Path file;
     private final String name;
@@ -94,20 +98,29 @@ public final class PortRing extends AbstractCloseable
     private final long producerToken;
     private int cachedCons;
     private int prod;
+    private int size;
 
     private PortRing(final UnsafeBuffer buffer, final MappedByteBuffer mapped, final Path file, final String name)
     {
         this.buffer = buffer;
+        this.base = buffer.byteArray();
+        this.address = buffer.addressOffset();
         this.mapped = mapped;
         this.file = file;
         this.name = name;
         this.maxCapacity = buffer.getInt(MAX_CAPACITY_OFFSET);
+        if (!BitUtil.isPowerOfTwo(maxCapacity) || buffer.capacity() < PortRingDescriptor.requiredLength(maxCapacity))
+        {
+            // the hot paths address the entries without bounds checks: they must all lie inside the buffer
+            throw new IllegalStateException(name + ": maxCapacity " + maxCapacity + " changed or does not fit the "
+                + buffer.capacity() + " bytes mapped");
+        }
         this.readersMaySleep = ReaderWaiting.of(buffer.getInt(READER_WAITING_OFFSET)) == ReaderWaiting.DOORBELL;
         this.pid = SystemUtil.getPid();
         this.cachedCons = (int)buffer.getLongVolatile(CONS_OFFSET);
         this.producerToken = (pid << 32) | (INSTANCES.incrementAndGet() & 0xFFFF_FFFFL);
         // a dead process with this pid may have left this very token: clear it, so the first offer adopts prod
-        buffer.compareAndSetLong(PRODUCER_OWNER_OFFSET, producerToken, 0);
+        buffer.compareAndSetLong(PRODUCER_OWNER_OFFSET, producerToken, NO_PRODUCER);
         singleThreadedCheckDisabled(true);
     }
 
@@ -293,9 +306,10 @@ public final class PortRing extends AbstractCloseable
      * ring was empty; if full, store nothing and set the sticky overflow flag (R2).
      *
      * <p>One producer at a time: the producer role may pass between threads, instances and processes
-     * (each instance keeps prod to itself while nobody else offers, and takes it from the published word
-     * when somebody has), but two that offer at once need {@link #offerConcurrent(int)}. A producer killed
-     * inside an offer loses at most that port.
+     * (each instance keeps prod and the size to itself while nobody else offers or resizes, and takes them
+     * from the ring when somebody has), but two that offer at once need {@link #offerConcurrent(int)}, and
+     * so do an offer and a {@link #resize(int)} from two threads at once. A producer killed inside an offer
+     * loses at most that port.
      *
      * @param port the port to add.
      * @return true if added, false if the ring was full (now overflowed).
@@ -322,18 +336,21 @@ public final class PortRing extends AbstractCloseable
 
     /**
      * Append a port if there is room; if not, set the sticky overflow flag when asked (the kernel's
-     * evtchn_interrupt does) and store nothing.
+     * evtchn_interrupt does) and store nothing. The hot path goes through the raw address: every offset
+     * it touches lies inside the length checked when the ring was mapped, and the slot is masked by a
+     * size checked when this instance took the producer role.
      */
     private boolean append(final int port, final boolean overflowWhenFull)
     {
-        final UnsafeBuffer buffer = this.buffer;
-        if (buffer.getLong(PRODUCER_OWNER_OFFSET) != producerToken)
+        final byte[] base = this.base;
+        final long address = this.address;
+        if (UnsafeApi.getLong(base, address + PRODUCER_OWNER_OFFSET) != producerToken)
         {
-            adoptProducerIndex(buffer);
+            adoptProducerIndex();
         }
         final int prod = this.prod;
-        final int size = buffer.getIntVolatile(SIZE_OFFSET);
-        if (isFull(buffer, prod, size))
+        final int size = this.size;
+        if (Integer.compareUnsigned(prod - cachedCons, size) >= 0 && isFull(prod, size))
         {
             if (overflowWhenFull)
             {
@@ -341,50 +358,46 @@ public final class PortRing extends AbstractCloseable
             }
             return false;
         }
-        publish(buffer, prod, size, port);
-        return true;
-    }
-
-    /**
-     * Become the producer: take prod from the published word and write this instance's token into the
-     * producers' block. Done on the first offer and again whenever another instance, thread or process
-     * has offered since (its token is there instead), so the producer role passes safely, even from a
-     * producer that was killed inside an offer.
-     */
-    private void adoptProducerIndex(final UnsafeBuffer buffer)
-    {
-        prod = (int)buffer.getLongVolatile(PROD_OFFSET);
-        buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, producerToken);
-    }
-
-    /**
-     * Store one port at prod and publish it. prod is this instance's own copy, valid while its token owns
-     * the producers' block: the readers poll the prod word, and reading it back on every offer would pull
-     * its line from them each time (one more cache-line transfer per port).
-     */
-    private void publish(final UnsafeBuffer buffer, final int prod, final int size, final int port)
-    {
-        buffer.putInt(entryOffset(prod & (size - 1)), port);
+        UnsafeApi.putInt(base, address + entryOffset(prod & (size - 1)), port);
         VarHandle.storeStoreFence(); // smp_wmb: the entry is visible before the prod that covers it
-        buffer.putLongRelease(PROD_OFFSET, producerWord(prod + 1, port));
+        UnsafeApi.putLongRelease(base, address + PROD_OFFSET, producerWord(prod + 1, port));
         this.prod = prod + 1;
         if (readersMaySleep)
         {
             wakeSleeperIfWasEmpty(buffer, prod);
         }
+        return true;
     }
 
     /**
-     * Whether the ring is full, re-reading cons only when the copy kept here says so. cons only moves
-     * forward, so a stale copy can only under-state the room, and the readers keep the cons line to
-     * themselves while the ring has room.
+     * Become the producer: take prod from the published word and the size, and write this instance's
+     * token into the producers' block. Done on the first offer and again whenever another instance,
+     * thread or process has offered or resized since (its token, or none, is there instead), so the
+     * producer role passes safely, even from a producer that was killed inside an offer. prod then stays
+     * in this instance: the readers poll the prod word, and reading it back on every offer would pull its
+     * line from them each time (one more cache-line transfer per port).
      */
-    private boolean isFull(final UnsafeBuffer buffer, final int prod, final int size)
+    private void adoptProducerIndex()
     {
-        if (Integer.compareUnsigned(prod - cachedCons, size) < 0)
+        final UnsafeBuffer buffer = this.buffer;
+        final int size = buffer.getIntVolatile(SIZE_OFFSET);
+        if (Integer.bitCount(size) != 1 || size > maxCapacity)
         {
-            return false;
+            throw new IllegalStateException(name + " holds an impossible size " + size + " (maximum " + maxCapacity
+                + "): the memory was corrupted or is not a ring");
         }
+        this.size = size;
+        prod = (int)buffer.getLongVolatile(PROD_OFFSET);
+        buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, producerToken);
+    }
+
+    /**
+     * Whether the ring is full, once the cons kept here says so: re-read cons. cons only moves forward, so
+     * a stale copy can only under-state the room, and the readers keep the cons line to themselves while
+     * the ring has room.
+     */
+    private boolean isFull(final int prod, final int size)
+    {
         final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
         cachedCons = cons;
         return Integer.compareUnsigned(prod - cons, size) >= 0;
@@ -430,7 +443,9 @@ public final class PortRing extends AbstractCloseable
      * new size. Free-running indices stay as they are, so every unread port stays readable in order for
      * any cons offset and fill level (R8). Readers in other processes may read throughout: a reader whose
      * claim straddles a resize fails its CAS on the consumer word (the generation moved) and reads again.
-     * Takes the producer lock.
+     * Takes the producer lock, so it may run while other threads offer with {@link #offerConcurrent(int)};
+     * a single-producer {@link #offer(int)} must not run at the same time (resize from the producing
+     * thread, as the evtchn hub does). Every producer takes the new size at its next offer.
      *
      * @param newCapacity a power of two, at least the current capacity and at most the maximum.
      * @throws IllegalArgumentException if it is not.
@@ -456,6 +471,8 @@ public final class PortRing extends AbstractCloseable
                 bumpGeneration(buffer);
                 size <<= 1;
             }
+            // every producer, this instance included, takes the new size with prod at its next offer
+            buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
         }
         finally
         {
@@ -603,26 +620,28 @@ public final class PortRing extends AbstractCloseable
         {
             return 0;
         }
-        final UnsafeBuffer buffer = this.buffer;
+        final byte[] base = this.base;
+        final long address = this.address;
+        final int maxMask = maxCapacity - 1;
         int inconsistentSnapshots = 0;
         while (inconsistentSnapshots < INCONSISTENT_SNAPSHOT_LIMIT)
         {
-            if (buffer.getIntVolatile(OVERFLOW_OFFSET) != 0)
+            if (UnsafeApi.getIntVolatile(base, address + OVERFLOW_OFFSET) != 0)
             {
                 throw new RingOverflowException(name);
             }
-            final long word = buffer.getLongVolatile(CONS_OFFSET);
+            final long word = UnsafeApi.getLongVolatile(base, address + CONS_OFFSET);
             final int cons = (int)word;
-            final long published = buffer.getLongVolatile(PROD_OFFSET);
+            final long published = UnsafeApi.getLongVolatile(base, address + PROD_OFFSET);
             final int prod = (int)published;
             VarHandle.loadLoadFence(); // smp_rmb: prod (and then size) is read before the entries it covers
-            final int size = buffer.getIntVolatile(SIZE_OFFSET);
+            final int size = UnsafeApi.getIntVolatile(base, address + SIZE_OFFSET);
             final int available = prod - cons;
             if (available == 0)
             {
                 return 0;
             }
-            if (Integer.compareUnsigned(available, size) > 0)
+            if (Integer.compareUnsigned(available, size) > 0 || ((size - 1) & ~maxMask) != 0)
             {
                 inconsistentSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
                 continue;
@@ -635,9 +654,10 @@ public final class PortRing extends AbstractCloseable
             }
             else
             {
-                count = copyOut(buffer, cons, prod, size, dst, off, len);
+                count = copyOut(base, address, cons, prod, size, dst, off, len);
             }
-            if (buffer.compareAndSetLong(CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
+            if (UnsafeApi.compareAndSetLong(
+                base, address + CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
             {
                 return count;
             }
@@ -651,9 +671,14 @@ public final class PortRing extends AbstractCloseable
         return ((long)lastPort << 32) | (prod & CONS_MASK);
     }
 
+    /**
+     * Copy the unread range, truncated to {@code len}: one chunk, or two when it wraps past the end of
+     * the entries. The caller has checked {@code size} is a power of two no larger than the maximum
+     * capacity, so every slot read lies inside the mapped entries.
+     */
     private static int copyOut(
-        final UnsafeBuffer buffer, final int cons, final int prod, final int size, final int[] dst, final int off,
-        final int len)
+        final byte[] base, final long address, final int cons, final int prod, final int size, final int[] dst,
+        final int off, final int len)
     {
         final int mask = size - 1;
         int firstChunk;
@@ -678,31 +703,27 @@ public final class PortRing extends AbstractCloseable
         {
             secondChunk = len - firstChunk;
         }
-        copyEntries(buffer, cons & mask, dst, off, firstChunk);
+        copyEntries(base, address, cons & mask, dst, off, firstChunk);
         if (secondChunk > 0)
         {
-            copyEntries(buffer, 0, dst, off + firstChunk, secondChunk);
+            copyEntries(base, address, 0, dst, off + firstChunk, secondChunk);
         }
         return firstChunk + secondChunk;
     }
 
     private static void copyEntries(
-        final UnsafeBuffer buffer, final int slot, final int[] dst, final int off, final int count)
+        final byte[] base, final long address, final int slot, final int[] dst, final int off, final int count)
     {
+        final long from = address + entryOffset(slot);
         if (count <= SMALL_COPY)
         {
             for (int i = 0; i < count; i++)
             {
-                dst[off + i] = buffer.getInt(entryOffset(slot + i));
+                dst[off + i] = UnsafeApi.getInt(base, from + ((long)i << 2));
             }
             return;
         }
-        UnsafeApi.copyMemory(
-            buffer.byteArray(),
-            buffer.addressOffset() + entryOffset(slot),
-            dst,
-            INT_ARRAY_BASE + ((long)off << 2),
-            (long)count << 2);
+        UnsafeApi.copyMemory(base, from, dst, INT_ARRAY_BASE + ((long)off << 2), (long)count << 2);
     }
 
     /**

@@ -28,9 +28,10 @@ import org.agrona.concurrent.AtomicBuffer;
  *     | size (4): current power-of-two capacity | overflow (4): 0 or 1 |  control block
  * 512 +---------------------------------------------------------------+
  *     | producer lock (8): pid of the holder, 0 when free              |  producers' block
- *     | producer owner (8): token of the instance that offered last;   |
- *     |   while it is its own, a producer keeps prod in a field and    |
- *     |   never reads back the prod line the readers poll              |
+ *     | producer owner (8): token of the instance that offered last,   |
+ *     |   0 after a resize; while it is its own, a producer keeps prod |
+ *     |   and size in fields and never reads back the prod line the    |
+ *     |   readers poll                                                 |
  * 640 +---------------------------------------------------------------+
  *     | sleepers (4): readers in the doorbell protocol | wakeups (8)   |  waiters block
  * 768 +---------------------------------------------------------------+

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.evring.ring.PortRingDescriptor.requiredLength;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,6 +66,53 @@ class PortRingProducerRoleTest
                 }
             }
             assertFalse(reader.overflowed());
+        }
+    }
+
+    @Test
+    void aProducerTakesTheNewSizeAfterAnotherInstanceResizes() throws RingFormatException
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(requiredLength(1024)));
+        try (PortRing reader = PortRing.format(buffer, 8, 1024, ReaderWaiting.SPIN);
+            PortRing producer = PortRing.wrap(buffer);
+            PortRing resizer = PortRing.wrap(buffer))
+        {
+            final int[] dst = new int[1024];
+            int next = 0;
+            int expected = 0;
+            for (int size = 8; size < 1024; size <<= 1)
+            {
+                for (int i = 0; i < size - 3; i++) // leave the ring nearly full, wrapped at every size but the first
+                {
+                    assertTrue(producer.offer(next++), "room at size " + size);
+                }
+                resizer.resize(size << 1);
+                for (int i = 0; i < size; i++) // then fill what the resize added, at slots only the new size has
+                {
+                    assertTrue(producer.offer(next++), "the producer sees the room of size " + (size << 1));
+                }
+                final int n = reader.read(dst, 0, dst.length);
+                assertEquals(next - expected, n);
+                for (int i = 0; i < n; i++)
+                {
+                    assertEquals(expected++, dst[i], "in order after the resize to " + (size << 1));
+                }
+            }
+            assertFalse(reader.overflowed());
+        }
+    }
+
+    @Test
+    void aCorruptedSizeIsRefusedByTheProducerWithoutWritingOutsideTheRing() throws RingFormatException
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(requiredLength(64)));
+        try (PortRing reader = PortRing.format(buffer, 64, 64, ReaderWaiting.SPIN);
+            PortRing producer = PortRing.wrap(buffer))
+        {
+            buffer.putIntVolatile(PortRingDescriptor.SIZE_OFFSET, 1 << 20);
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> producer.offer(1));
+            assertTrue(refused.getMessage().contains("impossible size 1048576"), refused.getMessage());
+            assertEquals(0, reader.producerIndex(), "nothing published");
         }
     }
 
