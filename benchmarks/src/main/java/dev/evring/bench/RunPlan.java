@@ -28,7 +28,7 @@ record RunPlan(
     long timeoutMs)
 {
     /** The plan of {@code --quick}: the whole default set well under two minutes. */
-    static final RunPlan QUICK = new RunPlan(50_000, 200_000, 200_000, 1_000_000, 500, 1_500, 2_000, 60_000);
+    static final RunPlan QUICK = new RunPlan(50_000, 200_000, 200_000, 1_000_000, 1_500, 1_500, 2_000, 60_000);
 
     /** The default plan. */
     static final RunPlan FULL = new RunPlan(200_000, 1_000_000, 1_000_000, 10_000_000, 2_000, 10_000, 20_000, 600_000);

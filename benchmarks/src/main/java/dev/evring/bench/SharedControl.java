@@ -22,6 +22,7 @@ import java.nio.file.StandardOpenOption;
  *  384  responder's count (8): how many messages the responder has taken (stream end-of-run ack)
  *  512  floor line: ping (8), written only by A | pong (8), written only by B
  *  640  stream end (8): 1 + the number of messages the producer sent in all, 0 while it still sends
+ *  768  responder streaming (4): 1 once the stream's responder has opened its end and takes messages
  * 4096  mechanism region (page aligned)
  * </pre>
  *
@@ -47,6 +48,7 @@ final class SharedControl implements AutoCloseable
     private static final int PING_OFFSET = 512;
     private static final int PONG_OFFSET = 520;
     private static final int STREAM_END_OFFSET = 640;
+    private static final int RESPONDER_STREAMING_OFFSET = 768;
 
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
@@ -263,6 +265,25 @@ final class SharedControl implements AutoCloseable
     long streamEnd()
     {
         return buffer.getLongAcquire(STREAM_END_OFFSET) - 1; // acquire: pairs with the producer's release
+    }
+
+    /**
+     * Responder: announce that its end of the stream is open and it takes messages, so the producer's
+     * warm-up counts from here (opening a mechanism can take hundreds of milliseconds of class loading).
+     */
+    void responderStreaming()
+    {
+        buffer.putIntRelease(RESPONDER_STREAMING_OFFSET, 1);
+    }
+
+    /**
+     * Producer: whether the responder has announced it takes messages.
+     *
+     * @return true once {@link #responderStreaming()} was called.
+     */
+    boolean isResponderStreaming()
+    {
+        return buffer.getIntAcquire(RESPONDER_STREAMING_OFFSET) == 1; // acquire: pairs with the release above
     }
 
     /**

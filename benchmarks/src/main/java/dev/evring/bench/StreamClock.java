@@ -5,8 +5,8 @@ import org.HdrHistogram.Histogram;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Times a one-way stream for the producer: messages flow for the plan's warm-up time, then for its
- * measured time; the clock is read once every {@value #CLOCK_EVERY} messages, so timing costs the stream
+ * Times a one-way stream for the producer: once the responder has opened its end and takes messages,
+ * messages flow for the plan's warm-up time, then for its measured time; the clock is read once every {@value #CLOCK_EVERY} messages, so timing costs the stream
  * nothing measurable. At the end the producer announces the total and waits until the consumer has taken
  * every message, so the rate counts delivery, not just sending. Each chunk of {@link Measurement#CHUNK}
  * measured messages is also timed on its own.
@@ -17,7 +17,9 @@ final class StreamClock
     static final int CLOCK_EVERY = 1024;
 
     private final Peer peer;
-    private final long warmupEndNs;
+    private final long warmupNs;
+    private long warmupEndNs;
+    private boolean warmingUp;
     private final long measuredNs;
     private long endNs;
     private long measuredFrom = -1;
@@ -33,7 +35,7 @@ final class StreamClock
     StreamClock(final Peer peer)
     {
         this.peer = peer;
-        this.warmupEndNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(peer.plan().streamWarmupMs());
+        this.warmupNs = TimeUnit.MILLISECONDS.toNanos(peer.plan().streamWarmupMs());
         this.measuredNs = TimeUnit.MILLISECONDS.toNanos(peer.plan().streamMs());
     }
 
@@ -50,6 +52,13 @@ final class StreamClock
             return true;
         }
         final long now = System.nanoTime();
+        if (!warmingUp)
+        {
+            // the warm-up starts when both ends stream, not while the responder still opens its end
+            warmingUp = peer.control().isResponderStreaming();
+            warmupEndNs = now + warmupNs;
+            return true;
+        }
         if (measuredFrom < 0)
         {
             if (now - warmupEndNs >= 0)

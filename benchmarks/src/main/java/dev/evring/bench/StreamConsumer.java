@@ -37,6 +37,7 @@ final class StreamConsumer
         final Watchdog watchdog = peer.watchdog();
         long received = 0;
         long spins = 0;
+        control.responderStreaming();
         while (true)
         {
             final int n = batch.take();
