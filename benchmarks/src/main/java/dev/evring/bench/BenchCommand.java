@@ -111,11 +111,11 @@ public final class BenchCommand implements Callable<Integer>
         final List<FootprintEntry> footprint = new ArrayList<>();
         final Map<String, Histogram> latencies = new LinkedHashMap<>();
         boolean failed = false;
-        final long closestFloorNs = MedianRound.closestFloorNs(
+        final double usualFloorNs = MedianRound.usualFloorNs(
             measuredRounds.values().stream().flatMap(List::stream).toList());
         for (final Map.Entry<Mechanism, List<Measured>> entry : measuredRounds.entrySet())
         {
-            final Measured measured = MedianRound.of(entry.getValue(), closestFloorNs);
+            final Measured measured = MedianRound.of(entry.getValue(), usualFloorNs);
             rows.add(measured.row());
             footprint.addAll(measured.footprint());
             if (measured.latency() != null)

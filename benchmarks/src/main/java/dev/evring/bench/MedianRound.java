@@ -10,15 +10,16 @@ import java.util.stream.Collectors;
 /**
  * The median round of a mechanism measured several times ({@code --rounds}): the round whose headline
  * figure (ratio to the floor for a round trip, msgs/s for a stream) is the median of its successful
- * rounds that ran in the run's closest core placement, flagged with every round's figure.
+ * rounds that ran in the run's usual core placement, flagged with every round's figure.
  *
- * <p>The VM this was written on moves its two vCPUs between placements whose floor differs two to four
- * times (about 120 ns against 240 to 490 ns). A round whose floor moved mixes two machines; a round whose
- * floor held still at a far placement measured another machine than its neighbours did. So a round counts
- * when its floor held still and stayed within {@link FloorDrift#THRESHOLD} of the lowest floor any round
- * of the run measured; if no round of a mechanism did, its rounds whose floor held still count; if none
- * did, all its successful rounds. With an even count it takes the worse of the two middle rounds, so a
- * median never flatters.
+ * <p>The VM this was written on moves its two vCPUs between placements whose floor differs several times
+ * (about 120 ns most of the time, now and then 60 ns, or 240 to 490 ns). A round whose floor moved mixes
+ * two machines; a round whose floor held still at another placement measured another machine than its
+ * neighbours did, and mechanisms are only comparable on one machine. The usual placement is the floor
+ * most of the run's steady rounds share (within {@link FloorDrift#THRESHOLD}; a tie goes to the lower
+ * floor). A round counts when its floor held still at the usual placement; if no round of a mechanism
+ * did, its rounds whose floor held still count; if none did, all its successful rounds. With an even
+ * count it takes the worse of the two middle rounds, so a median never flatters.
  */
 final class MedianRound
 {
@@ -27,35 +28,43 @@ final class MedianRound
     }
 
     /**
-     * The lowest floor (median round trip, before or after) any successful round measured: the run's
-     * closest placement.
+     * The run's usual placement: the mean floor that the most steady rounds (of every mechanism) share
+     * within {@link FloorDrift#THRESHOLD}, the lower one on a tie.
      *
      * @param rounds every round of every mechanism.
-     * @return the floor in ns, or {@link Long#MAX_VALUE} if no round succeeded.
+     * @return the floor in ns, or 0 if no round succeeded with a steady floor.
      */
-    static long closestFloorNs(final Collection<BenchCommand.Measured> rounds)
+    static double usualFloorNs(final Collection<BenchCommand.Measured> rounds)
     {
-        long closest = Long.MAX_VALUE;
-        for (final BenchCommand.Measured measured : rounds)
+        final List<Double> floors = rounds.stream()
+            .map(BenchCommand.Measured::row)
+            .filter(row -> row.error() == null && !row.drift().moved())
+            .map(row -> row.drift().meanNs())
+            .sorted()
+            .collect(Collectors.toList());
+        double usual = 0;
+        long most = 0;
+        for (final double candidate : floors)
         {
-            final ResultRow row = measured.row();
-            if (row.error() == null)
+            final long sharing = floors.stream().filter(floor -> atPlacement(floor, candidate)).count();
+            if (sharing > most)
             {
-                closest = Math.min(closest, Math.min(row.floorBeforeNs(), row.floorAfterNs()));
+                most = sharing;
+                usual = candidate;
             }
         }
-        return closest;
+        return usual;
     }
 
     /**
      * Pick the median round.
      *
      * @param rounds         every round of one mechanism, in the order they ran; at least one.
-     * @param closestFloorNs the run's {@link #closestFloorNs(Collection) closest floor}.
-     * @return the only round if there is one; else the median successful round (closest placement first)
+     * @param usualFloorNs the run's {@link #usualFloorNs(Collection) usual placement}.
+     * @return the only round if there is one; else the median successful round (usual placement first)
      *         with a flag listing all; else (every round failed) the last round.
      */
-    static BenchCommand.Measured of(final List<BenchCommand.Measured> rounds, final long closestFloorNs)
+    static BenchCommand.Measured of(final List<BenchCommand.Measured> rounds, final double usualFloorNs)
     {
         if (rounds.size() == 1)
         {
@@ -71,16 +80,16 @@ final class MedianRound
         final List<BenchCommand.Measured> steady = succeeded.stream()
             .filter(measured -> !measured.row().drift().moved())
             .collect(Collectors.toList());
-        final List<BenchCommand.Measured> closest = steady.stream()
-            .filter(measured -> isClosest(measured.row(), closestFloorNs))
+        final List<BenchCommand.Measured> usual = steady.stream()
+            .filter(measured -> atPlacement(measured.row().drift().meanNs(), usualFloorNs))
             .collect(Collectors.toList());
         final List<BenchCommand.Measured> counted = new ArrayList<>(
-            !closest.isEmpty() ? closest : steady.isEmpty() ? succeeded : steady);
+            !usual.isEmpty() ? usual : steady.isEmpty() ? succeeded : steady);
         counted.sort(Comparator.comparingDouble(MedianRound::worseFirst)); // a copy: the flag lists run order
         final BenchCommand.Measured median = counted.get((counted.size() - 1) / 2);
         final int failedRounds = rounds.size() - succeeded.size();
         final String note = "median of " + counted.size() + " rounds: " + succeeded.stream()
-            .map(measured -> figure(measured.row()) + placement(measured.row(), closestFloorNs))
+            .map(measured -> figure(measured.row()) + placement(measured.row(), usualFloorNs))
             .collect(Collectors.joining(", "))
             + (failedRounds > 0 ? "; " + failedRounds + " failed" : "");
         final ResultRow row = median.row();
@@ -89,22 +98,22 @@ final class MedianRound
     }
 
     /**
-     * Whether a round whose floor held still ran in the run's closest placement.
+     * Whether a floor lies within {@link FloorDrift#THRESHOLD} of a placement's floor.
      */
-    private static boolean isClosest(final ResultRow row, final long closestFloorNs)
+    private static boolean atPlacement(final double floorNs, final double placementFloorNs)
     {
-        return row.drift().meanNs() <= closestFloorNs * (1 + FloorDrift.THRESHOLD);
+        return Math.abs(floorNs - placementFloorNs) <= FloorDrift.THRESHOLD * placementFloorNs;
     }
 
-    private static String placement(final ResultRow row, final long closestFloorNs)
+    private static String placement(final ResultRow row, final double usualFloorNs)
     {
         if (row.drift().moved())
         {
             return " (floor moved)";
         }
-        return isClosest(row, closestFloorNs)
+        return atPlacement(row.drift().meanNs(), usualFloorNs)
             ? ""
-            : String.format(Locale.ROOT, " (far: floor %.0f ns)", row.drift().meanNs());
+            : String.format(Locale.ROOT, " (other placement: floor %.0f ns)", row.drift().meanNs());
     }
 
     /**

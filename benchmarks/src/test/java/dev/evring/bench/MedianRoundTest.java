@@ -51,23 +51,27 @@ class MedianRoundTest
     }
 
     @Test
-    void roundsAtAFarPlacementCountOnlyWhenNoRoundRanAtTheClosest()
+    void roundsAtAnotherPlacementCountOnlyWhenNoRoundRanAtTheUsualOne()
     {
         final BenchCommand.Measured median = MedianRound.of(List.of(stream(9e7), farStream(2e7), stream(8e7),
             farStream(3e7), stream(7e7)), 120);
         assertEquals(8e7, median.row().msgsPerSecond(), "the median of 90M, 80M and 70M, not of all five");
-        assertEquals("median of 3 rounds: 90.0M msgs/s, 20.0M msgs/s (far: floor 360 ns), 80.0M msgs/s, "
-            + "30.0M msgs/s (far: floor 360 ns), 70.0M msgs/s", median.row().flag());
+        assertEquals("median of 3 rounds: 90.0M msgs/s, 20.0M msgs/s (other placement: floor 360 ns), 80.0M msgs/s, "
+            + "30.0M msgs/s (other placement: floor 360 ns), 70.0M msgs/s", median.row().flag());
         assertEquals(3e7, MedianRound.of(List.of(farStream(2e7), farStream(3e7), farStream(4e7)), 120)
-            .row().msgsPerSecond(), "no round at the closest placement: the steady rounds count");
+            .row().msgsPerSecond(), "no round at the usual placement: the steady rounds count");
     }
 
     @Test
-    void theClosestFloorIsTheLowestAnySuccessfulRoundMeasured()
+    void theUsualPlacementIsTheFloorMostSteadyRoundsShare()
     {
-        assertEquals(120, MedianRound.closestFloorNs(List.of(farStream(1e7), stream(1e7), failed())));
-        assertEquals(360, MedianRound.closestFloorNs(List.of(farStream(1e7), failed())));
-        assertEquals(Long.MAX_VALUE, MedianRound.closestFloorNs(List.of(failed())));
+        assertEquals(120, MedianRound.usualFloorNs(List.of(farStream(1e7), stream(1e7), stream(2e7), failed())));
+        assertEquals(120, MedianRound.usualFloorNs(List.of(streamAt(60, 1e7), stream(1e7), stream(2e7),
+            farStream(1e7))), "one round at an unusually close placement does not set the placement");
+        assertEquals(120, MedianRound.usualFloorNs(List.of(farStream(1e7), stream(1e7))), "a tie: the lower floor");
+        assertEquals(120, MedianRound.usualFloorNs(List.of(stream(1e7), movedRoundTrip(1.0), movedRoundTrip(1.0))),
+            "rounds whose floor moved do not count");
+        assertEquals(0, MedianRound.usualFloorNs(List.of(failed())));
     }
 
     @Test
@@ -89,8 +93,13 @@ class MedianRoundTest
 
     private static BenchCommand.Measured farStream(final double msgsPerSecond)
     {
-        return measured(new ResultRow("s", true, null, null, null, null, null, msgsPerSecond, msgsPerSecond, 360L, 360L,
-            null, 1.0, 1.0, null, null));
+        return streamAt(360, msgsPerSecond);
+    }
+
+    private static BenchCommand.Measured streamAt(final long floorNs, final double msgsPerSecond)
+    {
+        return measured(new ResultRow("s", true, null, null, null, null, null, msgsPerSecond, msgsPerSecond, floorNs,
+            floorNs, null, 1.0, 1.0, null, null));
     }
 
     private static BenchCommand.Measured roundTrip(final double ratio)
