@@ -30,6 +30,7 @@ record Comparison(String metric, String subject, String baseline, double ratio)
         new Pair("p50_over_floor", "chronicle-queue", "portring", ResultRow::ratioToFloor),
         // wake-up bound round trips do not scale with the core placement the floor measures: raw p50s
         new Pair("p50_ns", "evtchn-blocking", "uds", ResultRow::p50Ns),
+        new Pair("p50_ns", "evtchn-blocking", "uds-paused", ResultRow::p50Ns),
         new Pair("p50_ns", "uds-spin", "uds", ResultRow::p50Ns),
         new Pair("msgs_per_s", "portring-stream", "agrona-o2o-stream", ResultRow::msgsPerSecond),
         new Pair("msgs_per_s", "portring-stream", "naive-stream", ResultRow::msgsPerSecond),

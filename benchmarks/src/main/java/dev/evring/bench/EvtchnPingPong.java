@@ -49,7 +49,8 @@ final class EvtchnPingPong implements Mechanism
     private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
     private static final long SETUP_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long AWAIT_SLICE_MS = 100;
-    private static final long SLEEP_GAP_US = 200;
+    /** How long A pauses before each ping of the sleeping variant, so that B is asleep when it arrives. */
+    static final long SLEEP_GAP_US = 200;
     private static final long SLEEP_GAP_NS = TimeUnit.MICROSECONDS.toNanos(SLEEP_GAP_US);
 
     private final String name;

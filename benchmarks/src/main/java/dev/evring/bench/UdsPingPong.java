@@ -17,6 +17,11 @@ import java.util.concurrent.locks.LockSupport;
  * and reads the echo. Blocking, the reader sleeps in the kernel (the round trip is two wake-ups); spinning,
  * the channel is non-blocking and the reader calls {@code read} in a loop (the round trip is system calls
  * and no wake-up).
+ *
+ * <p>With a pause, A sleeps that long before each ping (outside the timed span), as in
+ * {@code evtchn-blocking}: B has then been asleep that long when the ping arrives. On a VM that matters: a
+ * vCPU idle for tens of microseconds is still polled by the hypervisor and wakes fast, one idle for
+ * hundreds is halted and wakes slowly, so consumers compared for their wake-up must sleep equally long.
  */
 final class UdsPingPong implements Mechanism
 {
@@ -27,17 +32,20 @@ final class UdsPingPong implements Mechanism
 
     private final String name;
     private final boolean spin;
+    private final long pauseNs;
 
     /**
      * A socket ping-pong.
      *
-     * @param name the mechanism's name.
-     * @param spin true: non-blocking channels and a read loop; false: blocking reads.
+     * @param name    the mechanism's name.
+     * @param spin    true: non-blocking channels and a read loop; false: blocking reads.
+     * @param pauseUs how long A sleeps before each ping, 0 for none.
      */
-    UdsPingPong(final String name, final boolean spin)
+    UdsPingPong(final String name, final boolean spin, final long pauseUs)
     {
         this.name = name;
         this.spin = spin;
+        this.pauseNs = TimeUnit.MICROSECONDS.toNanos(pauseUs);
     }
 
     /**
@@ -55,8 +63,9 @@ final class UdsPingPong implements Mechanism
     @Override
     public String description()
     {
-        return spin ? "UNIX-domain socket ping-pong, non-blocking, spinning on read"
-            : "UNIX-domain socket ping-pong, blocking reads";
+        return (spin ? "UNIX-domain socket ping-pong, non-blocking, spinning on read"
+            : "UNIX-domain socket ping-pong, blocking reads")
+            + (pauseNs > 0 ? ", A pauses " + TimeUnit.NANOSECONDS.toMicros(pauseNs) + " us before each ping" : "");
     }
 
     /**
@@ -95,6 +104,10 @@ final class UdsPingPong implements Mechanism
             channel.configureBlocking(!spin);
             for (long i = 0; trips.more(i); i++)
             {
+                if (pauseNs > 0)
+                {
+                    LockSupport.parkNanos(pauseNs);
+                }
                 final long start = System.nanoTime();
                 exchange(channel, out, in, i, watchdog);
                 trips.record(i, start, System.nanoTime());
