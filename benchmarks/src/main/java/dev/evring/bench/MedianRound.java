@@ -59,7 +59,7 @@ final class MedianRound
     /**
      * Pick the median round.
      *
-     * @param rounds         every round of one mechanism, in the order they ran; at least one.
+     * @param rounds       every round of one mechanism, in the order they ran; at least one.
      * @param usualFloorNs the run's {@link #usualFloorNs(Collection) usual placement}.
      * @return the only round if there is one; else the median successful round (usual placement first)
      *         with a flag listing all; else (every round failed) the last round.

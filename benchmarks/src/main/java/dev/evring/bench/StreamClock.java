@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Times a one-way stream for the producer: once the responder has opened its end and takes messages,
- * messages flow for the plan's warm-up time, then for its measured time; the clock is read once every {@value #CLOCK_EVERY} messages, so timing costs the stream
- * nothing measurable. At the end the producer announces the total and waits until the consumer has taken
- * every message, so the rate counts delivery, not just sending. Each chunk of {@link Measurement#CHUNK}
- * measured messages is also timed on its own.
+ * messages flow for the plan's warm-up time, then for its measured time. The clock is read once every
+ * {@value #CLOCK_EVERY} messages, so timing costs the stream nothing measurable. At the end the producer
+ * announces the total and waits until the consumer has taken every message, so the rate counts delivery,
+ * not just sending. Each chunk of {@link Measurement#CHUNK} measured messages is also timed on its own.
  */
 final class StreamClock
 {
