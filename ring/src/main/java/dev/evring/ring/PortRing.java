@@ -17,11 +17,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
+import static dev.evring.ring.PortRingDescriptor.EXCLUSIVE_PRODUCER_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.MAX_CAPACITY_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.OVERFLOW_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.PRODUCER_LOCK_OFFSET;
@@ -51,7 +54,10 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  * <p><b>Threads.</b> {@code offer}, {@code resize} and {@code reset} are producer operations:
  * {@code offer} is for one producing thread at a time, {@code offerConcurrent}, {@code resize} and
  * {@code reset} take a lock in the shared memory that also holds off producers in other processes (a lock
- * left by a dead process is recovered). Read operations are safe from any number of threads.
+ * left by a dead process is recovered). A producer that will be the only one for a while claims the role
+ * with {@link #claimExclusiveProducer()} (the role of Aeron's exclusive publication): its offers then skip
+ * the check for other producers, and other instances' offers and resizes are refused until it releases
+ * the role, closes or dies. Read operations are safe from any number of threads.
  * {@link #close()} must not race with other calls on the same instance.
  *
  * <p><b>Mapped files.</b> The ring never changes the length of its file. If another process truncates a
@@ -83,6 +89,8 @@ public final class PortRing extends AbstractCloseable
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final long NO_PRODUCER = 0;
+    /** Tokens of the instances in this JVM that hold an exclusive producer claim on some ring. */
+    private static final Set<Long> LIVE_EXCLUSIVE_CLAIMS = ConcurrentHashMap.newKeySet();
     private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
 
     private final UnsafeBuffer buffer;
@@ -99,6 +107,7 @@ public final class PortRing extends AbstractCloseable
     private int cachedCons;
     private int prod;
     private int size;
+    private boolean exclusiveProducer;
 
     private PortRing(final UnsafeBuffer buffer, final MappedByteBuffer mapped, final Path file, final String name)
     {
@@ -309,10 +318,12 @@ public final class PortRing extends AbstractCloseable
      * (each instance keeps prod and the size to itself while nobody else offers or resizes, and takes them
      * from the ring when somebody has), but two that offer at once need {@link #offerConcurrent(int)}, and
      * so do an offer and a {@link #resize(int)} from two threads at once. A producer killed inside an offer
-     * loses at most that port.
+     * loses at most that port. A producer that claimed the role with {@link #claimExclusiveProducer()}
+     * skips the check for other producers.
      *
      * @param port the port to add.
      * @return true if added, false if the ring was full (now overflowed).
+     * @throws IllegalStateException if another instance holds the exclusive producer role.
      */
     public boolean offer(final int port)
     {
@@ -327,6 +338,7 @@ public final class PortRing extends AbstractCloseable
      *
      * @param port the port to add.
      * @return true if added, false if the ring was full (and stays as it was).
+     * @throws IllegalStateException if another instance holds the exclusive producer role.
      */
     public boolean tryOffer(final int port)
     {
@@ -344,7 +356,7 @@ public final class PortRing extends AbstractCloseable
     {
         final byte[] base = this.base;
         final long address = this.address;
-        if (UnsafeApi.getLong(base, address + PRODUCER_OWNER_OFFSET) != producerToken)
+        if (!exclusiveProducer && UnsafeApi.getLong(base, address + PRODUCER_OWNER_OFFSET) != producerToken)
         {
             adoptProducerIndex();
         }
@@ -375,11 +387,13 @@ public final class PortRing extends AbstractCloseable
      * thread or process has offered or resized since (its token, or none, is there instead), so the
      * producer role passes safely, even from a producer that was killed inside an offer. prod then stays
      * in this instance: the readers poll the prod word, and reading it back on every offer would pull its
-     * line from them each time (one more cache-line transfer per port).
+     * line from them each time (one more cache-line transfer per port). Refused while another instance
+     * holds the exclusive producer role.
      */
     private void adoptProducerIndex()
     {
         final UnsafeBuffer buffer = this.buffer;
+        refuseIfAnotherExclusiveProducer(buffer);
         final int size = buffer.getIntVolatile(SIZE_OFFSET);
         if (Integer.bitCount(size) != 1 || size > maxCapacity)
         {
@@ -409,6 +423,7 @@ public final class PortRing extends AbstractCloseable
      *
      * @param port the port to add.
      * @return true if added, false if the ring was full (now overflowed).
+     * @throws IllegalStateException if another instance holds the exclusive producer role.
      */
     public boolean offerConcurrent(final int port)
     {
@@ -445,10 +460,12 @@ public final class PortRing extends AbstractCloseable
      * claim straddles a resize fails its CAS on the consumer word (the generation moved) and reads again.
      * Takes the producer lock, so it may run while other threads offer with {@link #offerConcurrent(int)};
      * a single-producer {@link #offer(int)} must not run at the same time (resize from the producing
-     * thread, as the evtchn hub does). Every producer takes the new size at its next offer.
+     * thread, as the evtchn hub does). Every producer takes the new size at its next offer. While an
+     * instance holds the exclusive producer role, only it may resize.
      *
      * @param newCapacity a power of two, at least the current capacity and at most the maximum.
      * @throws IllegalArgumentException if it is not.
+     * @throws IllegalStateException    if another instance holds the exclusive producer role.
      */
     public void resize(final int newCapacity)
     {
@@ -457,6 +474,7 @@ public final class PortRing extends AbstractCloseable
         try
         {
             final UnsafeBuffer buffer = this.buffer;
+            refuseIfAnotherExclusiveProducer(buffer);
             int size = buffer.getIntVolatile(SIZE_OFFSET);
             if (newCapacity < size || newCapacity > maxCapacity)
             {
@@ -473,6 +491,10 @@ public final class PortRing extends AbstractCloseable
             }
             // every producer, this instance included, takes the new size with prod at its next offer
             buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
+            if (exclusiveProducer)
+            {
+                this.size = size; // an exclusive producer never looks at the owner: it takes the size here
+            }
         }
         finally
         {
@@ -593,6 +615,83 @@ public final class PortRing extends AbstractCloseable
     private void unlockProducer()
     {
         buffer.putLongRelease(PRODUCER_LOCK_OFFSET, 0);
+    }
+
+    /**
+     * Claim the producer role for this instance alone, the role of Aeron's exclusive publication: until
+     * it {@link #releaseExclusiveProducer() releases} the role or closes, its offers skip the per-offer
+     * check for other producers, and {@code offer}, {@code tryOffer}, {@code offerConcurrent} and
+     * {@code resize} on every other instance, in any process, fail with {@link IllegalStateException}.
+     * Readers, {@link #reset()} and {@link #replaceUnread(int, int)} are not affected. A claim left by a
+     * process that died is broken by the next instance that needs the role, which takes over prod as after
+     * any killed producer. Claim while no other instance is inside an offer (at start-up, say): a claim
+     * cannot stop an offer already under way.
+     *
+     * @throws IllegalStateException if another live instance holds the role, or this one is closed.
+     */
+    public void claimExclusiveProducer()
+    {
+        lockProducer();
+        try
+        {
+            final UnsafeBuffer buffer = this.buffer;
+            refuseIfAnotherExclusiveProducer(buffer);
+            LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
+            buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
+            adoptProducerIndex();
+            exclusiveProducer = true;
+        }
+        finally
+        {
+            unlockProducer();
+        }
+    }
+
+    /**
+     * Give up the exclusive producer role, if this instance holds it: other instances may produce again.
+     * {@link #close()} does this too.
+     */
+    public void releaseExclusiveProducer()
+    {
+        if (exclusiveProducer)
+        {
+            exclusiveProducer = false;
+            buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, producerToken, NO_PRODUCER);
+            LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+        }
+    }
+
+    /**
+     * Whether this instance holds the exclusive producer role.
+     *
+     * @return true between {@link #claimExclusiveProducer()} and its release.
+     */
+    public boolean isExclusiveProducer()
+    {
+        return exclusiveProducer;
+    }
+
+    /**
+     * Refuse a producer call while another live instance holds the exclusive producer role; break the
+     * claim of one that is gone (its process died, or it was left by a dead process with this pid).
+     */
+    private void refuseIfAnotherExclusiveProducer(final UnsafeBuffer buffer)
+    {
+        final long holder = buffer.getLongVolatile(EXCLUSIVE_PRODUCER_OFFSET);
+        if (holder == NO_PRODUCER || holder == producerToken)
+        {
+            return;
+        }
+        final long holderPid = holder >>> 32;
+        final boolean alive = holderPid == pid ?
+            LIVE_EXCLUSIVE_CLAIMS.contains(holder) :
+            ProcessHandle.of(holderPid).map(ProcessHandle::isAlive).orElse(false);
+        if (alive)
+        {
+            throw new IllegalStateException(name + " has an exclusive producer (pid " + holderPid + "): only it may "
+                + "offer or resize until it releases the role or closes");
+        }
+        buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, holder, NO_PRODUCER);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -1097,6 +1196,7 @@ public final class PortRing extends AbstractCloseable
     @Override
     protected void performClose()
     {
+        releaseExclusiveProducer();
         if (mapped != null)
         {
             IoUtil.unmap(mapped);

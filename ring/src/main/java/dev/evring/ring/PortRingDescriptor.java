@@ -32,6 +32,9 @@ import org.agrona.concurrent.AtomicBuffer;
  *     |   0 after a resize; while it is its own, a producer keeps prod |
  *     |   and size in fields and never reads back the prod line the    |
  *     |   readers poll                                                 |
+ *     | exclusive producer (8): token of the instance that claimed the |
+ *     |   role for itself, 0 when none; it offers without reading the  |
+ *     |   owner, and every other instance's producer calls are refused |
  * 640 +---------------------------------------------------------------+
  *     | sleepers (4): readers in the doorbell protocol | wakeups (8)   |  waiters block
  * 768 +---------------------------------------------------------------+
@@ -49,7 +52,7 @@ public final class PortRingDescriptor
     /** "EVRINGPR" in little-endian ASCII. */
     public static final long MAGIC = 0x52504749_52564545L;
     /** Layout version; a file of another version is refused. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** Bytes per block that holds a hot field. */
     public static final int BLOCK_LENGTH = 128;
 
@@ -84,6 +87,11 @@ public final class PortRingDescriptor
      * any offer). Only producers touch this line; readers never do.
      */
     public static final int PRODUCER_OWNER_OFFSET = PRODUCER_LOCK_OFFSET + 8;
+    /**
+     * Offset of the exclusive producer: the token of the instance that claimed the producer role for
+     * itself ({@link PortRing#claimExclusiveProducer()}), 0 when no instance has. Only producers touch it.
+     */
+    public static final int EXCLUSIVE_PRODUCER_OFFSET = PRODUCER_OWNER_OFFSET + 8;
     /** Offset of the count of readers that announced they are going to sleep. */
     public static final int SLEEPERS_OFFSET = 5 * BLOCK_LENGTH;
     /** Offset of the count of doorbell rings the producer made. */

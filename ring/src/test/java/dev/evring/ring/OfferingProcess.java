@@ -15,13 +15,17 @@ public final class OfferingProcess
     /**
      * Run the producer.
      *
-     * @param args the ring file.
+     * @param args the ring file, then {@code exclusive} to claim the exclusive producer role first.
      * @throws Exception if the ring cannot be opened.
      */
     public static void main(final String[] args) throws Exception
     {
         try (PortRing ring = PortRing.open(Path.of(args[0])))
         {
+            if (args.length > 1 && "exclusive".equals(args[1]))
+            {
+                ring.claimExclusiveProducer();
+            }
             int next = 0;
             while (true)
             {

@@ -140,14 +140,31 @@ class PortRingProducerRoleTest
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void producerKilledMidStreamIsTakenOverWithoutLossOrDuplicate() throws Exception
     {
+        killMidStreamAndTakeOver("shared");
+    }
+
+    /**
+     * The same from a producer that claimed the exclusive role: while it lives the successor is refused
+     * (and writes nothing); once it is killed, its claim is broken by the successor's first offer.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void exclusiveProducerKilledMidStreamIsTakenOverWithoutLossOrDuplicate() throws Exception
+    {
+        killMidStreamAndTakeOver("exclusive");
+    }
+
+    private void killMidStreamAndTakeOver(final String role) throws Exception
+    {
+        final boolean exclusive = "exclusive".equals(role);
         final int capacity = 1 << 12;
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            final Path file = dir.resolve("taken-over-" + attempt + ".ring");
+            final Path file = dir.resolve(role + "-taken-over-" + attempt + ".ring");
             PortRing.create(file, capacity, capacity, ReaderWaiting.SPIN).close();
             try (PortRing reader = PortRing.open(file); PortRing successor = PortRing.open(file))
             {
-                final Process child = ChildJvm.processBuilder(OfferingProcess.class, file.toString())
+                final Process child = ChildJvm.processBuilder(OfferingProcess.class, file.toString(), role)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
                 children.add(child);
@@ -162,6 +179,13 @@ class PortRingProducerRoleTest
                     {
                         assertEquals(expected++, dst[i], "the child's ports in order");
                     }
+                }
+                if (exclusive)
+                {
+                    final IllegalStateException refused =
+                        assertThrows(IllegalStateException.class, () -> successor.offer(-1));
+                    assertTrue(refused.getMessage().contains("exclusive producer (pid " + child.pid() + ")"),
+                        refused.getMessage());
                 }
                 child.destroyForcibly(); // mid-stream: it offers in a tight loop
                 assertTrue(child.waitFor(CHILD_LIMIT_S, TimeUnit.SECONDS), "the killed child exits");

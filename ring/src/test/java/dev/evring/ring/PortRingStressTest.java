@@ -43,8 +43,24 @@ final class PortRingStressTest
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void r6_oneProducerThreeReadersWithResizesAndResetsLoseNothing() throws InterruptedException
     {
+        stress(PORTS, false);
+    }
+
+    /**
+     * The same with a producer that claimed the exclusive role, whose offers skip the owner check and
+     * which takes each new size from its own resize; a fifth of the ports.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void r6_exclusiveProducerThreeReadersWithResizesAndResetsLoseNothing() throws InterruptedException
+    {
+        stress(PORTS / 5, true);
+    }
+
+    private static void stress(final int ports, final boolean exclusive) throws InterruptedException
+    {
         final int resizes = Integer.numberOfTrailingZeros(MAX_CAPACITY / INITIAL_CAPACITY);
-        final int resizeEvery = Math.max(1, PORTS / (resizes + 1));
+        final int resizeEvery = Math.max(1, ports / (resizes + 1));
         try (PortRing ring = PortRing.allocate(INITIAL_CAPACITY, MAX_CAPACITY, ReaderWaiting.SPIN))
         {
             final AtomicBoolean done = new AtomicBoolean();
@@ -56,12 +72,16 @@ final class PortRingStressTest
                 readers.add(reader);
                 reader.start();
             }
+            if (exclusive)
+            {
+                ring.claimExclusiveProducer();
+            }
 
-            final BitSet dropped = new BitSet(PORTS);
+            final BitSet dropped = new BitSet(ports);
             int resets = 0;
             int port = 0;
             long lastProgress = System.nanoTime();
-            while (port < PORTS && failure.get() == null)
+            while (port < ports && failure.get() == null)
             {
                 if (Thread.interrupted())
                 {
@@ -78,7 +98,7 @@ final class PortRingStressTest
                     continue;
                 }
                 lastProgress = System.nanoTime();
-                while (room-- > 0 && port < PORTS)
+                while (room-- > 0 && port < ports)
                 {
                     if (!ring.offer(port))
                     {
@@ -106,9 +126,9 @@ final class PortRingStressTest
                 assertFalse(reader.isAlive(), reader.getName() + " did not finish");
             }
             assertNull(failure.get(), () -> "failed: " + failure.get());
-            assertEquals(PORTS, port);
+            assertEquals(ports, port);
             assertEquals(MAX_CAPACITY, ring.capacity(), "every resize happened");
-            assertTrue(resets >= PORTS / RESET_EVERY, "resets: " + resets);
+            assertTrue(resets >= ports / RESET_EVERY, "resets: " + resets);
 
             final BitSet accounted = (BitSet)dropped.clone();
             long read = 0;
@@ -122,13 +142,13 @@ final class PortRingStressTest
                 readersThatRead += reader.count > 0 ? 1 : 0;
             }
             assertTrue(readersThatRead >= 2, "the readers really shared the ring");
-            assertEquals(PORTS - dropped.cardinality(), read, "each port read once");
-            assertEquals(PORTS, accounted.cardinality(), "every port read or dropped");
-            assertEquals(PORTS, accounted.nextClearBit(0));
+            assertEquals(ports - dropped.cardinality(), read, "each port read once");
+            assertEquals(ports, accounted.cardinality(), "every port read or dropped");
+            assertEquals(ports, accounted.nextClearBit(0));
             final StringBuilder summary = new StringBuilder();
             readers.forEach(reader -> summary.append(' ').append(reader.getName()).append('=').append(reader.count));
-            System.out.printf("stress: %,d ports, %d resets dropped %,d,%s%n", PORTS, resets, dropped.cardinality(),
-                summary);
+            System.out.printf("stress%s: %,d ports, %d resets dropped %,d,%s%n",
+                exclusive ? " (exclusive producer)" : "", ports, resets, dropped.cardinality(), summary);
         }
     }
 
