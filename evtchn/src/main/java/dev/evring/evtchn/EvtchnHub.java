@@ -785,6 +785,7 @@ public final class EvtchnHub implements AutoCloseable
             buffer = new UnsafeBuffer(handle.eventsMapping);
         }
         final PortRing events = PortRing.format(buffer, PortRing.DEFAULT_INITIAL_CAPACITY, limit, ReaderWaiting.DOORBELL);
+        events.claimExclusiveProducer(); // the hub is the only writer of every event ring
         final HubSession session = handle.session;
         events.doorbell(session == null ? handle.localDoorbell : () ->
         {
