@@ -102,6 +102,7 @@ final class PortRingPingPong implements Mechanism
         try (PortRing out = PortRing.open(peer.directory().resolve(A_TO_B));
             PortRing in = PortRing.open(peer.directory().resolve(B_TO_A)))
         {
+            out.claimExclusiveProducer(); // each side is its ring's only producer
             for (long i = 0; trips.more(i); i++)
             {
                 final long start = System.nanoTime();
@@ -146,6 +147,7 @@ final class PortRingPingPong implements Mechanism
         try (PortRing in = PortRing.open(peer.directory().resolve(A_TO_B));
             PortRing out = PortRing.open(peer.directory().resolve(B_TO_A)))
         {
+            out.claimExclusiveProducer();
             do
             {
                 long spins = 0;

@@ -15,7 +15,8 @@ import java.util.List;
  * <p>A full PortRing's {@code offer} refuses the port and sets the sticky overflow flag, as the kernel's
  * event ring does; a stream waits for room instead, so A uses {@link PortRing#tryOffer(int)}, which
  * refuses without overflowing (and re-reads the consumer index only when its copy says full), as the
- * other stream mechanisms wait on a full Agrona ring or naive ring.
+ * other stream mechanisms wait on a full Agrona ring or naive ring. A claims the exclusive producer role
+ * first: the stream has one producer, and its offers then skip the check for others.
  */
 final class PortRingStream implements Mechanism
 {
@@ -96,6 +97,7 @@ final class PortRingStream implements Mechanism
         final Watchdog watchdog = peer.watchdog();
         try (PortRing ring = PortRing.open(peer.directory().resolve(RING)))
         {
+            ring.claimExclusiveProducer(); // A is the stream's only producer, as Agrona's one-to-one ring has one
             final StreamClock clock = new StreamClock(peer);
             long sent = 0;
             while (clock.keepSending(sent))
