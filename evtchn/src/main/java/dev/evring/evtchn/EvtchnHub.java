@@ -1036,6 +1036,23 @@ public final class EvtchnHub implements AutoCloseable
     }
 
     /**
+     * Give a handle's session the connection that presented its bell key, as the handle's doorbell socket.
+     *
+     * @return false if no live session holds that handle and key.
+     */
+    boolean attachBell(final long handleId, final long key, final SocketChannel socket)
+    {
+        for (final HubSession session : sessions)
+        {
+            if (session.acceptBell(handleId, key, socket))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A session's thread ended.
      */
     void sessionEnded(final HubSession session)

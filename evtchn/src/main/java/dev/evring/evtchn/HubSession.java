@@ -8,6 +8,7 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,12 +23,17 @@ import java.util.concurrent.TimeUnit;
  * {@link HubConfig#clientWriteTimeout(java.time.Duration) client write timeout} the client is
  * disconnected. A doorbell for a client whose socket is full is not lost: it is kept as one owed doorbell
  * and sent when the buffer drains (however many are owed, one frame wakes the client).
+ *
+ * <p>Once the handle attaches its doorbell socket (a second connection whose session hands it over here,
+ * see {@link Protocol#OP_BELL}), a doorbell is one byte down that socket, on which the handle's sleeping
+ * thread waits itself; a doorbell socket that breaks falls back to doorbell frames.
  */
 final class HubSession implements Runnable
 {
     private static final long HELLO_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final long SELECT_SLICE_MS = 100;
     private static final int OUT_FRAMES = 4;
+    private static final SecureRandom BELL_KEYS = new SecureRandom();
 
     private final EvtchnHub hub;
     private final SocketChannel channel;
@@ -38,6 +44,11 @@ final class HubSession implements Runnable
     private boolean doorbellOwed; // guarded by this
     private long unsentSinceNs; // guarded by this; when out last went from empty to holding bytes
     private boolean closeAfterFlush; // guarded by this
+    private SocketChannel bell; // guarded by this; the handle's doorbell socket, once attached
+    private final ByteBuffer bellByte = ByteBuffer.allocateDirect(1); // guarded by this
+    private final long bellKey = BELL_KEYS.nextLong() | 1; // never 0
+    private volatile long attachedHandleId = -1;
+    private boolean handedOver; // this connection became another session's doorbell socket
     private Selector selector;
     private HubHandle handle;
     private Thread thread;
@@ -89,6 +100,10 @@ final class HubSession implements Runnable
         final boolean sent;
         synchronized (this)
         {
+            if (bell != null && ringBell())
+            {
+                return;
+            }
             if (out.position() > 0)
             {
                 doorbellOwed = true; // the session thread sends it once the bytes before it are out
@@ -103,6 +118,66 @@ final class HubSession implements Runnable
             {
                 selector.wakeup(); // part of the frame is left: the session thread waits until it can send it
             }
+        }
+    }
+
+    /**
+     * One byte down the doorbell socket. Written 0 bytes: the socket is full of bytes the handle has not
+     * taken yet, and any one of them wakes it.
+     *
+     * @return false if the socket broke (it is dropped: doorbells go back to frames).
+     */
+    private boolean ringBell()
+    {
+        try
+        {
+            bellByte.clear();
+            bell.write(bellByte);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(bell);
+            bell = null;
+            return false;
+        }
+    }
+
+    /**
+     * Take a second connection of this session's handle as its doorbell socket, if the key matches.
+     *
+     * @param handleId the handle the connection names.
+     * @param key      the bell key it presents.
+     * @param socket   the connection.
+     * @return true if taken (and acknowledged with {@link Protocol#BELL_ACK}).
+     */
+    boolean acceptBell(final long handleId, final long key, final SocketChannel socket)
+    {
+        if (handleId != attachedHandleId || key != bellKey)
+        {
+            return false;
+        }
+        synchronized (this)
+        {
+            if (bell != null || closeAfterFlush || !channel.isOpen())
+            {
+                return false;
+            }
+            try
+            {
+                final ByteBuffer ack = ByteBuffer.allocate(1).put(0, Protocol.BELL_ACK);
+                socket.write(ack); // a new connection's empty buffer takes it
+                if (ack.hasRemaining())
+                {
+                    return false;
+                }
+            }
+            catch (final IOException ex)
+            {
+                return false;
+            }
+            bell = socket;
+            return true;
         }
     }
 
@@ -208,6 +283,10 @@ final class HubSession implements Runnable
                 {
                     sent = serveFrames();
                 }
+                if (handedOver)
+                {
+                    break; // the connection now belongs to its handle's session
+                }
                 if (sent && closing())
                 {
                     break;
@@ -246,14 +325,17 @@ final class HubSession implements Runnable
             {
                 hub.release(handle);
             }
-            close();
             try
             {
-                selector.close();
+                selector.close(); // deregisters the connection, which a doorbell socket handed over outlives
             }
             catch (final IOException ignore)
             {
                 // nothing more to do for a selector we are leaving
+            }
+            if (!handedOver)
+            {
+                close();
             }
             hub.sessionEnded(this);
         }
@@ -316,6 +398,10 @@ final class HubSession implements Runnable
         {
             malformed = null;
         }
+        if (handle == null && malformed == null && op == Protocol.OP_BELL)
+        {
+            return handOverAsBell(requestId, (in.getInt(16) & 0xFFFF_FFFFL) | ((long)in.getInt(20) << 32));
+        }
         if (handle == null)
         {
             return hello(malformed == null && op == Protocol.OP_HELLO ? in : null);
@@ -365,14 +451,46 @@ final class HubSession implements Runnable
             return flush();
         }
         thread.setName("evtchn-hub-session-" + handle.domid() + "-h" + handle.id);
-        return queue(Protocol.TYPE_WELCOME, 0, handle.id, handle.domid(), hub.config().maxPorts());
+        attachedHandleId = handle.id;
+        queue(Protocol.TYPE_WELCOME, 0, handle.id, handle.domid(), hub.config().maxPorts());
+        return queue(Protocol.TYPE_BELL_KEY, 0, bellKey, 0, 0);
+    }
+
+    /**
+     * The first frame named a handle's doorbell socket: give the connection to that handle's session, or
+     * refuse it (a wrong key, a handle that is gone or already has one).
+     */
+    private boolean handOverAsBell(final long key, final long handleId)
+    {
+        if (hub.attachBell(handleId, key, channel))
+        {
+            handedOver = true;
+            return true;
+        }
+        hub.countError();
+        queue(Protocol.TYPE_REFUSED, Errno.EACCES.number(), 0, 0, 0);
+        closeAfterFlush();
+        return flush();
     }
 
     void close()
     {
+        closeQuietly(channel);
+        synchronized (this)
+        {
+            if (bell != null)
+            {
+                closeQuietly(bell);
+                bell = null;
+            }
+        }
+    }
+
+    private static void closeQuietly(final SocketChannel socket)
+    {
         try
         {
-            channel.close();
+            socket.close();
         }
         catch (final IOException ignore)
         {

@@ -14,7 +14,10 @@ import java.nio.channels.WritableByteChannel;
  * follow, {@link #MIN_REQUEST_LENGTH} to {@link #MAX_REQUEST_LENGTH}), {@code int op}, {@code long requestId},
  * then the op's {@code int} arguments. All little-endian. The first frame of a connection must be
  * {@link #OP_HELLO} (the client's pid, which names its domain); the hub answers it with a welcome or a
- * refusal.
+ * refusal. A handle then opens a second connection, its doorbell socket, whose only frame is
+ * {@link #OP_BELL}; the hub answers it with one {@link #BELL_ACK} byte and from then on sends one byte
+ * down it per doorbell instead of a doorbell frame, so a sleeping handle thread blocks on that socket
+ * itself and is woken by the hub directly (no hand-off from the thread that reads the control socket).
  *
  * <p><b>Control socket, hub to handle</b>: fixed frames of {@link #EVENT_FRAME_LENGTH} bytes,
  * {@code int type, int errno, long a, int b, int c}; the type keeps replies, doorbells and faults apart.
@@ -47,6 +50,11 @@ final class Protocol
     static final int OP_UNMASK = 9;
     /** First frame of a connection: a = low 32 bits of the client's pid, b = high 32 bits. */
     static final int OP_HELLO = 10;
+    /**
+     * First and only frame of a doorbell socket: requestId = the handle's bell key (from
+     * {@link #TYPE_BELL_KEY}), a = low 32 bits of the handle id, b = high 32 bits.
+     */
+    static final int OP_BELL = 11;
 
     /** Hub to handle: first frame; a = handle id, b = domid, c = max ports. */
     static final int TYPE_WELCOME = 1;
@@ -58,6 +66,10 @@ final class Protocol
     static final int TYPE_DOORBELL = 4;
     /** Hub to handle: the handle broke the protocol (errno says how); the hub closes after it. */
     static final int TYPE_FAULT = 5;
+    /** Hub to handle: right after the welcome; a = the key that attaches a doorbell socket to the handle. */
+    static final int TYPE_BELL_KEY = 6;
+    /** The byte with which the hub accepts a doorbell socket (a refusal there is a frame of type 2). */
+    static final byte BELL_ACK = 0x7B;
 
     static final int EVENT_FRAME_LENGTH = 24;
 
@@ -96,6 +108,7 @@ final class Protocol
                 return 1;
             case OP_BIND_INTERDOMAIN:
             case OP_HELLO:
+            case OP_BELL:
                 return 2;
             default:
                 return -1;

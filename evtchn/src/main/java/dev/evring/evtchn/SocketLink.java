@@ -7,12 +7,16 @@ import dev.evring.ring.PortRing;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +27,20 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A remote handle's link: one connection to the hub's control socket (requests and replies, doorbell
  * and fault frames, told apart by their type), the request ring it writes, and the event ring the hub
  * writes. A reader thread demultiplexes the socket: replies complete waiting requests, doorbells wake
- * sleepers, and the end of the stream fails every waiting and later call with ENODEV. The
+ * sleepers, and the end of the stream fails every waiting and later call with ENODEV.
+ *
+ * <p>A second connection, the doorbell socket, carries only doorbells (one byte each): a sleeping thread
+ * waits on it itself, so the hub's doorbell wakes it directly, without a hand-off from the reader thread
+ * (on a shared CPU that hand-off costs a second wake-up). One sleeper at a time waits on the socket;
+ * other threads asleep on the same handle wait on a local doorbell that the socket's waiter rings when it
+ * wakes. Should the doorbell socket not be set up or break, doorbells come as frames and wake the local
+ * doorbell (and the socket's waiter). The
  * {@link HubWatchdog} checks the hub's heartbeat and pid in its mark file: a heartbeat that stands still
  * beyond the handle's hub timeout fails the link with ETIMEDOUT and drops the connection.
  */
@@ -44,6 +56,12 @@ final class SocketLink implements HubLink
     private final DoorbellWaiter waiter;
     private final ConcurrentHashMap<Long, CompletableFuture<int[]>> calls = new ConcurrentHashMap<>();
     private final CompletableFuture<long[]> welcome = new CompletableFuture<>();
+    private final CompletableFuture<Long> bellKey = new CompletableFuture<>();
+    private final ReentrantLock bellWaiter = new ReentrantLock();
+    private final ByteBuffer bellBytes = ByteBuffer.allocateDirect(64);
+    private SocketChannel bellSocket;
+    private Selector bellSelector;
+    private volatile boolean bellOpen;
     private final AtomicLong requestIds = new AtomicLong();
     private final ByteBuffer request = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
     private final Object postLock = new Object();
@@ -75,7 +93,7 @@ final class SocketLink implements HubLink
             {
                 throw new LinkFailedException(cause);
             }
-            return bell.await(timeoutNs);
+            return bellOpen && bellWaiter.tryLock() ? awaitBellSocket(timeoutNs) : bell.await(timeoutNs);
         };
         this.reader = new Thread(this::readLoop, "evtchn-handle-" + directory.getFileName());
         reader.setDaemon(true);
@@ -123,6 +141,7 @@ final class SocketLink implements HubLink
                 // the hub refused this peer and closed first: the reader thread reports its reason
             }
             link.awaitWelcome();
+            link.openBellSocket(socket);
             return link;
         }
         catch (final IOException ex)
@@ -131,6 +150,150 @@ final class SocketLink implements HubLink
             throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "lost the "
                 + "connection to the hub at " + directory + " while attaching: " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * Open the doorbell socket: a second connection that presents the bell key the hub sent after its
+     * welcome, and waits for the hub's acknowledgement. If that fails while the link itself is fine, the
+     * handle keeps its doorbells as frames on the control socket.
+     */
+    private void openBellSocket(final Path socket) throws EvtchnException
+    {
+        final long key;
+        try
+        {
+            key = bellKey.get(WELCOME_TIMEOUT_NS, TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new EvtchnException(Errno.EINTR, "interrupted while attaching to the hub at " + directory, ex);
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            throwIfFailed();
+            return; // the hub sent no key: doorbells stay frames
+        }
+        SocketChannel socketChannel = null;
+        Selector selector = null;
+        try
+        {
+            socketChannel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            socketChannel.connect(UnixDomainSocketAddress.of(socket));
+            final ByteBuffer frame = ByteBuffer.allocate(4 + Protocol.MIN_REQUEST_LENGTH + 8).order(Protocol.ORDER);
+            frame.putInt(Protocol.MIN_REQUEST_LENGTH + 8).putInt(Protocol.OP_BELL).putLong(key)
+                .putInt((int)handleId).putInt((int)(handleId >>> 32)).flip();
+            Protocol.writeFully(socketChannel, frame);
+            socketChannel.configureBlocking(false);
+            selector = Selector.open();
+            socketChannel.register(selector, SelectionKey.OP_READ);
+            final ByteBuffer ack = ByteBuffer.allocate(1);
+            final long deadline = System.nanoTime() + WELCOME_TIMEOUT_NS;
+            while (ack.hasRemaining() && System.nanoTime() - deadline < 0 && failure == null)
+            {
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                selector.selectedKeys().clear();
+                if (socketChannel.read(ack) < 0)
+                {
+                    break;
+                }
+            }
+            if (!ack.hasRemaining() && ack.get(0) == Protocol.BELL_ACK)
+            {
+                bellSocket = socketChannel;
+                bellSelector = selector;
+                bellOpen = true;
+                return;
+            }
+        }
+        catch (final IOException ex)
+        {
+            // no doorbell socket: doorbells stay frames
+        }
+        closeQuietly(socketChannel);
+        closeQuietly(selector);
+        throwIfFailed();
+    }
+
+    /**
+     * Sleep on the doorbell socket (this thread holds {@link #bellWaiter}) until a doorbell byte arrives,
+     * the timeout passes, the link fails or the thread is interrupted; then let the other sleepers of this
+     * handle look at the ring too.
+     *
+     * @return true if a doorbell was taken.
+     */
+    private boolean awaitBellSocket(final long timeoutNs) throws InterruptedException
+    {
+        try
+        {
+            if (timeoutNs > 0)
+            {
+                sleepOnBellSocket(timeoutNs);
+            }
+            final boolean rung = takeBellBytes();
+            if (Thread.interrupted())
+            {
+                throw new InterruptedException("interrupted while asleep on the doorbell of " + directory);
+            }
+            final EvtchnException cause = failure;
+            if (cause != null)
+            {
+                throw new LinkFailedException(cause);
+            }
+            return rung;
+        }
+        finally
+        {
+            bellWaiter.unlock();
+            bell.ring(); // sleepers waiting behind this one look at the ring again
+        }
+    }
+
+    private void sleepOnBellSocket(final long timeoutNs)
+    {
+        // whole milliseconds, rounded up: select(0) would wait forever
+        final long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(timeoutNs, Long.MAX_VALUE / 2) + 999_999));
+        try
+        {
+            bellSelector.select(timeoutMs);
+            bellSelector.selectedKeys().clear();
+        }
+        catch (final IOException | ClosedSelectorException ex)
+        {
+            bellOpen = false; // the handle is closing: the caller sees the failure, or sleeps on the local doorbell
+        }
+    }
+
+    /**
+     * Read every doorbell byte waiting on the socket.
+     *
+     * @return true if there was at least one; false also when the socket broke (it is then given up, and
+     * doorbells come as frames).
+     */
+    private boolean takeBellBytes()
+    {
+        final ByteBuffer bytes = bellBytes;
+        boolean rung = false;
+        try
+        {
+            int n;
+            do
+            {
+                bytes.clear();
+                n = bellSocket.read(bytes);
+                rung |= n > 0;
+            }
+            while (n > 0);
+            if (n < 0)
+            {
+                bellOpen = false; // the hub closed it: it is going away or released this handle
+            }
+        }
+        catch (final IOException ex)
+        {
+            bellOpen = false;
+        }
+        return rung;
     }
 
     private void awaitWelcome() throws EvtchnException
@@ -244,10 +407,21 @@ final class SocketLink implements HubLink
             failure = cause;
         }
         welcome.completeExceptionally(cause);
+        bellKey.completeExceptionally(cause);
         calls.forEach((id, call) -> call.completeExceptionally(cause));
         calls.clear();
         bell.ring();
+        wakeBellWaiter();
         closeQuietly(channel);
+    }
+
+    private void wakeBellWaiter()
+    {
+        final Selector selector = bellSelector;
+        if (selector != null)
+        {
+            selector.wakeup();
+        }
     }
 
     private void readLoop()
@@ -284,8 +458,12 @@ final class SocketLink implements HubLink
                             call.complete(new int[] {errno, b, c});
                         }
                         break;
+                    case Protocol.TYPE_BELL_KEY:
+                        bellKey.complete(a);
+                        break;
                     case Protocol.TYPE_DOORBELL:
                         bell.ring();
+                        wakeBellWaiter();
                         break;
                     case Protocol.TYPE_FAULT:
                         faultErrno = errnoOf(errno);
@@ -522,6 +700,7 @@ final class SocketLink implements HubLink
     public void wake()
     {
         bell.ring();
+        wakeBellWaiter();
     }
 
     /**
@@ -554,6 +733,9 @@ final class SocketLink implements HubLink
             watch.cancel(false);
         }
         closeQuietly(channel);
+        bellOpen = false;
+        closeQuietly(bellSocket);
+        closeQuietly(bellSelector);
         if (requests != null)
         {
             requests.close();
@@ -591,15 +773,19 @@ final class SocketLink implements HubLink
         }
     }
 
-    private static void closeQuietly(final SocketChannel channel)
+    private static void closeQuietly(final Closeable closeable)
     {
+        if (closeable == null)
+        {
+            return;
+        }
         try
         {
-            channel.close();
+            closeable.close();
         }
         catch (final IOException ignore)
         {
-            // nothing more to do for a socket we are leaving
+            // nothing more to do for a socket or selector we are leaving
         }
     }
 }

@@ -21,6 +21,30 @@ final class Conditions
         boolean holds() throws Exception;
     }
 
+    /**
+     * Whether a thread is asleep waiting for an event: parked on a local doorbell (a handle of the hub's own
+     * process, or a second sleeper of a remote handle), or blocked in the wait for its doorbell socket.
+     *
+     * @param thread the thread.
+     * @return true if it is blocked in one of those waits now.
+     */
+    static boolean asleep(final Thread thread)
+    {
+        final Thread.State state = thread.getState();
+        if (state == Thread.State.TIMED_WAITING || state == Thread.State.WAITING)
+        {
+            return true;
+        }
+        final StackTraceElement[] stack = thread.getStackTrace();
+        boolean onBellSocket = false;
+        for (final StackTraceElement frame : stack)
+        {
+            onBellSocket |= frame.getClassName().equals(SocketLink.class.getName())
+                && frame.getMethodName().equals("sleepOnBellSocket");
+        }
+        return state == Thread.State.RUNNABLE && onBellSocket && stack.length > 0 && stack[0].isNativeMethod();
+    }
+
     static void await(final String what, final Check condition) throws Exception
     {
         await(what, DEFAULT_TIMEOUT_MS, condition);

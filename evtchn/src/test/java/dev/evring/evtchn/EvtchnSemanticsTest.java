@@ -342,7 +342,7 @@ class EvtchnSemanticsTest
             }
         });
         sleeper.start();
-        Conditions.await("the reader sleeps", () -> sleeper.getState() == Thread.State.TIMED_WAITING);
+        Conditions.await("the reader sleeps", () -> Conditions.asleep(sleeper));
         b.unmask(one[1]);
         awaitEnabled(one[1]);
         a.notify(one[0]);
@@ -555,7 +555,7 @@ class EvtchnSemanticsTest
             }
         });
         waiter.start();
-        Conditions.await("the waiter blocks", () -> waiter.getState() == Thread.State.TIMED_WAITING);
+        Conditions.await("the waiter blocks", () -> Conditions.asleep(waiter));
         waiter.interrupt();
         waiter.join(10_000);
         assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));
@@ -608,7 +608,7 @@ class EvtchnSemanticsTest
             done.countDown();
         });
         reader.start();
-        Conditions.await("the reader blocks", () -> reader.getState() == Thread.State.TIMED_WAITING);
+        Conditions.await("the reader blocks", () -> Conditions.asleep(reader));
         final int pb2 = b.bindUnboundPort(a.domid());
         final int virq = b.bindVirq(Virq.DEBUG);
         b.unmask(ch[1]);
@@ -827,8 +827,8 @@ class EvtchnSemanticsTest
         final Thread localReader = new Thread(() -> captureAwait(local, blockedLocal));
         reader.start();
         localReader.start();
-        Conditions.await("readers block", () -> reader.getState() == Thread.State.TIMED_WAITING
-            && localReader.getState() == Thread.State.TIMED_WAITING);
+        Conditions.await("readers block", () -> Conditions.asleep(reader)
+            && Conditions.asleep(localReader));
         final Path where = hub.directory();
         hub.close();
         final long start = System.nanoTime();

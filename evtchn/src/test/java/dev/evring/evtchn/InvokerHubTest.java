@@ -274,8 +274,7 @@ class InvokerHubTest
                 }
             }, "test-local-waiter");
             waiter.start();
-            Conditions.await("domain 0 sleeps on its doorbell", () -> waiter.getState() == Thread.State.TIMED_WAITING
-                || waiter.getState() == Thread.State.WAITING);
+            Conditions.await("domain 0 sleeps on its doorbell", () -> Conditions.asleep(waiter));
             consumer.send("block");
             consumer.expect("BLOCKING", 30_000);
 

@@ -101,7 +101,7 @@ class KillTest
                 }
             });
             reader.start();
-            Conditions.await("the reader blocks", () -> reader.getState() == Thread.State.TIMED_WAITING);
+            Conditions.await("the reader blocks", () -> Conditions.asleep(reader));
 
             hub.kill();
             final long start = System.nanoTime();

@@ -20,6 +20,7 @@ final class RawClient implements AutoCloseable
     final Selector selector;
     final int domid;
     final long handleId;
+    final long bellKey;
 
     private static final AtomicLong NEXT_PROCESS_ID = new AtomicLong(1L << 41);
 
@@ -46,6 +47,12 @@ final class RawClient implements AutoCloseable
         }
         handleId = welcome.getLong(8);
         domid = welcome.getInt(16);
+        final ByteBuffer key = readFrame(10_000);
+        if (key == null || key.getInt(0) != Protocol.TYPE_BELL_KEY)
+        {
+            throw new IOException("no bell key from the hub after its welcome");
+        }
+        bellKey = key.getLong(8);
     }
 
     void send(final ByteBuffer bytes) throws IOException
