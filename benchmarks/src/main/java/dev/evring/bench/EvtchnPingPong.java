@@ -50,8 +50,10 @@ final class EvtchnPingPong implements Mechanism
     private static final long SETUP_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long AWAIT_SLICE_MS = 100;
     /** How long A pauses before each ping of the sleeping variant, so that B is asleep when it arrives. */
-    static final long SLEEP_GAP_US = 200;
+    static final long SLEEP_GAP_US = 20;
     private static final long SLEEP_GAP_NS = TimeUnit.MICROSECONDS.toNanos(SLEEP_GAP_US);
+    /** The share of pings, warm-up included, that must find B asleep (each costs the hub one wake-up). */
+    private static final int MIN_ASLEEP_PERCENT = 99;
 
     private final String name;
     private final boolean blocking;
@@ -148,7 +150,8 @@ final class EvtchnPingPong implements Mechanism
             region.putIntRelease(INITIATOR_PORT, port); // release: the port is allocated before B binds to it
             awaitNonZero(region, RESPONDER_BOUND, watchdog);
             final long wakeupsBefore = hub.counter(HubCounter.WAKEUPS);
-            for (long i = 0; trips.more(i); i++)
+            long exchanges = 1; // the stop below
+            for (long i = 0; trips.more(i); i++, exchanges++)
             {
                 if (blocking)
                 {
@@ -161,11 +164,11 @@ final class EvtchnPingPong implements Mechanism
             region.putIntRelease(STOP, 1); // release: B sees the stop once it has the last event
             exchange(dom0, port, spin, watchdog);
             final long wakeups = hub.counter(HubCounter.WAKEUPS) - wakeupsBefore;
-            final long measured = trips.histogram().getTotalCount();
-            if (blocking && wakeups < measured / 2)
+            if (blocking && wakeups * 100 < exchanges * MIN_ASLEEP_PERCENT)
             {
-                throw new PeerFailure(name + ": the consumer slept for only " + wakeups + " of " + measured
-                    + " measured round trips (hub wake-ups), so this run did not measure a sleeping consumer");
+                throw new PeerFailure(name + ": the consumer was asleep at only " + wakeups + " of " + exchanges
+                    + " pings (hub wake-ups), under " + MIN_ASLEEP_PERCENT + "%: this run did not measure a sleeping "
+                    + "consumer");
             }
         }
         return Measurement.roundTrips(trips.histogram());
