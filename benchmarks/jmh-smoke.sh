@@ -16,6 +16,6 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 start=$(date +%s)
 "$java" -jar "$jar" \
     -f 1 -wi 0 -i 1 -r 100ms -w 100ms -foe true \
-    -p batch=1,1024 -p size=64,131072 -p bound=0,16384 \
+    -p batch=1,1024 -p size=64,131072 -p bound=0,16384 -p ports=25000 \
     "$@"
 echo "jmh-smoke: every benchmark ran in $(( $(date +%s) - start )) s"
