@@ -93,28 +93,7 @@ final class PortRingExclusiveProducerTest
             PortRing holder = PortRing.wrap(buffer))
         {
             holder.claimExclusiveProducer();
-            final int[] dst = new int[1024];
-            int next = 0;
-            int expected = 0;
-            for (int size = 8; size < 1024; size <<= 1)
-            {
-                for (int i = 0; i < size - 3; i++) // nearly full, wrapped at every size but the first
-                {
-                    assertTrue(holder.offer(next++), "room at size " + size);
-                }
-                holder.resize(size << 1);
-                for (int i = 0; i < size; i++) // then the slots only the new size has
-                {
-                    assertTrue(holder.offer(next++), "the holder sees the room of size " + (size << 1));
-                }
-                final int n = reader.read(dst, 0, dst.length);
-                assertEquals(next - expected, n);
-                for (int i = 0; i < n; i++)
-                {
-                    assertEquals(expected++, dst[i], "in order after the resize to " + (size << 1));
-                }
-            }
-            assertFalse(reader.overflowed());
+            PortRingProducerRoleTest.fillTheRoomOfEachResize(reader, holder, holder);
         }
     }
 

@@ -77,29 +77,39 @@ class PortRingProducerRoleTest
             PortRing producer = PortRing.wrap(buffer);
             PortRing resizer = PortRing.wrap(buffer))
         {
-            final int[] dst = new int[1024];
-            int next = 0;
-            int expected = 0;
-            for (int size = 8; size < 1024; size <<= 1)
-            {
-                for (int i = 0; i < size - 3; i++) // leave the ring nearly full, wrapped at every size but the first
-                {
-                    assertTrue(producer.offer(next++), "room at size " + size);
-                }
-                resizer.resize(size << 1);
-                for (int i = 0; i < size; i++) // then fill what the resize added, at slots only the new size has
-                {
-                    assertTrue(producer.offer(next++), "the producer sees the room of size " + (size << 1));
-                }
-                final int n = reader.read(dst, 0, dst.length);
-                assertEquals(next - expected, n);
-                for (int i = 0; i < n; i++)
-                {
-                    assertEquals(expected++, dst[i], "in order after the resize to " + (size << 1));
-                }
-            }
-            assertFalse(reader.overflowed());
+            fillTheRoomOfEachResize(reader, producer, resizer);
         }
+    }
+
+    /**
+     * From size 8 to 1024: leave the ring nearly full (wrapped at every size but the first), have
+     * {@code resizer} double it, fill what the resize added, and read everything back in order. Fails if
+     * {@code producer} does not see the new size.
+     */
+    static void fillTheRoomOfEachResize(final PortRing reader, final PortRing producer, final PortRing resizer)
+    {
+        final int[] dst = new int[1024];
+        int next = 0;
+        int expected = 0;
+        for (int size = 8; size < 1024; size <<= 1)
+        {
+            for (int i = 0; i < size - 3; i++) // leave the ring nearly full, wrapped at every size but the first
+            {
+                assertTrue(producer.offer(next++), "room at size " + size);
+            }
+            resizer.resize(size << 1);
+            for (int i = 0; i < size; i++) // then fill what the resize added, at slots only the new size has
+            {
+                assertTrue(producer.offer(next++), "the producer sees the room of size " + (size << 1));
+            }
+            final int n = reader.read(dst, 0, dst.length);
+            assertEquals(next - expected, n);
+            for (int i = 0; i < n; i++)
+            {
+                assertEquals(expected++, dst[i], "in order after the resize to " + (size << 1));
+            }
+        }
+        assertFalse(reader.overflowed());
     }
 
     @Test
