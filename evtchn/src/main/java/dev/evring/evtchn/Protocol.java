@@ -115,6 +115,32 @@ final class Protocol
         }
     }
 
+    /**
+     * Lay out a request frame, length first, in a cleared buffer and flip it for writing.
+     *
+     * @param frame room for {@link #MAX_REQUEST_LENGTH} bytes, in {@link #ORDER}.
+     * @param op    the op; it takes {@link #argumentCount(int)} of {@code a} and {@code b}.
+     * @param id    the request id (for {@link #OP_BELL}, the bell key).
+     * @param a     the first argument, if the op takes one.
+     * @param b     the second argument, if the op takes two.
+     * @return the frame, ready to write.
+     */
+    static ByteBuffer putRequest(final ByteBuffer frame, final int op, final long id, final int a, final int b)
+    {
+        final int arguments = argumentCount(op);
+        frame.clear();
+        frame.putInt(MIN_REQUEST_LENGTH + arguments * Integer.BYTES).putInt(op).putLong(id);
+        if (arguments > 0)
+        {
+            frame.putInt(a);
+        }
+        if (arguments > 1)
+        {
+            frame.putInt(b);
+        }
+        return frame.flip();
+    }
+
     static int ringWord(final int op, final int port)
     {
         return (op << RING_PORT_BITS) | (port & RING_PORT_MASK);

@@ -180,10 +180,9 @@ final class SocketLink implements HubLink
         {
             socketChannel = SocketChannel.open(StandardProtocolFamily.UNIX);
             socketChannel.connect(UnixDomainSocketAddress.of(socket));
-            final ByteBuffer frame = ByteBuffer.allocate(4 + Protocol.MIN_REQUEST_LENGTH + 8).order(Protocol.ORDER);
-            frame.putInt(Protocol.MIN_REQUEST_LENGTH + 8).putInt(Protocol.OP_BELL).putLong(key)
-                .putInt((int)handleId).putInt((int)(handleId >>> 32)).flip();
-            Protocol.writeFully(socketChannel, frame);
+            final ByteBuffer frame = ByteBuffer.allocate(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
+            Protocol.writeFully(socketChannel,
+                Protocol.putRequest(frame, Protocol.OP_BELL, key, (int)handleId, (int)(handleId >>> 32)));
             socketChannel.configureBlocking(false);
             selector = Selector.open();
             socketChannel.register(selector, SelectionKey.OP_READ);
@@ -252,7 +251,8 @@ final class SocketLink implements HubLink
     private void sleepOnBellSocket(final long timeoutNs)
     {
         // whole milliseconds, rounded up: select(0) would wait forever
-        final long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(timeoutNs, Long.MAX_VALUE / 2) + 999_999));
+        final long timeoutMs =
+            Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(timeoutNs, Long.MAX_VALUE / 2) + 999_999));
         try
         {
             bellSelector.select(timeoutMs);
@@ -410,18 +410,8 @@ final class SocketLink implements HubLink
         bellKey.completeExceptionally(cause);
         calls.forEach((id, call) -> call.completeExceptionally(cause));
         calls.clear();
-        bell.ring();
-        wakeBellWaiter();
+        wake();
         closeQuietly(channel);
-    }
-
-    private void wakeBellWaiter()
-    {
-        final Selector selector = bellSelector;
-        if (selector != null)
-        {
-            selector.wakeup();
-        }
     }
 
     private void readLoop()
@@ -462,8 +452,7 @@ final class SocketLink implements HubLink
                         bellKey.complete(a);
                         break;
                     case Protocol.TYPE_DOORBELL:
-                        bell.ring();
-                        wakeBellWaiter();
+                        wake();
                         break;
                     case Protocol.TYPE_FAULT:
                         faultErrno = errnoOf(errno);
@@ -564,19 +553,7 @@ final class SocketLink implements HubLink
     {
         synchronized (request)
         {
-            final int arguments = Protocol.argumentCount(op);
-            request.clear();
-            request.putInt(Protocol.MIN_REQUEST_LENGTH + arguments * Integer.BYTES).putInt(op).putLong(id);
-            if (arguments > 0)
-            {
-                request.putInt(a);
-            }
-            if (arguments > 1)
-            {
-                request.putInt(b);
-            }
-            request.flip();
-            Protocol.writeFully(channel, request);
+            Protocol.writeFully(channel, Protocol.putRequest(request, op, id, a, b));
         }
     }
 
@@ -700,7 +677,11 @@ final class SocketLink implements HubLink
     public void wake()
     {
         bell.ring();
-        wakeBellWaiter();
+        final Selector selector = bellSelector;
+        if (selector != null)
+        {
+            selector.wakeup(); // the sleeper on the doorbell socket
+        }
     }
 
     /**
