@@ -292,10 +292,9 @@ class DoorbellSocketTest
         {
             final SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             channel.connect(UnixDomainSocketAddress.of(hubDirectory.resolve(HubDirectory.SOCKET_FILE)));
-            final ByteBuffer frame = ByteBuffer.allocate(4 + Protocol.MIN_REQUEST_LENGTH + 8).order(Protocol.ORDER);
-            frame.putInt(Protocol.MIN_REQUEST_LENGTH + 8).putInt(Protocol.OP_BELL).putLong(key)
-                .putInt((int)handleId).putInt((int)(handleId >>> 32)).flip();
-            Protocol.writeFully(channel, frame);
+            final ByteBuffer frame = ByteBuffer.allocate(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
+            Protocol.writeFully(channel,
+                Protocol.putRequest(frame, Protocol.OP_BELL, key, (int)handleId, (int)(handleId >>> 32)));
             channel.configureBlocking(false);
             final Selector selector = Selector.open();
             channel.register(selector, SelectionKey.OP_READ);
@@ -308,13 +307,13 @@ class DoorbellSocketTest
         int readByte(final long timeoutMs) throws IOException
         {
             final ByteBuffer one = ByteBuffer.allocate(1);
-            return fill(one, timeoutMs) ? one.get(0) & 0xFF : -1;
+            return RawClient.fill(channel, selector, one, timeoutMs) ? one.get(0) & 0xFF : -1;
         }
 
         ByteBuffer readFrame(final long timeoutMs) throws IOException
         {
             final ByteBuffer frame = ByteBuffer.allocate(Protocol.EVENT_FRAME_LENGTH).order(Protocol.ORDER);
-            return fill(frame, timeoutMs) ? frame : null;
+            return RawClient.fill(channel, selector, frame, timeoutMs) ? frame : null;
         }
 
         boolean endsWithin(final long timeoutMs) throws IOException
@@ -332,26 +331,6 @@ class DoorbellSocketTest
                 }
             }
             return false;
-        }
-
-        private boolean fill(final ByteBuffer buffer, final long timeoutMs) throws IOException
-        {
-            final long deadline = System.currentTimeMillis() + Math.max(1, timeoutMs);
-            while (buffer.hasRemaining())
-            {
-                final long left = deadline - System.currentTimeMillis();
-                if (left <= 0)
-                {
-                    return false;
-                }
-                selector.select(left);
-                selector.selectedKeys().clear();
-                if (channel.read(buffer) < 0)
-                {
-                    return false;
-                }
-            }
-            return true;
         }
 
         @Override

@@ -86,22 +86,33 @@ final class RawClient implements AutoCloseable
     ByteBuffer readFrame(final long timeoutMs) throws IOException
     {
         final ByteBuffer frame = ByteBuffer.allocate(Protocol.EVENT_FRAME_LENGTH).order(Protocol.ORDER);
-        final long deadline = System.currentTimeMillis() + timeoutMs;
-        while (frame.hasRemaining())
+        return fill(channel, selector, frame, timeoutMs) ? frame : null;
+    }
+
+    /**
+     * Fill a buffer from a non-blocking channel registered for reading with the selector.
+     *
+     * @return false on end of stream or timeout.
+     */
+    static boolean fill(final SocketChannel channel, final Selector selector, final ByteBuffer buffer,
+        final long timeoutMs) throws IOException
+    {
+        final long deadline = System.currentTimeMillis() + Math.max(1, timeoutMs);
+        while (buffer.hasRemaining())
         {
             final long left = deadline - System.currentTimeMillis();
             if (left <= 0)
             {
-                return null;
+                return false;
             }
             selector.select(left);
             selector.selectedKeys().clear();
-            if (channel.read(frame) < 0)
+            if (channel.read(buffer) < 0)
             {
-                return null;
+                return false;
             }
         }
-        return frame;
+        return true;
     }
 
     /**
