@@ -52,8 +52,13 @@ final class EvtchnPingPong implements Mechanism
     /** How long A pauses before each ping of the sleeping variant, so that B is asleep when it arrives. */
     static final long SLEEP_GAP_US = 20;
     private static final long SLEEP_GAP_NS = TimeUnit.MICROSECONDS.toNanos(SLEEP_GAP_US);
-    /** The share of pings, warm-up included, that must find B asleep (each costs the hub one wake-up). */
-    private static final int MIN_ASLEEP_PERCENT = 99;
+    /**
+     * The share of pings, warm-up included, that must find B asleep (each costs the hub one wake-up). A
+     * quick bench finds 99.9%; a tiny run on a loaded, unpinned machine (the harness's own tests) about
+     * 98.7%. Pings that find B awake are the fastest, so at 95% the p50 reported is at most the sleeping
+     * round trips' p47.
+     */
+    private static final int MIN_ASLEEP_PERCENT = 95;
 
     private final String name;
     private final boolean blocking;
