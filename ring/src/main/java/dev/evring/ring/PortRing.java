@@ -75,6 +75,8 @@ public final class PortRing extends AbstractCloseable
     public static final int POLLOUT = 0x004;
     /** Poll bit: the ring overflowed (Linux {@code POLLERR}); set alone. */
     public static final int POLLERR = 0x008;
+    /** What {@link #readOne()} returns when the ring is empty. */
+    public static final long NONE = -1L;
     /** Capacity a ring starts with when none is given, like the evtchn device's first bind. */
     public static final int DEFAULT_INITIAL_CAPACITY = 64;
 
@@ -725,10 +727,7 @@ public final class PortRing extends AbstractCloseable
         int inconsistentSnapshots = 0;
         while (inconsistentSnapshots < INCONSISTENT_SNAPSHOT_LIMIT)
         {
-            if (UnsafeApi.getIntVolatile(base, address + OVERFLOW_OFFSET) != 0)
-            {
-                throw new RingOverflowException(name);
-            }
+            throwIfOverflowed(base, address);
             final long word = UnsafeApi.getLongVolatile(base, address + CONS_OFFSET);
             final int cons = (int)word;
             final long published = UnsafeApi.getLongVolatile(base, address + PROD_OFFSET);
@@ -740,7 +739,7 @@ public final class PortRing extends AbstractCloseable
             {
                 return 0;
             }
-            if (Integer.compareUnsigned(available, size) > 0 || ((size - 1) & ~maxMask) != 0)
+            if (!isConsistent(available, size, maxMask))
             {
                 inconsistentSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
                 continue;
@@ -761,7 +760,75 @@ public final class PortRing extends AbstractCloseable
                 return count;
             }
         }
-        throw new IllegalStateException(name + " holds impossible indices (prod - cons > size on "
+        throw impossibleIndices();
+    }
+
+    /**
+     * Take the oldest unread port without blocking: {@link #read(int[], int, int)} of one port, without
+     * an array. The port is returned as its unsigned 32-bit value, so every port value is distinct from
+     * {@link #NONE}.
+     *
+     * @return the port, {@code port & 0xFFFF_FFFFL}, or {@link #NONE} if the ring is empty.
+     * @throws RingOverflowException if the ring overflowed and was not reset (R3).
+     */
+    public long readOne()
+    {
+        throwIfClosed();
+        final byte[] base = this.base;
+        final long address = this.address;
+        final int maxMask = maxCapacity - 1;
+        int inconsistentSnapshots = 0;
+        while (inconsistentSnapshots < INCONSISTENT_SNAPSHOT_LIMIT)
+        {
+            throwIfOverflowed(base, address);
+            final long word = UnsafeApi.getLongVolatile(base, address + CONS_OFFSET);
+            final int cons = (int)word;
+            final long published = UnsafeApi.getLongVolatile(base, address + PROD_OFFSET);
+            final int prod = (int)published;
+            VarHandle.loadLoadFence(); // smp_rmb: prod (and then size) is read before the entry it covers
+            final int size = UnsafeApi.getIntVolatile(base, address + SIZE_OFFSET);
+            final int available = prod - cons;
+            if (available == 0)
+            {
+                return NONE;
+            }
+            if (!isConsistent(available, size, maxMask))
+            {
+                inconsistentSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
+                continue;
+            }
+            final int port = available == 1
+                ? (int)(published >>> 32) // the one new port rode in the producer word
+                : UnsafeApi.getInt(base, address + entryOffset(cons & (size - 1)));
+            if (UnsafeApi.compareAndSetLong(
+                base, address + CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + 1) & CONS_MASK)))
+            {
+                return port & 0xFFFF_FFFFL;
+            }
+        }
+        throw impossibleIndices();
+    }
+
+    private void throwIfOverflowed(final byte[] base, final long address)
+    {
+        if (UnsafeApi.getIntVolatile(base, address + OVERFLOW_OFFSET) != 0)
+        {
+            throw new RingOverflowException(name);
+        }
+    }
+
+    /**
+     * Whether a reader's snapshot can be trusted: no more unread ports than the size, and a size that is
+     * a power of two no larger than the maximum capacity, so every slot it reads lies inside the entries.
+     */
+    private static boolean isConsistent(final int available, final int size, final int maxMask)
+    {
+        return Integer.compareUnsigned(available, size) <= 0 && ((size - 1) & ~maxMask) == 0;
+    }
+
+    private IllegalStateException impossibleIndices()
+    {
+        return new IllegalStateException(name + " holds impossible indices (prod - cons > size on "
             + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
     }
 

@@ -374,6 +374,10 @@ final class PortRingTest
     // R6
     // ----------------------------------------------------------------------------------------------
 
+    /**
+     * Four readers share a ring: two read batches with {@code read}, two take one port per call with
+     * {@code readOne}.
+     */
     @Test
     void r6_severalReaderThreadsReadEachPortExactlyOnce() throws InterruptedException
     {
@@ -450,13 +454,14 @@ final class PortRingTest
         final PortRing ring, final int reader, final int room, final AtomicBoolean done, final BitSet seen)
     {
         final int[] dst = new int[room];
+        final boolean oneAtATime = reader % 2 == 1; // odd readers take one port per call, with readOne
         final YieldingIdleStrategy idle = new YieldingIdleStrategy();
         int last = -1;
         int count = 0;
         while (true)
         {
             final boolean finished = done.get(); // read before the ring: a later empty ring is final
-            final int n = ring.read(dst, 0, room);
+            final int n = oneAtATime ? readOne(ring, dst) : ring.read(dst, 0, room);
             if (n == 0)
             {
                 if (finished)
@@ -477,6 +482,49 @@ final class PortRingTest
                 last = port;
             }
             count += n;
+        }
+    }
+
+    private static int readOne(final PortRing ring, final int[] dst)
+    {
+        final long port = ring.readOne();
+        if (port == PortRing.NONE)
+        {
+            return 0;
+        }
+        dst[0] = (int)port;
+        return 1;
+    }
+
+    @Test
+    void readOneTakesTheOldestPortAsAnUnsignedValueAndNoneWhenEmpty()
+    {
+        try (PortRing ring = PortRing.allocate(4, 8, ReaderWaiting.SPIN))
+        {
+            assertEquals(PortRing.NONE, ring.readOne());
+            for (int lap = 0; lap < 3; lap++) // the unread range wraps past the end of the entries
+            {
+                assertTrue(ring.offer(lap));
+                assertTrue(ring.offer(-1));
+                assertTrue(ring.offer(Integer.MIN_VALUE));
+                assertEquals(lap, ring.readOne(), "from its slot, two more unread");
+                assertEquals(0xFFFF_FFFFL, ring.readOne(), "port -1 is not NONE");
+                assertEquals(0x8000_0000L, ring.readOne(), "the last unread port, from the producer word");
+                assertEquals(PortRing.NONE, ring.readOne());
+            }
+            assertTrue(ring.offer(10));
+            ring.resize(8); // copies the unread port twice, as the kernel does
+            assertTrue(ring.offer(11));
+            assertEquals(10, ring.readOne());
+            assertEquals(11, ring.readOne());
+            assertEquals(PortRing.NONE, ring.readOne());
+            int offered = 0;
+            while (ring.offer(offered))
+            {
+                offered++;
+            }
+            assertEquals(8, offered);
+            assertThrows(RingOverflowException.class, ring::readOne);
         }
     }
 
