@@ -56,7 +56,6 @@ public final class Evtchn implements AutoCloseable
     public static final int DOMID_SELF = EvtchnHub.DOMID_SELF;
 
     private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
-    private static final ThreadLocal<int[]> ONE_PORT = ThreadLocal.withInitial(() -> new int[1]);
 
     private final HubLink link;
     private final long spinBeforeSleepNs;
@@ -270,7 +269,7 @@ public final class Evtchn implements AutoCloseable
      */
     public int pending() throws EvtchnException
     {
-        enter();
+        checkUsable();
         try
         {
             return nextPortDrivingHub();
@@ -278,10 +277,6 @@ public final class Evtchn implements AutoCloseable
         catch (final IllegalStateException ex)
         {
             throw ringFailure(ex);
-        }
-        finally
-        {
-            exit();
         }
     }
 
@@ -373,6 +368,13 @@ public final class Evtchn implements AutoCloseable
         }
     }
 
+    /**
+     * Check the handle is open and its hub alive. Alone, it starts a call that only touches the rings and
+     * never blocks (pending, read, notify, unmask): such a call is not counted, so it costs no atomic
+     * instruction. A close racing with it cannot unmap a ring under it: an in-process handle's ring is a
+     * buffer the garbage collector frees, a remote handle's rings stay mapped for
+     * {@link HandleOptions#ringLinger()} after the close (the resource linger of Aeron's client).
+     */
     private void checkUsable() throws EvtchnException
     {
         if (closed)
@@ -403,18 +405,18 @@ public final class Evtchn implements AutoCloseable
         {
             return -1;
         }
-        final int[] one = ONE_PORT.get();
         while (true)
         {
-            if (events.read(one, 0, 1) == 0)
+            final long port = events.readOne();
+            if (port == PortRing.NONE)
             {
                 consumed();
                 return -1;
             }
-            if (one[0] != Protocol.BLANK)
+            if (port != Protocol.BLANK)
             {
                 consumed();
-                return one[0];
+                return (int)port;
             }
         }
     }
@@ -432,7 +434,7 @@ public final class Evtchn implements AutoCloseable
     public int read(final int[] ports, final int off, final int len) throws EvtchnException
     {
         Objects.checkFromIndexSize(off, len, ports.length);
-        enter();
+        checkUsable();
         try
         {
             final int room = Math.min(len, MAX_PORTS_PER_CALL);
@@ -463,10 +465,6 @@ public final class Evtchn implements AutoCloseable
         catch (final IllegalStateException ex)
         {
             throw ringFailure(ex);
-        }
-        finally
-        {
-            exit();
         }
     }
 
@@ -511,17 +509,10 @@ public final class Evtchn implements AutoCloseable
      */
     public void unmask(final int port) throws EvtchnException
     {
-        enter();
-        try
+        checkUsable();
+        if (isBound(port))
         {
-            if (isBound(port))
-            {
-                link.post(Protocol.RING_UNMASK, port);
-            }
-        }
-        finally
-        {
-            exit();
+            link.post(Protocol.RING_UNMASK, port);
         }
     }
 
@@ -546,23 +537,16 @@ public final class Evtchn implements AutoCloseable
      */
     private void postNotify(final int ringOp, final int port) throws EvtchnException
     {
-        enter();
-        try
+        checkUsable();
+        if (!isBound(port))
         {
-            if (!isBound(port))
-            {
-                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.ENOTCONN, port, 0);
-            }
-            if (testBit(virqs, port))
-            {
-                throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
-            }
-            link.post(ringOp, port);
+            throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.ENOTCONN, port, 0);
         }
-        finally
+        if (testBit(virqs, port))
         {
-            exit();
+            throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
         }
+        link.post(ringOp, port);
     }
 
     /**
@@ -801,19 +785,21 @@ public final class Evtchn implements AutoCloseable
         while (!bits.compareAndSet(index, word, word & ~(1L << port)));
     }
 
+    /**
+     * Start a call that may block (a wait, a request the hub answers): it is counted, and {@link #close()}
+     * wakes it and waits for it to leave before it ends the link. Pair with {@link #exit()}.
+     */
     private void enter() throws EvtchnException
     {
         users.incrementAndGet();
-        if (closed)
+        try
         {
-            users.decrementAndGet();
-            throw closedException();
+            checkUsable();
         }
-        final EvtchnException failure = link.failure();
-        if (failure != null)
+        catch (final EvtchnException ex)
         {
             users.decrementAndGet();
-            throw SocketLink.rethrown(failure);
+            throw ex;
         }
     }
 

@@ -46,26 +46,33 @@ public final class HandleOptions
     public static final Supplier<IdleStrategy> DEFAULT_IDLE_STRATEGY = () -> new BackoffIdleStrategy(
         200, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50));
 
+    /** Default time a closed handle's rings stay mapped (the default resource linger of Aeron's client). */
+    public static final Duration DEFAULT_RING_LINGER = Duration.ofSeconds(3);
+
     private static final HandleOptions DEFAULTS = new HandleOptions(
-        DEFAULT_IDLE_STRATEGY, DEFAULT_SPIN_BEFORE_SLEEP.toNanos(), DEFAULT_HUB_TIMEOUT.toNanos(), 0);
+        DEFAULT_IDLE_STRATEGY, DEFAULT_SPIN_BEFORE_SLEEP.toNanos(), DEFAULT_HUB_TIMEOUT.toNanos(),
+        DEFAULT_RING_LINGER.toNanos(), 0);
 
     private final Supplier<IdleStrategy> idleStrategy;
     private final long spinBeforeSleepNs;
     private final long hubTimeoutNs;
+    private final long ringLingerNs;
     private final long processId;
 
     private HandleOptions(
         final Supplier<IdleStrategy> idleStrategy, final long spinBeforeSleepNs, final long hubTimeoutNs,
-        final long processId)
+        final long ringLingerNs, final long processId)
     {
         this.idleStrategy = idleStrategy;
         this.spinBeforeSleepNs = spinBeforeSleepNs;
         this.hubTimeoutNs = hubTimeoutNs;
+        this.ringLingerNs = ringLingerNs;
         this.processId = processId;
     }
 
     /**
-     * The defaults: backoff polling for 50 microseconds, then the doorbell; a 2 s hub timeout.
+     * The defaults: backoff polling for 50 microseconds, then the doorbell; a 2 s hub timeout; rings
+     * unmapped 3 s after close.
      *
      * @return the default options.
      */
@@ -84,7 +91,7 @@ public final class HandleOptions
     public HandleOptions idleStrategy(final Supplier<IdleStrategy> supplier)
     {
         Objects.requireNonNull(supplier, "supplier");
-        return new HandleOptions(supplier, spinBeforeSleepNs, hubTimeoutNs, processId);
+        return new HandleOptions(supplier, spinBeforeSleepNs, hubTimeoutNs, ringLingerNs, processId);
     }
 
     /**
@@ -99,7 +106,7 @@ public final class HandleOptions
         {
             throw new IllegalArgumentException("spin before sleep must not be negative, got " + duration);
         }
-        return new HandleOptions(idleStrategy, saturatedNanos(duration), hubTimeoutNs, processId);
+        return new HandleOptions(idleStrategy, saturatedNanos(duration), hubTimeoutNs, ringLingerNs, processId);
     }
 
     /**
@@ -114,7 +121,28 @@ public final class HandleOptions
         {
             throw new IllegalArgumentException("hub timeout must be at least " + MIN_HUB_TIMEOUT + ", got " + timeout);
         }
-        return new HandleOptions(idleStrategy, spinBeforeSleepNs, saturatedNanos(timeout), processId);
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, saturatedNanos(timeout), ringLingerNs, processId);
+    }
+
+    /**
+     * How long a remote handle's rings stay mapped after {@link Evtchn#close()}. The non-blocking calls
+     * ({@code pending}, {@code read}, {@code notify}, {@code unmask}, {@code unmaskAndNotify}) are not
+     * counted, so that they cost no atomic instruction, and close does not wait for them: one that was
+     * already past its closed check finishes on rings that are still mapped. A thread stopped inside such
+     * a call for longer than the linger would touch unmapped memory, so keep it well above any pause the
+     * JVM or the machine may impose (Aeron's client makes the same trade with its resource linger).
+     *
+     * @param linger zero or more; zero unmaps them in {@code close} itself, for a program whose threads
+     *               never call a handle while it closes.
+     * @return the changed copy.
+     */
+    public HandleOptions ringLinger(final Duration linger)
+    {
+        if (linger.isNegative())
+        {
+            throw new IllegalArgumentException("ring linger must not be negative, got " + linger);
+        }
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, saturatedNanos(linger), processId);
     }
 
     /**
@@ -124,7 +152,7 @@ public final class HandleOptions
      */
     HandleOptions processId(final long pid)
     {
-        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, pid);
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, ringLingerNs, pid);
     }
 
     /**
@@ -155,6 +183,21 @@ public final class HandleOptions
     public Duration hubTimeout()
     {
         return Duration.ofNanos(hubTimeoutNs);
+    }
+
+    /**
+     * How long a closed handle's rings stay mapped.
+     *
+     * @return the linger.
+     */
+    public Duration ringLinger()
+    {
+        return Duration.ofNanos(ringLingerNs);
+    }
+
+    long ringLingerNs()
+    {
+        return ringLingerNs;
     }
 
     long spinBeforeSleepNs()
@@ -190,6 +233,7 @@ public final class HandleOptions
     @Override
     public String toString()
     {
-        return "HandleOptions{spinBeforeSleep=" + spinBeforeSleep() + ", hubTimeout=" + hubTimeout() + '}';
+        return "HandleOptions{spinBeforeSleep=" + spinBeforeSleep() + ", hubTimeout=" + hubTimeout() + ", ringLinger="
+            + ringLinger() + '}';
     }
 }

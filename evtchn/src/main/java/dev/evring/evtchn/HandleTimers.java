@@ -5,15 +5,16 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one thread per JVM that checks the hubs of open remote handles (their heartbeat and pid, see
- * {@link HandleOptions}). It starts with the first handle and ends a second after the last one closed.
+ * The one daemon thread per JVM that runs the timed jobs of remote handles: it checks the hubs of open
+ * handles (their heartbeat and pid, see {@link HandleOptions}), and unmaps the rings of closed handles
+ * once their linger is over. It starts with the first job and ends a second after the last one.
  */
-final class HubWatchdog
+final class HandleTimers
 {
     private static final long MIN_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final ScheduledThreadPoolExecutor EXECUTOR = newExecutor();
 
-    private HubWatchdog()
+    private HandleTimers()
     {
     }
 
@@ -21,7 +22,7 @@ final class HubWatchdog
     {
         final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable ->
         {
-            final Thread thread = new Thread(runnable, "evtchn-hub-watchdog");
+            final Thread thread = new Thread(runnable, "evtchn-handle-timers");
             thread.setDaemon(true);
             return thread;
         });
@@ -32,7 +33,7 @@ final class HubWatchdog
     }
 
     /**
-     * Run a check about four times per timeout until the returned future is cancelled.
+     * Run a hub check about four times per timeout until the returned future is cancelled.
      *
      * @param check     the check; it must not block.
      * @param timeoutNs the handle's hub timeout.
@@ -42,5 +43,17 @@ final class HubWatchdog
     {
         final long periodNs = Math.max(MIN_PERIOD_NS, timeoutNs / 4);
         return EXECUTOR.scheduleWithFixedDelay(check, periodNs, periodNs, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Release a closed handle's resources after a delay (Aeron's resource linger): calls that were already
+     * past their closed check when the handle closed finish on memory that is still mapped.
+     *
+     * @param release  what to release; it must not block.
+     * @param lingerNs how long to wait first.
+     */
+    static void linger(final Runnable release, final long lingerNs)
+    {
+        EXECUTOR.schedule(release, lingerNs, TimeUnit.NANOSECONDS);
     }
 }

@@ -41,7 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * other threads asleep on the same handle wait on a local doorbell that the socket's waiter rings when it
  * wakes. Should the doorbell socket not be set up or break, doorbells come as frames and wake the local
  * doorbell (and the socket's waiter). The
- * {@link HubWatchdog} checks the hub's heartbeat and pid in its mark file: a heartbeat that stands still
+ * {@link HandleTimers} checks the hub's heartbeat and pid in its mark file: a heartbeat that stands still
  * beyond the handle's hub timeout fails the link with ETIMEDOUT and drops the connection.
  */
 final class SocketLink implements HubLink
@@ -355,7 +355,7 @@ final class SocketLink implements HubLink
         hubProcess = ProcessHandle.of(hubPid).orElse(null); // null: a hub in another pid namespace, heartbeat only
         lastHeartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
         lastHeartbeatChangeNs = System.nanoTime();
-        watch = HubWatchdog.watch(this::checkHub, options.hubTimeoutNs());
+        watch = HandleTimers.watch(this::checkHub, options.hubTimeoutNs());
     }
 
     /**
@@ -686,7 +686,9 @@ final class SocketLink implements HubLink
 
     /**
      * End the connection and wait (a bounded time) until the hub has released the handle and closed its
-     * end, then unmap the rings. The caller guarantees that no other thread still uses the rings.
+     * end. The rings are unmapped {@link HandleOptions#ringLinger()} later: the handle's non-blocking calls
+     * are not counted, and one that was past its closed check when the handle closed still reads or posts
+     * on them. The caller guarantees that no thread is blocked on the link any more.
      */
     @Override
     public void close()
@@ -717,14 +719,26 @@ final class SocketLink implements HubLink
         bellOpen = false;
         closeQuietly(bellSocket);
         closeQuietly(bellSelector);
-        if (requests != null)
+        final PortRing requestRing = requests;
+        final PortRing eventRing = events;
+        final Runnable unmapRings = () ->
         {
-            requests.close();
+            if (requestRing != null)
+            {
+                requestRing.close();
+            }
+            if (eventRing != null)
+            {
+                eventRing.close();
+            }
+        };
+        if (options.ringLingerNs() == 0)
+        {
+            unmapRings.run();
         }
-        final PortRing mapped = events;
-        if (mapped != null)
+        else
         {
-            mapped.close();
+            HandleTimers.linger(unmapRings, options.ringLingerNs());
         }
         unmapMark();
     }

@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,16 +15,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Closing a handle while other threads are inside its calls: close unmaps the handle's rings only once
- * the calls in flight have left, so no call reads an unmapped ring (which would crash the JVM) or a closed
- * one, every call either completes or fails with EBADF, and none fails in any other way. One thread
- * polls and unmasks, one notifies, and the test thread closes, a thousand times.
+ * Closing a handle while other threads are inside its calls. The non-blocking calls are not counted (they
+ * cost no atomic instruction), so close does not wait for them: it leaves the handle's rings mapped for
+ * the handle's {@link HandleOptions#ringLinger() linger}, and a call already past its closed check
+ * finishes on a ring that is still mapped. No call reads an unmapped ring (which would crash the JVM) or
+ * a closed one, every call either completes or fails with EBADF, and none fails in any other way. One
+ * thread polls and unmasks, one notifies, and the test thread closes, a thousand times. The rings of a
+ * closed handle are unmapped once its linger is over, and in close itself when the linger is zero.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 final class CloseWhileCallsInFlightTest
@@ -34,7 +40,7 @@ final class CloseWhileCallsInFlightTest
     Path dir;
 
     @Test
-    void closeWaitsForCallsInFlightAndLaterCallsFailWithEbadf() throws Exception
+    void callsInFlightAtCloseNeverCrashAndLaterCallsFailWithEbadf() throws Exception
     {
         final ExecutorService threads = Executors.newFixedThreadPool(2);
         try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(dir.resolve("hub")));
@@ -115,6 +121,54 @@ final class CloseWhileCallsInFlightTest
         while (dom0.pending() >= 0)
         {
             Thread.onSpinWait(); // drain the notifies of this round
+        }
+    }
+
+    @Test
+    void ringsOfAClosedHandleStayMappedForItsLingerThenAreUnmapped() throws Exception
+    {
+        final Duration linger = Duration.ofSeconds(2);
+        final Path hubDir = dir.resolve("hub");
+        try (Child hub = Child.start(EvtchnHubMain.class, "--dir", hubDir.toString()))
+        {
+            hub.expect("evtchn hub ready", 60_000);
+            final Evtchn handle = Evtchn.open(hubDir, HandleOptions.defaults().ringLinger(linger));
+            handle.bindUnboundPort(Evtchn.DOMID_SELF); // the hub makes the event ring, and the handle maps it
+            assertEquals(2, ringMappings(hubDir), "the handle maps its event and request rings");
+            final long closedAt = System.nanoTime();
+            handle.close();
+            // the hub runs in the child: every mapping of its ring files in this JVM is the handle's
+            assertEquals(2, ringMappings(hubDir), "the rings stay mapped right after close");
+            Conditions.await("the rings of the closed handle unmapped", () -> ringMappings(hubDir) == 0);
+            assertTrue(System.nanoTime() - closedAt >= linger.toNanos(), "the rings were unmapped before the linger");
+        }
+    }
+
+    @Test
+    void ringsOfAClosedHandleWithoutLingerAreUnmappedInClose() throws Exception
+    {
+        final Path hubDir = dir.resolve("hub");
+        try (Child hub = Child.start(EvtchnHubMain.class, "--dir", hubDir.toString()))
+        {
+            hub.expect("evtchn hub ready", 60_000);
+            final Evtchn handle = Evtchn.open(hubDir, HandleOptions.defaults().ringLinger(Duration.ZERO));
+            handle.bindUnboundPort(Evtchn.DOMID_SELF);
+            assertEquals(2, ringMappings(hubDir), "the handle maps its event and request rings");
+            handle.close();
+            assertEquals(0, ringMappings(hubDir), "the rings are unmapped when close returns");
+        }
+    }
+
+    /**
+     * The mappings in this JVM of the ring files in a hub's directory (a ring of a closed handle is
+     * unlinked, so the kernel lists it with a "(deleted)" suffix).
+     */
+    private static long ringMappings(final Path hubDir) throws Exception
+    {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps")))
+        {
+            return maps.filter(line -> line.contains(hubDir.toString())
+                && (line.contains(".events") || line.contains(".requests"))).count();
         }
     }
 
