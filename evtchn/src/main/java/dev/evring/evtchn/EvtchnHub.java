@@ -1348,28 +1348,59 @@ public final class EvtchnHub implements AutoCloseable
             taken += count;
             for (int i = 0; i < count; i++)
             {
-                final int word = words[i];
-                final int port = word & Protocol.RING_PORT_MASK;
-                requestsCounter.incrementRelease();
-                switch (word >>> Protocol.RING_PORT_BITS)
+                if (!applyWord(handle, words[i]))
                 {
-                    case Protocol.RING_UNMASK:
-                        unmask(handle, port);
-                        break;
-                    case Protocol.RING_NOTIFY:
-                        notifyFrom(handle, port);
-                        break;
-                    case Protocol.RING_UNMASK_NOTIFY:
-                        unmask(handle, port);
-                        notifyFrom(handle, port);
-                        break;
-                    default:
-                        fault(handle, Errno.ENOSYS);
-                        return taken;
+                    fault(handle, Errno.ENOSYS);
+                    return taken;
                 }
             }
         }
         return taken;
+    }
+
+    /**
+     * A request word from an in-process handle ({@link Protocol#ringWord}), applied at once: what the hub
+     * does with the same word from a remote handle's request ring, under one hold of the lock (so an
+     * unmask and notify costs one, as it costs a remote handle one word).
+     *
+     * @throws EvtchnException ENODEV if the hub closed, EBADF if the handle was released meanwhile.
+     */
+    void post(final HubHandle handle, final int word) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            if (handle.released)
+            {
+                throw ErrorText.exception(Protocol.OP_NOTIFY, closed ? Errno.ENODEV : Errno.EBADF, 0, 0);
+            }
+            applyWord(handle, word);
+        }
+    }
+
+    /**
+     * Apply one request word, under the lock.
+     *
+     * @return false for a word with an unknown operation (nothing was done).
+     */
+    private boolean applyWord(final HubHandle handle, final int word)
+    {
+        final int port = word & Protocol.RING_PORT_MASK;
+        requestsCounter.incrementRelease();
+        switch (word >>> Protocol.RING_PORT_BITS)
+        {
+            case Protocol.RING_UNMASK:
+                unmask(handle, port);
+                return true;
+            case Protocol.RING_NOTIFY:
+                notifyFrom(handle, port);
+                return true;
+            case Protocol.RING_UNMASK_NOTIFY:
+                unmask(handle, port);
+                notifyFrom(handle, port);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /**

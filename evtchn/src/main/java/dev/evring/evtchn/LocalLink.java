@@ -53,14 +53,7 @@ final class LocalLink implements HubLink
     @Override
     public void post(final int ringOp, final int port) throws EvtchnException
     {
-        if (ringOp != Protocol.RING_NOTIFY)
-        {
-            hub.control(handle, Protocol.OP_UNMASK, port, 0);
-        }
-        if (ringOp != Protocol.RING_UNMASK)
-        {
-            hub.control(handle, Protocol.OP_NOTIFY, port, 0);
-        }
+        hub.post(handle, Protocol.ringWord(ringOp, port));
     }
 
     @Override
