@@ -22,8 +22,9 @@ import java.util.function.Supplier;
  * local handle; peer B opens a remote {@link Evtchn} handle on the hub's socket, and the two ends are bound
  * interdomain. A notifies its port (the hub writes B's port into B's event ring), B takes it with
  * {@link Evtchn#pending()} and answers with {@link Evtchn#unmaskAndNotify(int)} (unmask and notify in one
- * word of B's request ring), the hub applies it and writes A's port into A's ring, and A takes and unmasks
- * it.
+ * word of B's request ring), the hub applies it and writes A's port into A's ring, and A takes it. A
+ * unmasks it with the next ping, with {@code unmaskAndNotify} too (one hold of the hub's lock): each side
+ * answers on the channel it was pinged on, the way a responder would.
  *
  * <p>Who applies B's words: with {@link RequestPolling#INVOKER} the hub has no request thread and A's own
  * thread does it, each time its {@code pending()} finds A's ring empty (two spinning threads in all, one
@@ -98,7 +99,7 @@ final class EvtchnPingPong implements Mechanism
             : "hub in A with its request-poller thread")
             + " notifies B's handle, B " + (blocking ? "asleep on the doorbell at each ping (A pauses " + SLEEP_GAP_US
             + " us between)" : "spins on pending()") + ", answers with unmaskAndNotify (one request word) to A's local "
-            + "handle";
+            + "handle, which pings again with unmaskAndNotify";
     }
 
     /**
@@ -182,7 +183,7 @@ final class EvtchnPingPong implements Mechanism
     private void exchange(final Evtchn dom0, final int port, final boolean spin, final Watchdog watchdog)
         throws IOException
     {
-        dom0.notify(port);
+        dom0.unmaskAndNotify(port); // unmasks the port the last exchange took (the first finds it unmasked)
         long spins = 0;
         int fired;
         while ((fired = dom0.pending()) < 0) // with an invoker hub, an empty pending() applies B's posted words
@@ -204,7 +205,6 @@ final class EvtchnPingPong implements Mechanism
         {
             throw new PeerFailure(name + ": notified back on port " + fired + ", expected " + port);
         }
-        dom0.unmask(port);
     }
 
     /**
