@@ -1331,10 +1331,11 @@ public final class EvtchnHub implements AutoCloseable
         int taken = 0;
         while (taken < limit)
         {
+            final int asked = Math.min(words.length, limit - taken);
             final int count;
             try
             {
-                count = handle.requests.read(words, 0, Math.min(words.length, limit - taken));
+                count = handle.requests.read(words, 0, asked);
             }
             catch (final IllegalStateException ex) // overflowed or corrupted by the handle: RingOverflowException and others
             {
@@ -1353,6 +1354,10 @@ public final class EvtchnHub implements AutoCloseable
                     fault(handle, Errno.ENOSYS);
                     return taken;
                 }
+            }
+            if (count < asked)
+            {
+                return taken; // the ring held no more when it was read: no second look for an empty ring
             }
         }
         return taken;
