@@ -1376,7 +1376,9 @@ public final class EvtchnHub implements AutoCloseable
         {
             if (handle.released)
             {
-                throw ErrorText.exception(Protocol.OP_NOTIFY, closed ? Errno.ENODEV : Errno.EBADF, 0, 0);
+                final int op = word >>> Protocol.RING_PORT_BITS == Protocol.RING_UNMASK
+                    ? Protocol.OP_UNMASK : Protocol.OP_NOTIFY;
+                throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, word & Protocol.RING_PORT_MASK, 0);
             }
             applyWord(handle, word);
         }
