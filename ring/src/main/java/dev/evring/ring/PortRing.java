@@ -717,10 +717,33 @@ public final class PortRing extends AbstractCloseable
     {
         Objects.checkFromIndexSize(off, len, dst.length);
         throwIfClosed();
-        if (len == 0)
-        {
-            return 0;
-        }
+        return len == 0 ? 0 : (int)take(dst, off, len);
+    }
+
+    /**
+     * Take the oldest unread port without blocking: {@link #read(int[], int, int)} of one port, without
+     * an array. The port is returned as its unsigned 32-bit value, so every port value is distinct from
+     * {@link #NONE}.
+     *
+     * @return the port, {@code port & 0xFFFF_FFFFL}, or {@link #NONE} if the ring is empty.
+     * @throws RingOverflowException if the ring overflowed and was not reset (R3).
+     */
+    public long readOne()
+    {
+        throwIfClosed();
+        return take(null, 0, 1);
+    }
+
+    /**
+     * The readers' claim loop: snapshot cons, prod and size, copy what is unread, and claim it with a CAS
+     * on the consumer word, again from a fresh snapshot if another reader, a resize or a reset moved it.
+     *
+     * @param dst where to copy up to {@code len} ports, or null to take one port and return it.
+     * @return with {@code dst}, the number of ports copied (0 if empty); without, the port as an unsigned
+     *         value, or {@link #NONE} if empty.
+     */
+    private long take(final int[] dst, final int off, final int len)
+    {
         final byte[] base = this.base;
         final long address = this.address;
         final int maxMask = maxCapacity - 1;
@@ -737,7 +760,7 @@ public final class PortRing extends AbstractCloseable
             final int available = prod - cons;
             if (available == 0)
             {
-                return 0;
+                return dst == null ? NONE : 0;
             }
             if (!isConsistent(available, size, maxMask))
             {
@@ -745,68 +768,36 @@ public final class PortRing extends AbstractCloseable
                 continue;
             }
             final int count;
-            if (available == 1)
+            final long taken;
+            if (available == 1 || dst == null)
             {
-                dst[off] = (int)(published >>> 32); // the one new port rode in the producer word
+                final int port = available == 1
+                    ? (int)(published >>> 32) // the one new port rode in the producer word
+                    : UnsafeApi.getInt(base, address + entryOffset(cons & (size - 1)));
                 count = 1;
+                if (dst == null)
+                {
+                    taken = port & 0xFFFF_FFFFL;
+                }
+                else
+                {
+                    dst[off] = port;
+                    taken = 1;
+                }
             }
             else
             {
                 count = copyOut(base, address, cons, prod, size, dst, off, len);
+                taken = count;
             }
             if (UnsafeApi.compareAndSetLong(
                 base, address + CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
             {
-                return count;
+                return taken;
             }
         }
-        throw impossibleIndices();
-    }
-
-    /**
-     * Take the oldest unread port without blocking: {@link #read(int[], int, int)} of one port, without
-     * an array. The port is returned as its unsigned 32-bit value, so every port value is distinct from
-     * {@link #NONE}.
-     *
-     * @return the port, {@code port & 0xFFFF_FFFFL}, or {@link #NONE} if the ring is empty.
-     * @throws RingOverflowException if the ring overflowed and was not reset (R3).
-     */
-    public long readOne()
-    {
-        throwIfClosed();
-        final byte[] base = this.base;
-        final long address = this.address;
-        final int maxMask = maxCapacity - 1;
-        int inconsistentSnapshots = 0;
-        while (inconsistentSnapshots < INCONSISTENT_SNAPSHOT_LIMIT)
-        {
-            throwIfOverflowed(base, address);
-            final long word = UnsafeApi.getLongVolatile(base, address + CONS_OFFSET);
-            final int cons = (int)word;
-            final long published = UnsafeApi.getLongVolatile(base, address + PROD_OFFSET);
-            final int prod = (int)published;
-            VarHandle.loadLoadFence(); // smp_rmb: prod (and then size) is read before the entry it covers
-            final int size = UnsafeApi.getIntVolatile(base, address + SIZE_OFFSET);
-            final int available = prod - cons;
-            if (available == 0)
-            {
-                return NONE;
-            }
-            if (!isConsistent(available, size, maxMask))
-            {
-                inconsistentSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
-                continue;
-            }
-            final int port = available == 1
-                ? (int)(published >>> 32) // the one new port rode in the producer word
-                : UnsafeApi.getInt(base, address + entryOffset(cons & (size - 1)));
-            if (UnsafeApi.compareAndSetLong(
-                base, address + CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + 1) & CONS_MASK)))
-            {
-                return port & 0xFFFF_FFFFL;
-            }
-        }
-        throw impossibleIndices();
+        throw new IllegalStateException(name + " holds impossible indices (prod - cons > size on "
+            + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
     }
 
     private void throwIfOverflowed(final byte[] base, final long address)
@@ -824,12 +815,6 @@ public final class PortRing extends AbstractCloseable
     private static boolean isConsistent(final int available, final int size, final int maxMask)
     {
         return Integer.compareUnsigned(available, size) <= 0 && ((size - 1) & ~maxMask) == 0;
-    }
-
-    private IllegalStateException impossibleIndices()
-    {
-        return new IllegalStateException(name + " holds impossible indices (prod - cons > size on "
-            + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
     }
 
     private static long producerWord(final int prod, final int lastPort)
