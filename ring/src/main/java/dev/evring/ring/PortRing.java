@@ -636,11 +636,9 @@ public final class PortRing extends AbstractCloseable
         lockProducer();
         try
         {
-            final UnsafeBuffer buffer = this.buffer;
-            refuseIfAnotherExclusiveProducer(buffer);
+            adoptProducerIndex(); // refused while another live instance holds the role
             LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
             buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
-            adoptProducerIndex();
             exclusiveProducer = true;
         }
         finally
