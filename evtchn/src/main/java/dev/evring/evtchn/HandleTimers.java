@@ -50,10 +50,17 @@ final class HandleTimers
      * past their closed check when the handle closed finish on memory that is still mapped.
      *
      * @param release  what to release; it must not block.
-     * @param lingerNs how long to wait first.
+     * @param lingerNs how long to wait first; 0 releases in the calling thread, before this returns.
      */
     static void linger(final Runnable release, final long lingerNs)
     {
-        EXECUTOR.schedule(release, lingerNs, TimeUnit.NANOSECONDS);
+        if (lingerNs == 0)
+        {
+            release.run();
+        }
+        else
+        {
+            EXECUTOR.schedule(release, lingerNs, TimeUnit.NANOSECONDS);
+        }
     }
 }

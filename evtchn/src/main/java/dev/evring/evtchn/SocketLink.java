@@ -732,14 +732,7 @@ final class SocketLink implements HubLink
                 eventRing.close();
             }
         };
-        if (options.ringLingerNs() == 0)
-        {
-            unmapRings.run();
-        }
-        else
-        {
-            HandleTimers.linger(unmapRings, options.ringLingerNs());
-        }
+        HandleTimers.linger(unmapRings, options.ringLingerNs());
         unmapMark();
     }
 
