@@ -132,9 +132,7 @@ final class CloseWhileCallsInFlightTest
         try (Child hub = Child.start(EvtchnHubMain.class, "--dir", hubDir.toString()))
         {
             hub.expect("evtchn hub ready", 60_000);
-            final Evtchn handle = Evtchn.open(hubDir, HandleOptions.defaults().ringLinger(linger));
-            handle.bindUnboundPort(Evtchn.DOMID_SELF); // the hub makes the event ring, and the handle maps it
-            assertEquals(2, ringMappings(hubDir), "the handle maps its event and request rings");
+            final Evtchn handle = openWithMappedRings(hubDir, linger);
             final long closedAt = System.nanoTime();
             handle.close();
             // the hub runs in the child: every mapping of its ring files in this JVM is the handle's
@@ -151,12 +149,22 @@ final class CloseWhileCallsInFlightTest
         try (Child hub = Child.start(EvtchnHubMain.class, "--dir", hubDir.toString()))
         {
             hub.expect("evtchn hub ready", 60_000);
-            final Evtchn handle = Evtchn.open(hubDir, HandleOptions.defaults().ringLinger(Duration.ZERO));
-            handle.bindUnboundPort(Evtchn.DOMID_SELF);
-            assertEquals(2, ringMappings(hubDir), "the handle maps its event and request rings");
+            final Evtchn handle = openWithMappedRings(hubDir, Duration.ZERO);
             handle.close();
             assertEquals(0, ringMappings(hubDir), "the rings are unmapped when close returns");
         }
+    }
+
+    /**
+     * Open a handle and bind a port, so that it maps both its rings (the hub makes the event ring at the
+     * first bind).
+     */
+    private static Evtchn openWithMappedRings(final Path hubDir, final Duration linger) throws Exception
+    {
+        final Evtchn handle = Evtchn.open(hubDir, HandleOptions.defaults().ringLinger(linger));
+        handle.bindUnboundPort(Evtchn.DOMID_SELF);
+        assertEquals(2, ringMappings(hubDir), "the handle maps its event and request rings");
+        return handle;
     }
 
     /**
