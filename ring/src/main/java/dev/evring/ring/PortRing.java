@@ -80,20 +80,28 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  *   {@code fstat} that the file still covers the mapping, and fails with {@link RingException}
  *   {@link Errno#EIO} if not; {@link #close()} then skips its atomic and just unmaps;</li>
  *   <li>the hot paths ({@code offer}, {@code tryOffer}, {@code offerConcurrent}, {@code read},
- *   {@code readOne}) do no such check; every access they make to a header word reads it before any
- *   atomic on it (the lock is test-and-test-and-set), and an {@link InternalError} raised inside a ring
- *   call is rethrown as {@link RingException} {@link Errno#EIO};</li>
+ *   {@code readOne}) do no such check, and an {@link InternalError} raised inside any ring call is
+ *   rethrown as {@link RingException} {@link Errno#EIO};</li>
  *   <li>{@link #open(Path)} refuses a file that is already short, and {@link #checkFile()} re-checks the
  *   length on demand.</li>
  * </ul>
- * <p>The exact limits that remain, set by the JVM: (1) in JIT-compiled code HotSpot raises the
- * {@code InternalError} asynchronously, at a later point of its choosing, and the faulting load yields
- * garbage meanwhile, so a reader of a ring whose entry pages were cut may return (and claim) values that
- * were never written before the error arrives, and the error may surface after the ring call returned,
- * outside the ring; (2) a truncation that lands between the check (or the plain read) and the atomic that
- * follows it, a window of a few instructions, can still kill an interpreted caller; (3) with the header page
- * itself cut the ring is dead for every process. Keep ring files in a directory only their owner can write
- * to (the evtchn hub uses mode 0700).
+ * <p>The exact limits that remain, set by the JVM (as measured on HotSpot 17):
+ * <ol>
+ *   <li>HotSpot reports a fault in a plain access late, at the thread's next call into the VM (an
+ *   allocation slow path, a safepoint), in interpreted and compiled code alike, and the faulting load
+ *   yields garbage meanwhile. So a reader of a ring whose entry pages were cut may return, and claim, ports
+ *   that were never written before the error arrives (a probe that cut a full ring of 4096 ports to its
+ *   first page read 29 to 3263 wrong ports), and the error may surface after the ring call returned,
+ *   outside the ring, as an {@link InternalError}. A producer's offers into cut pages are lost the same
+ *   way. A consumer that must not act on such ports calls {@link #checkFile()} before it does.</li>
+ *   <li>The atomics of the hot paths run without a file check: a reader's claim (a compare-and-set on the
+ *   consumer word) and the lock of {@link #offerConcurrent(int)}. On a file cut inside its first page (the
+ *   header) they kill the JVM while their code is still interpreted; compiled, they survive the fault as
+ *   above. An exclusive producer's {@code offer} and {@code tryOffer} perform no atomic at all.</li>
+ *   <li>A truncation that lands between a cold path's check and its atomic, a window of a few
+ *   instructions, can still kill an interpreted caller.</li>
+ * </ol>
+ * Keep ring files in a directory only their owner can write to (the evtchn hub uses mode 0700).
  *
  * <p><b>Full disks (H5).</b> Ring files are sparse: {@link #create(Path, int, int, ReaderWaiting)} and
  * {@link #resize(int)} reserve the pages they are about to use through the file system first
@@ -808,8 +816,7 @@ public final class PortRing extends AbstractCloseable
 
     /**
      * Test-and-test-and-set on the shared lock word: read it first and compare-and-set only when it is
-     * free. The read keeps the line shared while another holds it, and it is the first touch of the word,
-     * so a vanished page raises an InternalError there, before the atomic.
+     * free, so the line stays shared while another process holds it.
      */
     private void lockProducer()
     {
