@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
 import java.util.function.LongUnaryOperator;
 
 import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
@@ -557,25 +558,10 @@ public final class PortRing extends AbstractCloseable
     public void resize(final int newCapacity)
     {
         PortRingDescriptor.checkCapacity(newCapacity, "newCapacity");
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                grow(newCapacity);
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        underProducerLock(() -> grow(newCapacity));
     }
 
-    private void grow(final int newCapacity)
+    private int grow(final int newCapacity)
     {
         final UnsafeBuffer buffer = this.buffer;
         if (!exclusiveProducer)
@@ -603,6 +589,7 @@ public final class PortRing extends AbstractCloseable
         {
             this.size = size; // an exclusive producer never looks at the owner: it takes the size here
         }
+        return size;
     }
 
     /**
@@ -662,26 +649,15 @@ public final class PortRing extends AbstractCloseable
      */
     public int reset()
     {
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                final int prod = exclusiveProducer ? this.prod : (int)buffer.getLongVolatile(PROD_OFFSET);
-                final long word = updateConsumerWord(
-                    cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
-                buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
-                return prod - (int)word;
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        return underProducerLock(this::emptyRing);
+    }
+
+    private int emptyRing()
+    {
+        final int prod = exclusiveProducer ? this.prod : (int)buffer.getLongVolatile(PROD_OFFSET);
+        final long word = updateConsumerWord(cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
+        buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
+        return prod - (int)word;
     }
 
     /**
@@ -700,22 +676,7 @@ public final class PortRing extends AbstractCloseable
      */
     public int replaceUnread(final int port, final int replacement)
     {
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                return replaceUnreadLocked(port, replacement);
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        return underProducerLock(() -> replaceUnreadLocked(port, replacement));
     }
 
     private int replaceUnreadLocked(final int port, final int replacement)
@@ -803,15 +764,32 @@ public final class PortRing extends AbstractCloseable
     }
 
     /**
-     * Take the producer lock for a cold path, after checking the file still covers the mapping: the
+     * Run a cold path under the producer lock, after checking the file still covers the mapping (the
      * atomics that follow kill the JVM on a vanished page when interpreted, where a plain access only
-     * raises an InternalError.
+     * raises an InternalError), and turn a fault into {@link RingException} {@code EIO}.
+     *
+     * @return what the action returns.
      */
-    private void lockProducerOnWholeFile()
+    private int underProducerLock(final IntSupplier action)
     {
-        throwIfClosed();
-        requireWhole();
-        lockProducer();
+        try
+        {
+            throwIfClosed();
+            requireWhole();
+            lockProducer();
+            try
+            {
+                return action.getAsInt();
+            }
+            finally
+            {
+                unlockProducer();
+            }
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
     }
 
     /**
@@ -900,25 +878,16 @@ public final class PortRing extends AbstractCloseable
      */
     public void claimExclusiveProducer()
     {
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                adoptProducerIndex(); // refused while another live instance holds the role
-                LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
-                buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
-                exclusiveProducer = true;
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        underProducerLock(this::takeExclusiveRole);
+    }
+
+    private int takeExclusiveRole()
+    {
+        adoptProducerIndex(); // refused while another live instance holds the role
+        LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
+        buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
+        exclusiveProducer = true;
+        return size;
     }
 
     /**
