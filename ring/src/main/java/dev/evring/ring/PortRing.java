@@ -178,8 +178,11 @@ public final class PortRing extends AbstractCloseable
         this.cachedCons = (int)buffer.getLongVolatile(CONS_OFFSET);
         this.producerToken = (pid << 32) | (INSTANCES.incrementAndGet() & 0xFFFF_FFFFL);
         // a dead process with this pid may have left this very token: clear it, so the first offer adopts prod
-        requireWhole();
-        buffer.compareAndSetLong(PRODUCER_OWNER_OFFSET, producerToken, NO_PRODUCER);
+        // (a read and a store, no atomic: at worst another producer adopts prod once more)
+        if (buffer.getLongVolatile(PRODUCER_OWNER_OFFSET) == producerToken)
+        {
+            buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
+        }
         singleThreadedCheckDisabled(true);
     }
 
@@ -903,16 +906,35 @@ public final class PortRing extends AbstractCloseable
         if (exclusiveProducer)
         {
             exclusiveProducer = false;
-            LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
             try
             {
                 requireWhole();
-                buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, producerToken, NO_PRODUCER);
+                clearExclusiveWord();
             }
             catch (final InternalError ex)
             {
                 throw lostPages(ex);
             }
+            finally
+            {
+                LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+            }
+        }
+    }
+
+    /**
+     * Clear the shared exclusive-producer word if it still holds this instance's token: a read and an
+     * ordered store, not a compare-and-set, because nobody else writes the word while this instance holds
+     * the role (every other instance refuses to break the claim of a live process, or of a token still in
+     * {@link #LIVE_EXCLUSIVE_CLAIMS}, which the caller leaves until this is done), and because a fault in a
+     * plain access is an InternalError where one in an atomic kills the JVM, on memory the ring cannot
+     * check (a buffer given to {@link #format} or {@link #wrap}).
+     */
+    private void clearExclusiveWord()
+    {
+        if (buffer.getLongVolatile(EXCLUSIVE_PRODUCER_OFFSET) == producerToken)
+        {
+            buffer.putLongRelease(EXCLUSIVE_PRODUCER_OFFSET, NO_PRODUCER);
         }
     }
 
@@ -1580,15 +1602,25 @@ public final class PortRing extends AbstractCloseable
     @Override
     protected void performClose()
     {
-        if (exclusiveProducer && (shared == null || shared.isWhole()))
+        try
         {
-            releaseExclusiveProducer();
+            if (exclusiveProducer && (shared == null || shared.isWhole()))
+            {
+                clearExclusiveWord(); // a truncated file: the role ends here, its shared word with the file
+            }
         }
-        exclusiveProducer = false; // a truncated file: the role ends here, its shared word with the file
-        LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
-        if (shared != null)
+        catch (final InternalError ex)
         {
-            shared.close();
+            // the memory is gone (a buffer cut under the ring): there is no word left to clear
+        }
+        finally
+        {
+            exclusiveProducer = false;
+            LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+            if (shared != null)
+            {
+                shared.close();
+            }
         }
     }
 

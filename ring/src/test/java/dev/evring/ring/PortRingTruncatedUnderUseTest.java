@@ -121,6 +121,11 @@ final class PortRingTruncatedUnderUseTest
                     channel.truncate(4096); // the header survives; entries from slot 832 on are gone
                 }
             }
+            try (FileChannel channel = FileChannel.open(dir.resolve(TruncatedHotPathProcess.FORMATTED),
+                StandardOpenOption.WRITE))
+            {
+                channel.truncate(0); // the header too: the exclusive producer's word is gone
+            }
             in.write("go\n".getBytes(StandardCharsets.UTF_8));
             in.flush();
             final List<String> lines = out.lines().collect(Collectors.toList());
@@ -132,6 +137,7 @@ final class PortRingTruncatedUnderUseTest
                 assertTrue(line.contains("dev.evring.ring.RingException: EIO") || line.contains("java.lang.InternalError"),
                     "a clear error ended " + op + ": " + line);
             }
+            assertTrue(lines.stream().anyMatch(line -> line.startsWith("close-formatted ")), lines.toString());
             assertTrue(lines.contains("alive"), lines.toString());
             try (Stream<Path> files = Files.list(dir))
             {
