@@ -79,7 +79,8 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  *   {@link #replaceUnread}, {@link #claimExclusiveProducer}, {@link #releaseExclusiveProducer}, the wait
  *   for the producer lock, the doorbell sleep in {@link #awaitReadable}) first checks with one
  *   {@code fstat} that the file still covers the mapping, and fails with {@link RingException}
- *   {@link Errno#EIO} if not; {@link #close()} then skips its atomic and just unmaps;</li>
+ *   {@link Errno#EIO} if not; {@link #close()} then just unmaps. Giving up the exclusive role (on release
+ *   or close) and clearing a stale owner token use a read and an ordered store, no atomic at all;</li>
  *   <li>the hot paths ({@code offer}, {@code tryOffer}, {@code offerConcurrent}, {@code read},
  *   {@code readOne}) do no such check, and an {@link InternalError} raised inside any ring call is
  *   rethrown as {@link RingException} {@link Errno#EIO};</li>
@@ -101,6 +102,9 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  *   above. An exclusive producer's {@code offer} and {@code tryOffer} perform no atomic at all.</li>
  *   <li>A truncation that lands between a cold path's check and its atomic, a window of a few
  *   instructions, can still kill an interpreted caller.</li>
+ *   <li>A ring laid out by {@link #format} or {@link #wrap} over a caller's own mapping has no file to
+ *   check: its cold paths' atomics are as exposed as the hot paths'. Map a ring file with
+ *   {@link #create(Path, int, int, ReaderWaiting)} or {@link #open(Path)} to have the checks.</li>
  * </ol>
  * Keep ring files in a directory only their owner can write to (the evtchn hub uses mode 0700).
  *
