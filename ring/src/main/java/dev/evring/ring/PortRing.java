@@ -55,7 +55,9 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  * left by a dead process is recovered). A producer that will be the only one for a while claims the role
  * with {@link #claimExclusiveProducer()} (the role of Aeron's exclusive publication): its offers then skip
  * the check for other producers, and other instances' offers and resizes are refused until it releases
- * the role, closes or dies. Read operations are safe from any number of threads.
+ * the role, closes or dies. Read operations are safe from any number of threads. A reader that will be
+ * the only one claims that role with {@link #claimExclusiveReader()}, the mirror image: it keeps cons on
+ * its own side and reads without a compare-and-set, from one thread at a time.
  * {@link #close()} must not race with other calls on the same instance.
  *
  * <p><b>Memory another process can write (H1).</b> A ring in a shared file can be written, zeroed,
@@ -99,7 +101,10 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  *   <li>The atomics of the hot paths run without a file check: a reader's claim (a compare-and-set on the
  *   consumer word) and the lock of {@link #offerConcurrent(int)}. On a file cut inside its first page (the
  *   header) they kill the JVM while their code is still interpreted; compiled, they survive the fault as
- *   above. An exclusive producer's {@code offer} and {@code tryOffer} perform no atomic at all.</li>
+ *   above. An exclusive producer's {@code offer} and {@code tryOffer} and a
+ *   {@link #claimExclusiveReader() sole reader}'s {@code read} and {@code readOne} perform no atomic at
+ *   all: a ring whose memory another process may cut is read through a sole reader (as the evtchn hub
+ *   reads its clients' request rings) and produced through an exclusive producer (its event rings).</li>
  *   <li>A truncation that lands between a cold path's check and its atomic, a window of a few
  *   instructions, can still kill an interpreted caller.</li>
  *   <li>A ring laid out by {@link #format} or {@link #wrap} over a caller's own mapping has no file to
@@ -162,6 +167,10 @@ public final class PortRing extends AbstractCloseable
     private int prod;
     private int size;
     private boolean exclusiveProducer;
+    private boolean exclusiveReader;
+    private int readerCons;
+    private long readerGeneration;
+    private int readerSize;
 
     private PortRing(final UnsafeBuffer buffer, final SharedMappedFile shared, final String name)
     {
@@ -662,9 +671,20 @@ public final class PortRing extends AbstractCloseable
     private int emptyRing()
     {
         final int prod = exclusiveProducer ? this.prod : (int)buffer.getLongVolatile(PROD_OFFSET);
-        final long word = updateConsumerWord(cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
+        final int dropped;
+        if (exclusiveReader)
+        {
+            dropped = prod - readerCons;
+            readerCons = prod;
+            buffer.putLongRelease(CONS_OFFSET, readerGeneration | (prod & CONS_MASK)); // as the sole reader's read
+        }
+        else
+        {
+            dropped = prod - (int)updateConsumerWord(
+                cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
+        }
         buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
-        return prod - (int)word;
+        return dropped;
     }
 
     /**
@@ -1002,7 +1022,7 @@ public final class PortRing extends AbstractCloseable
         throwIfClosed();
         try
         {
-            return len == 0 ? 0 : (int)take(dst, off, len);
+            return len == 0 ? 0 : (int)(exclusiveReader ? takeAlone(dst, off, len) : take(dst, off, len));
         }
         catch (final InternalError ex)
         {
@@ -1024,12 +1044,90 @@ public final class PortRing extends AbstractCloseable
         throwIfClosed();
         try
         {
-            return take(null, 0, 1);
+            return exclusiveReader ? takeAlone(null, 0, 1) : take(null, 0, 1);
         }
         catch (final InternalError ex)
         {
             throw lostPages(ex);
         }
+    }
+
+    /**
+     * Become the ring's only reader, the mirror of {@link #claimExclusiveProducer()} and the role the
+     * kernel's evtchn device plays for its ring: until {@link #releaseExclusiveReader()} or close, this
+     * instance keeps {@code cons} on its own side, starting from the consumer word as it is now, and never
+     * reads it back from the mapping. {@link #read(int[], int, int)} and {@link #readOne()} then copy from
+     * that cons, check the shared prod against it and against a size that must be a power of two within the
+     * maximum capacity and never smaller than the last one seen (an impossible prod, more unread ports than
+     * slots, is {@link RingException} {@link Errno#EIO} and hands out nothing), and publish the new cons
+     * with an ordered store instead of a compare-and-set. No atomic read-modify-write is left on the path,
+     * so a file cut under the reader, header page included, ends a read in {@link RingException}
+     * {@code EIO} (or HotSpot's late {@link InternalError}, see the class comment), never in a JVM killed
+     * with {@code SIGBUS}, in interpreted and compiled code alike. {@link #isEmpty()}, {@link #size()},
+     * {@link #consumerIndex()}, {@link #pollMask()}, {@link #hasUnreadOtherThan(int)} and the readiness
+     * check of {@code awaitReadable} answer from the same cons, and {@link #reset()} on this instance moves
+     * it to prod.
+     *
+     * <p><b>What a process that can write the ring can still do to a sole reader</b> (the producers' side,
+     * as an evtchn client can its request ring): garble entries, prod, the size or the overflow flag. The
+     * reader then returns ports that are wrong, or fails with {@code EIO} or {@link RingOverflowException}:
+     * every slot it reads is masked by a checked size inside the mapping and every count is bounded by it,
+     * so it never reads outside the mapping, never hands out more than the size at once, never loops and
+     * never waits. Writing the consumer word changes what producers see (room, or none) and nothing this
+     * reader reads. A truncation is the fault above.
+     *
+     * <p><b>The caller's part.</b> Claim on a freshly created ring, before another process can write it,
+     * so that cons starts from a value this process wrote. Only this instance may read while it holds the
+     * role, from one thread at a time: another reader's claims, and a {@code reset} or
+     * {@code replaceUnread} through another instance, are overwritten by this reader's next store of cons
+     * (the producer's resizes are not: copying the old contents twice keeps every unread port at its index).
+     *
+     * @throws IllegalStateException if this instance is closed.
+     * @throws RingException         {@link Errno#EIO} if the shared size is one no ring holds, or the
+     *                               memory faults.
+     */
+    public void claimExclusiveReader()
+    {
+        throwIfClosed();
+        try
+        {
+            final long word = buffer.getLongVolatile(CONS_OFFSET);
+            readerSize = sharedSize();
+            readerGeneration = word & ~CONS_MASK;
+            readerCons = (int)word;
+            exclusiveReader = true;
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
+    }
+
+    /**
+     * Give up the sole-reader role, if this instance holds it: reads claim with a compare-and-set again,
+     * from the consumer word, which already holds this reader's cons. Touches no shared memory.
+     */
+    public void releaseExclusiveReader()
+    {
+        exclusiveReader = false;
+    }
+
+    /**
+     * Whether this instance is the ring's sole reader.
+     *
+     * @return true between {@link #claimExclusiveReader()} and its release.
+     */
+    public boolean isExclusiveReader()
+    {
+        return exclusiveReader;
+    }
+
+    /**
+     * The cons a reader of this instance goes by: the sole reader's own, else the consumer word's.
+     */
+    private int consumerCursor()
+    {
+        return exclusiveReader ? readerCons : (int)buffer.getLongVolatile(CONS_OFFSET);
     }
 
     /**
@@ -1065,29 +1163,8 @@ public final class PortRing extends AbstractCloseable
                 failedSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
                 continue;
             }
-            final int count;
-            final long taken;
-            if (available == 1 || dst == null)
-            {
-                final int port = available == 1
-                    ? (int)(published >>> 32) // the one new port rode in the producer word
-                    : UnsafeApi.getInt(base, address + entryOffset(cons & (size - 1)));
-                count = 1;
-                if (dst == null)
-                {
-                    taken = port & 0xFFFF_FFFFL;
-                }
-                else
-                {
-                    dst[off] = port;
-                    taken = 1;
-                }
-            }
-            else
-            {
-                count = copyOut(base, address, cons, prod, size, dst, off, len);
-                taken = count;
-            }
+            final long taken = copyUnread(base, address, published, cons, size, dst, off, len);
+            final int count = dst == null ? 1 : (int)taken;
             if (UnsafeApi.compareAndSetLong(
                 base, address + CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
             {
@@ -1097,6 +1174,88 @@ public final class PortRing extends AbstractCloseable
         }
         throw new RingException(Errno.EIO, name + " holds impossible indices or size (no claim on "
             + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
+    }
+
+    /**
+     * The sole reader's read ({@link #claimExclusiveReader()}): the kernel's {@code evtchn_read}, which owns
+     * {@code ring_cons}. cons comes from this instance, never from the mapping; prod and the size are
+     * checked against it and the size this reader trusts before any entry is read, so an impossible prod
+     * hands out nothing; the new cons is published with an ordered store. No atomic read-modify-write: a
+     * fault on a cut file is an InternalError in every mode of execution.
+     *
+     * @return as {@link #take(int[], int, int)}.
+     */
+    private long takeAlone(final int[] dst, final int off, final int len)
+    {
+        final byte[] base = this.base;
+        final long address = this.address;
+        throwIfOverflowed(base, address);
+        final int cons = readerCons;
+        final long published = UnsafeApi.getLongVolatile(base, address + PROD_OFFSET);
+        final int prod = (int)published;
+        if (prod == cons)
+        {
+            return dst == null ? NONE : 0;
+        }
+        VarHandle.loadLoadFence(); // smp_rmb: prod (and then size) is read before the entries it covers
+        int size = UnsafeApi.getIntVolatile(base, address + SIZE_OFFSET);
+        if (size != readerSize)
+        {
+            size = adoptReaderSize(size);
+        }
+        if (Integer.compareUnsigned(prod - cons, size) > 0)
+        {
+            throw new RingException(Errno.EIO, name + " holds prod " + prod + " for the sole reader's cons " + cons
+                + " and size " + size + ": more unread ports than slots, the producer's memory is corrupted");
+        }
+        final long taken = copyUnread(base, address, published, cons, size, dst, off, len);
+        final int next = cons + (dst == null ? 1 : (int)taken);
+        // release: the entries are copied before cons hands their slots back to the producer, as
+        // evtchn_read's plain store to ring_cons after its smp_rmb and copy_to_user
+        UnsafeApi.putLongRelease(base, address + CONS_OFFSET, readerGeneration | (next & CONS_MASK));
+        readerCons = next;
+        return taken;
+    }
+
+    /**
+     * Take a new shared size for the sole reader: a power of two within the maximum capacity checked
+     * against the mapping, and never smaller than the last one taken (rings only grow).
+     */
+    private int adoptReaderSize(final int size)
+    {
+        if (size < readerSize || size > maxCapacity || (size & (size - 1)) != 0)
+        {
+            throw new RingException(Errno.EIO, name + " holds size " + size + " for a sole reader that saw "
+                + readerSize + " (maximum " + maxCapacity + "): rings only grow, the memory is corrupted");
+        }
+        readerSize = size;
+        return size;
+    }
+
+    /**
+     * Copy what a reader takes from a checked snapshot: one port (from the producer word when it is the
+     * only new one) or, into {@code dst}, the unread range truncated to {@code len}.
+     *
+     * @return with {@code dst}, the number of ports copied; without, the port as an unsigned value.
+     */
+    private static long copyUnread(
+        final byte[] base, final long address, final long published, final int cons, final int size,
+        final int[] dst, final int off, final int len)
+    {
+        final int prod = (int)published;
+        if (prod - cons == 1 || dst == null)
+        {
+            final int port = prod - cons == 1
+                ? (int)(published >>> 32) // the one new port rode in the producer word
+                : UnsafeApi.getInt(base, address + entryOffset(cons & (size - 1)));
+            if (dst == null)
+            {
+                return port & 0xFFFF_FFFFL;
+            }
+            dst[off] = port;
+            return 1;
+        }
+        return copyOut(base, address, cons, prod, size, dst, off, len);
     }
 
     private void throwIfOverflowed(final byte[] base, final long address)
@@ -1348,7 +1507,7 @@ public final class PortRing extends AbstractCloseable
     {
         throwIfClosed();
         return buffer.getIntVolatile(OVERFLOW_OFFSET) != 0
-            || (int)buffer.getLongVolatile(PROD_OFFSET) != (int)buffer.getLongVolatile(CONS_OFFSET);
+            || (int)buffer.getLongVolatile(PROD_OFFSET) != consumerCursor();
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -1414,7 +1573,7 @@ public final class PortRing extends AbstractCloseable
         for (int attempt = 0; attempt < UNREAD_SCAN_ATTEMPTS; attempt++)
         {
             final int prod = (int)buffer.getLongVolatile(PROD_OFFSET);
-            final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+            final int cons = consumerCursor();
             VarHandle.loadLoadFence(); // smp_rmb: prod is read before the entries it covers
             final int size = trustedSize();
             final int unread = prod - cons;
@@ -1434,7 +1593,7 @@ public final class PortRing extends AbstractCloseable
                 }
             }
             VarHandle.loadLoadFence(); // smp_rmb: the entries are read before the indices are checked again
-            if ((int)buffer.getLongVolatile(PROD_OFFSET) == prod && (int)buffer.getLongVolatile(CONS_OFFSET) == cons)
+            if ((int)buffer.getLongVolatile(PROD_OFFSET) == prod && consumerCursor() == cons)
             {
                 return false;
             }
@@ -1450,7 +1609,7 @@ public final class PortRing extends AbstractCloseable
     public boolean isEmpty()
     {
         throwIfClosed();
-        return (int)buffer.getLongVolatile(PROD_OFFSET) == (int)buffer.getLongVolatile(CONS_OFFSET);
+        return (int)buffer.getLongVolatile(PROD_OFFSET) == consumerCursor();
     }
 
     /**
@@ -1461,7 +1620,7 @@ public final class PortRing extends AbstractCloseable
     public int size()
     {
         throwIfClosed();
-        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+        final int cons = consumerCursor();
         return Math.max(0, Math.min((int)buffer.getLongVolatile(PROD_OFFSET) - cons, capacity()));
     }
 
@@ -1535,12 +1694,12 @@ public final class PortRing extends AbstractCloseable
     /**
      * The free-running consumer index.
      *
-     * @return cons.
+     * @return cons (the sole reader's own, see {@link #claimExclusiveReader()}).
      */
     public int consumerIndex()
     {
         throwIfClosed();
-        return (int)buffer.getLongVolatile(CONS_OFFSET);
+        return consumerCursor();
     }
 
     /**
@@ -1620,6 +1779,7 @@ public final class PortRing extends AbstractCloseable
         finally
         {
             exclusiveProducer = false;
+            exclusiveReader = false;
             LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
             if (shared != null)
             {
