@@ -538,13 +538,13 @@ final class SocketLink implements HubLink
                 + ex.getMessage(), ex);
         }
         final int[] reply = awaitReply(call, op);
+        if (reply[2] > 0 && events == null)
+        {
+            mapEvents(); // whatever the answer: the hub has made the ring, and sleepers wait for it (H6)
+        }
         if (reply[0] != 0)
         {
             throw ErrorText.exception(op, errnoOf(reply[0]), a, b);
-        }
-        if (reply[2] > 0 && events == null)
-        {
-            mapEvents();
         }
         return reply[1];
     }
@@ -610,7 +610,7 @@ final class SocketLink implements HubLink
             throw new EvtchnException(Errno.ENODEV, "cannot map the event ring the hub at " + directory
                 + " made for this handle: " + ex.getMessage(), ex);
         }
-        bell.ring(); // a reader waiting for the ring to exist looks again
+        wake(); // every reader waiting for the ring to exist looks again, the one on the doorbell socket included (H6)
     }
 
     @Override
