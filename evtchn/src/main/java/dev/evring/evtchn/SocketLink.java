@@ -4,6 +4,7 @@ import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.LocalDoorbell;
 import dev.evring.ring.PortRing;
+import jdk.net.ExtendedSocketOptions;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -19,7 +20,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -101,8 +104,10 @@ final class SocketLink implements HubLink
 
     static SocketLink connect(final Path directory, final HandleOptions options) throws EvtchnException
     {
+        HubDirectory.checkOwnDirectory(directory); // ENODEV if missing, EACCES if unreachable or not safely ours (H4)
+        HubDirectory.checkParent(directory);
         final Path socket = directory.resolve(HubDirectory.SOCKET_FILE);
-        if (!Files.exists(socket))
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS))
         {
             throw new EvtchnException(Errno.ENODEV, "no hub at " + directory + " (no " + HubDirectory.SOCKET_FILE
                 + "): start one with `evring hub --dir " + directory + "` or EvtchnHub.start");
@@ -125,6 +130,15 @@ final class SocketLink implements HubLink
             closeQuietly(channel);
             throw new EvtchnException(Errno.ENODEV, "no live hub at " + directory + " (" + ex.getMessage()
                 + "): the hub died or stopped; start a new one there", ex);
+        }
+        try
+        {
+            checkHubPeer(channel, socket);
+        }
+        catch (final EvtchnException ex)
+        {
+            closeQuietly(channel);
+            throw ex;
         }
         final SocketLink link = new SocketLink(directory, options, channel);
         link.reader.start();
@@ -149,6 +163,33 @@ final class SocketLink implements HubLink
             link.close();
             throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "lost the "
                 + "connection to the hub at " + directory + " while attaching: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Refuse a hub socket served by another user (H4): {@code SO_PEERCRED} names the user of the process
+     * that listens, whatever the file's owner and the directory say. Checked before anything is sent, so
+     * an impostor learns nothing (not even this process's pid).
+     */
+    private static void checkHubPeer(final SocketChannel channel, final Path socket) throws EvtchnException
+    {
+        final UserPrincipal peer;
+        final UserPrincipal self;
+        try
+        {
+            peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+            self = HubDirectory.processUser();
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            throw new EvtchnException(Errno.EACCES, "cannot tell which user serves " + socket + " (" + ex.getMessage()
+                + "): a handle trusts only a hub of its own user", ex);
+        }
+        if (!self.equals(peer))
+        {
+            throw new EvtchnException(Errno.EACCES, socket + " is served by user " + peer.getName() + ", not by this "
+                + "process's user (uid " + HubDirectory.processUid() + "): an impostor, or another user's hub, holds "
+                + "the hub's place; nothing was sent to it");
         }
     }
 
@@ -180,6 +221,7 @@ final class SocketLink implements HubLink
         {
             socketChannel = SocketChannel.open(StandardProtocolFamily.UNIX);
             socketChannel.connect(UnixDomainSocketAddress.of(socket));
+            checkHubPeer(socketChannel, socket); // the key goes to the hub only
             final ByteBuffer frame = ByteBuffer.allocate(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
             Protocol.writeFully(socketChannel,
                 Protocol.putRequest(frame, Protocol.OP_BELL, key, (int)handleId, (int)(handleId >>> 32)));
