@@ -50,7 +50,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SocketLink implements HubLink
 {
     private static final long WELCOME_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
-    private static final long REPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int SPINS_BEFORE_YIELD = 1000;
 
     private final Path directory;
     private final HandleOptions options;
@@ -121,6 +121,8 @@ final class SocketLink implements HubLink
         {
             throw new EvtchnException(Errno.ENODEV, "cannot open a UNIX-domain socket: " + ex.getMessage(), ex);
         }
+        // a stopped hub whose backlog is full never takes the connection: closing the channel ends the wait (E23)
+        final ScheduledFuture<?> connectTimeout = HandleTimers.after(() -> closeQuietly(channel), options.hubTimeoutNs());
         try
         {
             channel.connect(UnixDomainSocketAddress.of(socket));
@@ -128,8 +130,18 @@ final class SocketLink implements HubLink
         catch (final IOException ex)
         {
             closeQuietly(channel);
+            if (connectTimeout.isDone())
+            {
+                throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " did not take the connection "
+                    + "within the hub timeout (" + TimeUnit.NANOSECONDS.toMillis(options.hubTimeoutNs()) + " ms): it "
+                    + "is stopped or hung", ex);
+            }
             throw new EvtchnException(Errno.ENODEV, "no live hub at " + directory + " (" + ex.getMessage()
                 + "): the hub died or stopped; start a new one there", ex);
+        }
+        finally
+        {
+            connectTimeout.cancel(false);
         }
         try
         {
@@ -412,6 +424,12 @@ final class SocketLink implements HubLink
         {
             return; // failed already, or closed: the mark file is unmapped
         }
+        if (!markFileWhole())
+        {
+            fail(new EvtchnException(Errno.ENODEV, "the mark file of the hub at " + directory + " (pid " + hubPid + ") "
+                + "was removed or truncated: the hub is gone or broken; open a new handle once a hub runs there again"));
+            return;
+        }
         final long heartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
         final long now = System.nanoTime();
         if (heartbeat != lastHeartbeat)
@@ -431,6 +449,22 @@ final class SocketLink implements HubLink
                 + "updated its heartbeat for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeartbeatChangeNs)
                 + " ms (hub timeout " + TimeUnit.NANOSECONDS.toMillis(options.hubTimeoutNs()) + " ms): it is "
                 + "stopped (SIGSTOP), hung or starved of CPU; this handle is given up, open a new one"));
+        }
+    }
+
+    /**
+     * Whether the hub's mark file still has its whole length: reading a mapping whose file was cut short
+     * would kill this thread with SIGBUS (an InternalError), and with it every later hub check (E23).
+     */
+    private boolean markFileWhole()
+    {
+        try
+        {
+            return Files.size(directory.resolve(HubDirectory.MARK_FILE)) >= HubDirectory.MARK_LENGTH;
+        }
+        catch (final IOException ex)
+        {
+            return false;
         }
     }
 
@@ -604,7 +638,7 @@ final class SocketLink implements HubLink
         boolean interrupted = false;
         try
         {
-            final long deadline = System.nanoTime() + REPLY_TIMEOUT_NS;
+            final long deadline = System.nanoTime() + options.requestTimeoutNs();
             while (true)
             {
                 try
@@ -622,7 +656,8 @@ final class SocketLink implements HubLink
                 catch (final TimeoutException ex)
                 {
                     throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " did not answer op " + op
-                        + " in " + TimeUnit.NANOSECONDS.toSeconds(REPLY_TIMEOUT_NS) + " s: it may be stopped", ex);
+                        + " in " + TimeUnit.NANOSECONDS.toMillis(options.requestTimeoutNs()) + " ms (the request timeout): "
+                        + "it may be stopped or hung", ex);
                 }
             }
         }
@@ -662,20 +697,48 @@ final class SocketLink implements HubLink
         final PortRing requests = this.requests;
         synchronized (postLock)
         {
-            int spins = 0;
-            // tryOffer reads the hub's cons line only when its cached copy says full: a full ring waits for room
-            // (it never overflows), and a post with room costs no read of the lines the hub polls and writes
-            while (!requests.tryOffer(word))
+            try
             {
-                throwIfFailed();
-                if (++spins > 1000)
+                // tryOffer reads the hub's cons line only when its cached copy says full, so a post with room costs
+                // no read of the lines the hub polls and writes; a full ring waits for room (it never overflows)
+                if (!requests.tryOffer(word))
                 {
-                    Thread.yield();
+                    awaitRoom(requests, word);
                 }
-                else
-                {
-                    Thread.onSpinWait();
-                }
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new EvtchnException(Errno.EIO, "the request ring the hub at " + directory + " made for this handle "
+                    + "is unusable (" + ex.getMessage() + "); open a new handle", ex);
+            }
+        }
+    }
+
+    /**
+     * Offer a request word to a full request ring until the hub makes room, for at most the request
+     * timeout: a hub that takes no request for that long while its heartbeat moves is hung or hostile, and
+     * the caller is not held forever (E23).
+     */
+    private void awaitRoom(final PortRing requests, final int word) throws EvtchnException
+    {
+        final long deadline = System.nanoTime() + options.requestTimeoutNs();
+        int spins = 0;
+        while (!requests.tryOffer(word))
+        {
+            throwIfFailed();
+            if (++spins <= SPINS_BEFORE_YIELD)
+            {
+                Thread.onSpinWait();
+            }
+            else if (System.nanoTime() - deadline < 0)
+            {
+                Thread.yield();
+            }
+            else
+            {
+                throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " took no request from this "
+                    + "handle for " + TimeUnit.NANOSECONDS.toMillis(options.requestTimeoutNs()) + " ms (the request "
+                    + "timeout): its request ring stays full, so the hub is hung or overloaded; the request was not sent");
             }
         }
     }
