@@ -39,33 +39,30 @@ final class LostWakeupTest
     @Test
     void h6_remoteSleeperBeforeTheFirstBindIsWokenByThePendingPortOfAnotherThreadsBind() throws Exception
     {
-        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(dir.resolve("hub")));
-             Evtchn peer = hub.openLocal())
-        {
-            for (int i = 0; i < ITERATIONS; i++)
-            {
-                try (Evtchn handle = SeparateDomains.open(hub.directory(), QUICK_SLEEPER))
-                {
-                    final int unbound = peer.bindUnboundPort(handle.domid());
-                    firstBindWakesSleeper(handle, () -> handle.bindInterdomain(0, unbound), i);
-                    peer.unbind(unbound);
-                }
-            }
-        }
+        firstBindsWakeSleepers(hub -> SeparateDomains.open(hub.directory(), QUICK_SLEEPER));
     }
 
     @Test
     void h6_localSleeperBeforeTheFirstBindIsWokenByThePendingPortOfAnotherThreadsBind() throws Exception
+    {
+        firstBindsWakeSleepers(hub -> hub.openLocal(QUICK_SLEEPER));
+    }
+
+    /**
+     * {@link #ITERATIONS} new handles, each with a thread asleep in awaitPending before the handle's first
+     * bind, which connects to a port of the hub's own domain and so leaves the new port pending.
+     */
+    private void firstBindsWakeSleepers(final Opener opener) throws Exception
     {
         try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(dir.resolve("hub")));
              Evtchn peer = hub.openLocal())
         {
             for (int i = 0; i < ITERATIONS; i++)
             {
-                try (Evtchn handle = hub.openLocal(QUICK_SLEEPER))
+                try (Evtchn handle = opener.open(hub))
                 {
-                    final int unbound = peer.bindUnboundPort(Evtchn.DOMID_SELF);
-                    firstBindWakesSleeper(handle, () -> handle.bindInterdomain(Evtchn.DOMID_SELF, unbound), i);
+                    final int unbound = peer.bindUnboundPort(handle.domid());
+                    firstBindWakesSleeper(handle, () -> handle.bindInterdomain(peer.domid(), unbound), i);
                     peer.unbind(unbound);
                 }
             }
@@ -102,6 +99,11 @@ final class LostWakeupTest
                 }
             }
         }
+    }
+
+    interface Opener
+    {
+        Evtchn open(EvtchnHub hub) throws Exception;
     }
 
     interface Bind
