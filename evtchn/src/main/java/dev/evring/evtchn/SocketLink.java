@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -121,27 +122,15 @@ final class SocketLink implements HubLink
         {
             throw new EvtchnException(Errno.ENODEV, "cannot open a UNIX-domain socket: " + ex.getMessage(), ex);
         }
-        // a stopped hub whose backlog is full never takes the connection: closing the channel ends the wait (E23)
-        final ScheduledFuture<?> connectTimeout = HandleTimers.after(() -> closeQuietly(channel), options.hubTimeoutNs());
         try
         {
-            channel.connect(UnixDomainSocketAddress.of(socket));
+            connectWithin(channel, socket, options.hubTimeoutNs());
         }
         catch (final IOException ex)
         {
             closeQuietly(channel);
-            if (connectTimeout.isDone())
-            {
-                throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " did not take the connection "
-                    + "within the hub timeout (" + TimeUnit.NANOSECONDS.toMillis(options.hubTimeoutNs()) + " ms): it "
-                    + "is stopped or hung", ex);
-            }
-            throw new EvtchnException(Errno.ENODEV, "no live hub at " + directory + " (" + ex.getMessage()
-                + "): the hub died or stopped; start a new one there", ex);
-        }
-        finally
-        {
-            connectTimeout.cancel(false);
+            throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "no live hub at "
+                + directory + " (" + ex.getMessage() + "): the hub died or stopped; start a new one there", ex);
         }
         try
         {
@@ -175,6 +164,42 @@ final class SocketLink implements HubLink
             link.close();
             throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "lost the "
                 + "connection to the hub at " + directory + " while attaching: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Connect to the hub's socket within a bound: a stopped hub whose backlog is full never takes the
+     * connection, and closing the channel ends the wait (E23).
+     *
+     * @throws EvtchnException ETIMEDOUT when the bound passed.
+     * @throws IOException     when the connection failed otherwise.
+     */
+    private static void connectWithin(final SocketChannel channel, final Path socket, final long timeoutNs)
+        throws IOException
+    {
+        final AtomicBoolean expired = new AtomicBoolean();
+        final ScheduledFuture<?> deadline = HandleTimers.after(() ->
+        {
+            expired.set(true); // before the close wakes the connecting thread
+            closeQuietly(channel);
+        }, timeoutNs);
+        try
+        {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        }
+        catch (final IOException ex)
+        {
+            if (expired.get())
+            {
+                throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + socket.getParent() + " did not take the "
+                    + "connection within the hub timeout (" + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms): it is "
+                    + "stopped or hung", ex);
+            }
+            throw ex;
+        }
+        finally
+        {
+            deadline.cancel(false);
         }
     }
 
@@ -232,7 +257,7 @@ final class SocketLink implements HubLink
         try
         {
             socketChannel = SocketChannel.open(StandardProtocolFamily.UNIX);
-            socketChannel.connect(UnixDomainSocketAddress.of(socket));
+            connectWithin(socketChannel, socket, options.hubTimeoutNs());
             checkHubPeer(socketChannel, socket); // the key goes to the hub only
             final ByteBuffer frame = ByteBuffer.allocate(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
             Protocol.writeFully(socketChannel,
