@@ -29,7 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -47,11 +47,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * doorbell (and the socket's waiter). The
  * {@link HandleTimers} checks the hub's heartbeat and pid in its mark file: a heartbeat that stands still
  * beyond the handle's hub timeout fails the link with ETIMEDOUT and drops the connection.
+ *
+ * <p>Before it connects, the link checks the hub's directory and parent as the hub does
+ * ({@link HubDirectory#checkOwnDirectory}, {@link HubDirectory#checkParent}); before it sends anything, that
+ * the socket's peer runs as this process's user (H4). Every wait on a hub that lives but does not serve is
+ * bounded: the connects by the hub timeout, replies and room in a full request ring by the request timeout
+ * (E23).
  */
 final class SocketLink implements HubLink
 {
     private static final long WELCOME_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int SPINS_BEFORE_YIELD = 1000;
+    private static final int CONNECTING = 0;
+    private static final int CONNECTED = 1;
+    private static final int EXPIRED = 2;
 
     private final Path directory;
     private final HandleOptions options;
@@ -169,27 +178,34 @@ final class SocketLink implements HubLink
 
     /**
      * Connect to the hub's socket within a bound: a stopped hub whose backlog is full never takes the
-     * connection, and closing the channel ends the wait (E23).
+     * connection, and closing the channel ends the wait (E23). The connect and the deadline race for the
+     * channel: exactly one of them wins it.
      *
-     * @throws EvtchnException ETIMEDOUT when the bound passed.
+     * @throws EvtchnException ETIMEDOUT when the bound passed first.
      * @throws IOException     when the connection failed otherwise.
      */
     private static void connectWithin(final SocketChannel channel, final Path socket, final long timeoutNs)
         throws IOException
     {
-        final AtomicBoolean expired = new AtomicBoolean();
+        final AtomicInteger state = new AtomicInteger(CONNECTING);
         final ScheduledFuture<?> deadline = HandleTimers.after(() ->
         {
-            expired.set(true); // before the close wakes the connecting thread
-            closeQuietly(channel);
+            if (state.compareAndSet(CONNECTING, EXPIRED))
+            {
+                closeQuietly(channel);
+            }
         }, timeoutNs);
         try
         {
             channel.connect(UnixDomainSocketAddress.of(socket));
+            if (!state.compareAndSet(CONNECTING, CONNECTED))
+            {
+                throw new IOException("the channel was closed as it connected");
+            }
         }
         catch (final IOException ex)
         {
-            if (expired.get())
+            if (state.get() == EXPIRED)
             {
                 throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + socket.getParent() + " did not take the "
                     + "connection within the hub timeout (" + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms): it is "
