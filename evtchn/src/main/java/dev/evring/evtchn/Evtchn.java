@@ -96,7 +96,10 @@ public final class Evtchn implements AutoCloseable
      * @param hubDirectory the hub's directory (see {@link HubConfig#directory()}).
      * @return the handle.
      * @throws EvtchnException {@link Errno#ENODEV} if no live hub runs there, {@link Errno#EACCES} if the
-     *                         hub runs as another user, {@link Errno#ETIMEDOUT} if the hub does not answer.
+     *                         directory cannot be reached, if it or its parent is another user's (or open to
+     *                         writes from others, or a symbolic link), or if the socket is served by another
+     *                         user (an impostor: nothing is sent to it), {@link Errno#ETIMEDOUT} if the hub
+     *                         does not take the connection or answer.
      */
     public static Evtchn open(final Path hubDirectory) throws EvtchnException
     {
@@ -111,7 +114,10 @@ public final class Evtchn implements AutoCloseable
      * @param options      the handle's options.
      * @return the handle.
      * @throws EvtchnException {@link Errno#ENODEV} if no live hub runs there, {@link Errno#EACCES} if the
-     *                         hub runs as another user, {@link Errno#ETIMEDOUT} if the hub does not answer.
+     *                         directory cannot be reached, if it or its parent is another user's (or open to
+     *                         writes from others, or a symbolic link), or if the socket is served by another
+     *                         user (an impostor: nothing is sent to it), {@link Errno#ETIMEDOUT} if the hub
+     *                         does not take the connection or answer.
      */
     public static Evtchn open(final Path hubDirectory, final HandleOptions options) throws EvtchnException
     {

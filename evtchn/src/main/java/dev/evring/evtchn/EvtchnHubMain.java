@@ -13,12 +13,23 @@ public final class EvtchnHubMain
     }
 
     /**
-     * Run the hub until SIGINT or SIGTERM.
+     * Run the hub until SIGINT or SIGTERM. A hub that cannot start says why in one line on stderr (no
+     * stack trace), leaves no file behind and exits with status 1 (H5); bad options exit with 2.
      *
      * @param args {@link HubCommand}'s options.
      */
     public static void main(final String[] args)
     {
-        System.exit(new CommandLine(new HubCommand()).execute(args));
+        int status;
+        try
+        {
+            status = new CommandLine(new HubCommand()).execute(args);
+        }
+        catch (final Error ex) // HubCommand reports every exception itself; an error of the JVM still gets one line
+        {
+            System.err.println("evring hub: the JVM failed: " + ex);
+            status = 1;
+        }
+        System.exit(status);
     }
 }

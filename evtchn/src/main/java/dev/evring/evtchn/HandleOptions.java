@@ -32,7 +32,9 @@ import java.util.function.Supplier;
  * whose heartbeat has not moved for {@link #hubTimeout()} (stopped with SIGSTOP, hung, or starved of CPU)
  * fails the handle: every blocked and later call ends with {@link Errno#ETIMEDOUT}, and the handle drops
  * its connection, so the hub releases it if it ever resumes. A hub process that is gone fails it with
- * {@link Errno#ENODEV}.
+ * {@link Errno#ENODEV}. A hub whose heartbeat moves but that takes no connection, request or answer is
+ * bounded too: opening waits at most the hub timeout for the hub to take the connection, and each call at
+ * most {@link #requestTimeout()} for its request (E23).
  */
 public final class HandleOptions
 {
@@ -46,33 +48,38 @@ public final class HandleOptions
     public static final Supplier<IdleStrategy> DEFAULT_IDLE_STRATEGY = () -> new BackoffIdleStrategy(
         200, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50));
 
+    /** Default time a call waits for the hub to answer a request, or to take one from a full request ring. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
     /** Default time a closed handle's rings stay mapped (the default resource linger of Aeron's client). */
     public static final Duration DEFAULT_RING_LINGER = Duration.ofSeconds(3);
 
     private static final HandleOptions DEFAULTS = new HandleOptions(
         DEFAULT_IDLE_STRATEGY, DEFAULT_SPIN_BEFORE_SLEEP.toNanos(), DEFAULT_HUB_TIMEOUT.toNanos(),
-        DEFAULT_RING_LINGER.toNanos(), 0);
+        DEFAULT_RING_LINGER.toNanos(), DEFAULT_REQUEST_TIMEOUT.toNanos(), 0);
 
     private final Supplier<IdleStrategy> idleStrategy;
     private final long spinBeforeSleepNs;
     private final long hubTimeoutNs;
     private final long ringLingerNs;
+    private final long requestTimeoutNs;
     private final long processId;
 
     private HandleOptions(
         final Supplier<IdleStrategy> idleStrategy, final long spinBeforeSleepNs, final long hubTimeoutNs,
-        final long ringLingerNs, final long processId)
+        final long ringLingerNs, final long requestTimeoutNs, final long processId)
     {
         this.idleStrategy = idleStrategy;
         this.spinBeforeSleepNs = spinBeforeSleepNs;
         this.hubTimeoutNs = hubTimeoutNs;
         this.ringLingerNs = ringLingerNs;
+        this.requestTimeoutNs = requestTimeoutNs;
         this.processId = processId;
     }
 
     /**
-     * The defaults: backoff polling for 50 microseconds, then the doorbell; a 2 s hub timeout; rings
-     * unmapped 3 s after close.
+     * The defaults: backoff polling for 50 microseconds, then the doorbell; a 2 s hub timeout; a 30 s
+     * request timeout; rings unmapped 3 s after close.
      *
      * @return the default options.
      */
@@ -91,7 +98,7 @@ public final class HandleOptions
     public HandleOptions idleStrategy(final Supplier<IdleStrategy> supplier)
     {
         Objects.requireNonNull(supplier, "supplier");
-        return new HandleOptions(supplier, spinBeforeSleepNs, hubTimeoutNs, ringLingerNs, processId);
+        return new HandleOptions(supplier, spinBeforeSleepNs, hubTimeoutNs, ringLingerNs, requestTimeoutNs, processId);
     }
 
     /**
@@ -106,7 +113,7 @@ public final class HandleOptions
         {
             throw new IllegalArgumentException("spin before sleep must not be negative, got " + duration);
         }
-        return new HandleOptions(idleStrategy, saturatedNanos(duration), hubTimeoutNs, ringLingerNs, processId);
+        return new HandleOptions(idleStrategy, saturatedNanos(duration), hubTimeoutNs, ringLingerNs, requestTimeoutNs, processId);
     }
 
     /**
@@ -121,7 +128,7 @@ public final class HandleOptions
         {
             throw new IllegalArgumentException("hub timeout must be at least " + MIN_HUB_TIMEOUT + ", got " + timeout);
         }
-        return new HandleOptions(idleStrategy, spinBeforeSleepNs, saturatedNanos(timeout), ringLingerNs, processId);
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, saturatedNanos(timeout), ringLingerNs, requestTimeoutNs, processId);
     }
 
     /**
@@ -142,7 +149,25 @@ public final class HandleOptions
         {
             throw new IllegalArgumentException("ring linger must not be negative, got " + linger);
         }
-        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, saturatedNanos(linger), processId);
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, saturatedNanos(linger), requestTimeoutNs, processId);
+    }
+
+    /**
+     * How long a call waits for the hub to answer a control request (bind, unbind, reset, restrict), or to
+     * take a posted one (notify, unmask) from the handle's full request ring, before it fails with
+     * {@link Errno#ETIMEDOUT}: a hub whose heartbeat moves but that serves nobody (hung in its request
+     * path, or hostile) never holds a call forever (E23). The call is then abandoned; the handle stays open.
+     *
+     * @param timeout a positive duration.
+     * @return the changed copy.
+     */
+    public HandleOptions requestTimeout(final Duration timeout)
+    {
+        if (timeout.isNegative() || timeout.isZero())
+        {
+            throw new IllegalArgumentException("request timeout must be positive, got " + timeout);
+        }
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, ringLingerNs, saturatedNanos(timeout), processId);
     }
 
     /**
@@ -152,7 +177,7 @@ public final class HandleOptions
      */
     HandleOptions processId(final long pid)
     {
-        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, ringLingerNs, pid);
+        return new HandleOptions(idleStrategy, spinBeforeSleepNs, hubTimeoutNs, ringLingerNs, requestTimeoutNs, pid);
     }
 
     /**
@@ -195,6 +220,21 @@ public final class HandleOptions
         return Duration.ofNanos(ringLingerNs);
     }
 
+    /**
+     * How long a call waits for the hub to answer or take a request.
+     *
+     * @return the timeout.
+     */
+    public Duration requestTimeout()
+    {
+        return Duration.ofNanos(requestTimeoutNs);
+    }
+
+    long requestTimeoutNs()
+    {
+        return requestTimeoutNs;
+    }
+
     long ringLingerNs()
     {
         return ringLingerNs;
@@ -234,6 +274,6 @@ public final class HandleOptions
     public String toString()
     {
         return "HandleOptions{spinBeforeSleep=" + spinBeforeSleep() + ", hubTimeout=" + hubTimeout() + ", ringLinger="
-            + ringLinger() + '}';
+            + ringLinger() + ", requestTimeout=" + requestTimeout() + '}';
     }
 }

@@ -6,8 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one daemon thread per JVM that runs the timed jobs of remote handles: it checks the hubs of open
- * handles (their heartbeat and pid, see {@link HandleOptions}), and unmaps the rings of closed handles
- * once their linger is over. It starts with the first job and ends a second after the last one.
+ * handles (their heartbeat and pid, see {@link HandleOptions}), ends a connect the hub never takes, and
+ * unmaps the rings of closed handles once their linger is over. It starts with the first job and ends a second after the last one.
  */
 final class HandleTimers
 {
@@ -60,7 +60,20 @@ final class HandleTimers
         }
         else
         {
-            EXECUTOR.schedule(release, lingerNs, TimeUnit.NANOSECONDS);
+            after(release, lingerNs);
         }
+    }
+
+    /**
+     * Run a job once after a delay, unless the returned future is cancelled first (a deadline that ends a
+     * blocking call, such as closing a socket whose connect never completes).
+     *
+     * @param job     the job; it must not block.
+     * @param delayNs the delay.
+     * @return the future to cancel; {@link ScheduledFuture#isDone()} once the job ran or was cancelled.
+     */
+    static ScheduledFuture<?> after(final Runnable job, final long delayNs)
+    {
+        return EXECUTOR.schedule(job, delayNs, TimeUnit.NANOSECONDS);
     }
 }

@@ -7,7 +7,6 @@ import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,10 +42,7 @@ public final class HubCounters implements AutoCloseable
     static HubCounters create(final Path directory) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
-        {
-            raf.setLength(VALUES_LENGTH + METADATA_LENGTH);
-        }
+        HubDirectory.createFilled(file, VALUES_LENGTH + METADATA_LENGTH); // not sparse: a full disk is ENOSPC, not SIGBUS
         final MappedByteBuffer mapping = IoUtil.mapExistingFile(file.toFile(), FILE_NAME);
         final CountersManager manager = new CountersManager(
             new UnsafeBuffer(mapping, VALUES_LENGTH, METADATA_LENGTH), new UnsafeBuffer(mapping, 0, VALUES_LENGTH));

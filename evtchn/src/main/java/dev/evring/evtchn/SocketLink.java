@@ -4,6 +4,7 @@ import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.LocalDoorbell;
 import dev.evring.ring.PortRing;
+import jdk.net.ExtendedSocketOptions;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -19,13 +20,16 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -43,11 +47,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * doorbell (and the socket's waiter). The
  * {@link HandleTimers} checks the hub's heartbeat and pid in its mark file: a heartbeat that stands still
  * beyond the handle's hub timeout fails the link with ETIMEDOUT and drops the connection.
+ *
+ * <p>Before it connects, the link checks the hub's directory and parent as the hub does
+ * ({@link HubDirectory#checkOwnDirectory}, {@link HubDirectory#checkParent}); before it sends anything, that
+ * the socket's peer runs as this process's user (H4). Every wait on a hub that lives but does not serve is
+ * bounded: the connects by the hub timeout, replies and room in a full request ring by the request timeout
+ * (E23).
  */
 final class SocketLink implements HubLink
 {
     private static final long WELCOME_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
-    private static final long REPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int SPINS_BEFORE_YIELD = 1000;
+    private static final int CONNECTING = 0;
+    private static final int CONNECTED = 1;
+    private static final int EXPIRED = 2;
 
     private final Path directory;
     private final HandleOptions options;
@@ -101,8 +114,10 @@ final class SocketLink implements HubLink
 
     static SocketLink connect(final Path directory, final HandleOptions options) throws EvtchnException
     {
+        HubDirectory.checkOwnDirectory(directory); // ENODEV if missing, EACCES if unreachable or not safely ours (H4)
+        HubDirectory.checkParent(directory);
         final Path socket = directory.resolve(HubDirectory.SOCKET_FILE);
-        if (!Files.exists(socket))
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS))
         {
             throw new EvtchnException(Errno.ENODEV, "no hub at " + directory + " (no " + HubDirectory.SOCKET_FILE
                 + "): start one with `evring hub --dir " + directory + "` or EvtchnHub.start");
@@ -118,13 +133,22 @@ final class SocketLink implements HubLink
         }
         try
         {
-            channel.connect(UnixDomainSocketAddress.of(socket));
+            connectWithin(channel, socket, options.hubTimeoutNs());
         }
         catch (final IOException ex)
         {
             closeQuietly(channel);
-            throw new EvtchnException(Errno.ENODEV, "no live hub at " + directory + " (" + ex.getMessage()
-                + "): the hub died or stopped; start a new one there", ex);
+            throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "no live hub at "
+                + directory + " (" + ex.getMessage() + "): the hub died or stopped; start a new one there", ex);
+        }
+        try
+        {
+            checkHubPeer(channel, socket);
+        }
+        catch (final EvtchnException ex)
+        {
+            closeQuietly(channel);
+            throw ex;
         }
         final SocketLink link = new SocketLink(directory, options, channel);
         link.reader.start();
@@ -149,6 +173,76 @@ final class SocketLink implements HubLink
             link.close();
             throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "lost the "
                 + "connection to the hub at " + directory + " while attaching: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Connect to the hub's socket within a bound: a stopped hub whose backlog is full never takes the
+     * connection, and closing the channel ends the wait (E23). The connect and the deadline race for the
+     * channel: exactly one of them wins it.
+     *
+     * @throws EvtchnException ETIMEDOUT when the bound passed first.
+     * @throws IOException     when the connection failed otherwise.
+     */
+    private static void connectWithin(final SocketChannel channel, final Path socket, final long timeoutNs)
+        throws IOException
+    {
+        final AtomicInteger state = new AtomicInteger(CONNECTING);
+        final ScheduledFuture<?> deadline = HandleTimers.after(() ->
+        {
+            if (state.compareAndSet(CONNECTING, EXPIRED))
+            {
+                closeQuietly(channel);
+            }
+        }, timeoutNs);
+        try
+        {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            if (!state.compareAndSet(CONNECTING, CONNECTED))
+            {
+                throw new IOException("the channel was closed as it connected");
+            }
+        }
+        catch (final IOException ex)
+        {
+            if (state.get() == EXPIRED)
+            {
+                throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + socket.getParent() + " did not take the "
+                    + "connection within the hub timeout (" + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms): it is "
+                    + "stopped or hung", ex);
+            }
+            throw ex;
+        }
+        finally
+        {
+            deadline.cancel(false);
+        }
+    }
+
+    /**
+     * Refuse a hub socket served by another user (H4): {@code SO_PEERCRED} names the user of the process
+     * that listens, whatever the file's owner and the directory say. Checked before anything is sent, so
+     * an impostor learns nothing (not even this process's pid).
+     */
+    private static void checkHubPeer(final SocketChannel channel, final Path socket) throws EvtchnException
+    {
+        final UserPrincipal peer;
+        final UserPrincipal self;
+        try
+        {
+            peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+            self = HubDirectory.processUser();
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            throw new EvtchnException(Errno.EACCES, "cannot tell which user serves " + socket + " (" + ex.getMessage()
+                + "): a handle trusts only a hub of its own user", ex);
+        }
+        if (!self.equals(peer))
+        {
+            throw new EvtchnException(Errno.EACCES, socket + " is served by user " + peer.getName() + ", not by this "
+                + "process's user (uid " + HubDirectory.processUid() + "): an impostor, or another user's hub, holds "
+                + "the hub's place; nothing was sent to it");
         }
     }
 
@@ -179,7 +273,8 @@ final class SocketLink implements HubLink
         try
         {
             socketChannel = SocketChannel.open(StandardProtocolFamily.UNIX);
-            socketChannel.connect(UnixDomainSocketAddress.of(socket));
+            connectWithin(socketChannel, socket, options.hubTimeoutNs());
+            checkHubPeer(socketChannel, socket); // the key goes to the hub only
             final ByteBuffer frame = ByteBuffer.allocate(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
             Protocol.writeFully(socketChannel,
                 Protocol.putRequest(frame, Protocol.OP_BELL, key, (int)handleId, (int)(handleId >>> 32)));
@@ -370,6 +465,12 @@ final class SocketLink implements HubLink
         {
             return; // failed already, or closed: the mark file is unmapped
         }
+        if (!markFileWhole())
+        {
+            fail(new EvtchnException(Errno.ENODEV, "the mark file of the hub at " + directory + " (pid " + hubPid + ") "
+                + "was removed or truncated: the hub is gone or broken; open a new handle once a hub runs there again"));
+            return;
+        }
         final long heartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
         final long now = System.nanoTime();
         if (heartbeat != lastHeartbeat)
@@ -389,6 +490,22 @@ final class SocketLink implements HubLink
                 + "updated its heartbeat for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeartbeatChangeNs)
                 + " ms (hub timeout " + TimeUnit.NANOSECONDS.toMillis(options.hubTimeoutNs()) + " ms): it is "
                 + "stopped (SIGSTOP), hung or starved of CPU; this handle is given up, open a new one"));
+        }
+    }
+
+    /**
+     * Whether the hub's mark file still has its whole length: reading a mapping whose file was cut short
+     * would kill this thread with SIGBUS (an InternalError), and with it every later hub check (E23).
+     */
+    private boolean markFileWhole()
+    {
+        try
+        {
+            return Files.size(directory.resolve(HubDirectory.MARK_FILE)) >= HubDirectory.MARK_LENGTH;
+        }
+        catch (final IOException ex)
+        {
+            return false;
         }
     }
 
@@ -538,13 +655,13 @@ final class SocketLink implements HubLink
                 + ex.getMessage(), ex);
         }
         final int[] reply = awaitReply(call, op);
+        if (reply[2] > 0 && events == null)
+        {
+            mapEvents(); // whatever the answer: the hub has made the ring, and sleepers wait for it (H6)
+        }
         if (reply[0] != 0)
         {
             throw ErrorText.exception(op, errnoOf(reply[0]), a, b);
-        }
-        if (reply[2] > 0 && events == null)
-        {
-            mapEvents();
         }
         return reply[1];
     }
@@ -562,7 +679,7 @@ final class SocketLink implements HubLink
         boolean interrupted = false;
         try
         {
-            final long deadline = System.nanoTime() + REPLY_TIMEOUT_NS;
+            final long deadline = System.nanoTime() + options.requestTimeoutNs();
             while (true)
             {
                 try
@@ -580,7 +697,8 @@ final class SocketLink implements HubLink
                 catch (final TimeoutException ex)
                 {
                     throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " did not answer op " + op
-                        + " in " + TimeUnit.NANOSECONDS.toSeconds(REPLY_TIMEOUT_NS) + " s: it may be stopped", ex);
+                        + " in " + TimeUnit.NANOSECONDS.toMillis(options.requestTimeoutNs()) + " ms (the request timeout): "
+                        + "it may be stopped or hung", ex);
                 }
             }
         }
@@ -610,7 +728,7 @@ final class SocketLink implements HubLink
             throw new EvtchnException(Errno.ENODEV, "cannot map the event ring the hub at " + directory
                 + " made for this handle: " + ex.getMessage(), ex);
         }
-        bell.ring(); // a reader waiting for the ring to exist looks again
+        wake(); // every reader waiting for the ring to exist looks again, the one on the doorbell socket included (H6)
     }
 
     @Override
@@ -620,20 +738,48 @@ final class SocketLink implements HubLink
         final PortRing requests = this.requests;
         synchronized (postLock)
         {
-            int spins = 0;
-            // tryOffer reads the hub's cons line only when its cached copy says full: a full ring waits for room
-            // (it never overflows), and a post with room costs no read of the lines the hub polls and writes
-            while (!requests.tryOffer(word))
+            try
             {
-                throwIfFailed();
-                if (++spins > 1000)
+                // tryOffer reads the hub's cons line only when its cached copy says full, so a post with room costs
+                // no read of the lines the hub polls and writes; a full ring waits for room (it never overflows)
+                if (!requests.tryOffer(word))
                 {
-                    Thread.yield();
+                    awaitRoom(requests, word);
                 }
-                else
-                {
-                    Thread.onSpinWait();
-                }
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new EvtchnException(Errno.EIO, "the request ring the hub at " + directory + " made for this handle "
+                    + "is unusable (" + ex.getMessage() + "); open a new handle", ex);
+            }
+        }
+    }
+
+    /**
+     * Offer a request word to a full request ring until the hub makes room, for at most the request
+     * timeout: a hub that takes no request for that long while its heartbeat moves is hung or hostile, and
+     * the caller is not held forever (E23).
+     */
+    private void awaitRoom(final PortRing requests, final int word) throws EvtchnException
+    {
+        final long deadline = System.nanoTime() + options.requestTimeoutNs();
+        int spins = 0;
+        while (!requests.tryOffer(word))
+        {
+            throwIfFailed();
+            if (++spins <= SPINS_BEFORE_YIELD)
+            {
+                Thread.onSpinWait();
+            }
+            else if (System.nanoTime() - deadline < 0)
+            {
+                Thread.yield();
+            }
+            else
+            {
+                throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " took no request from this "
+                    + "handle for " + TimeUnit.NANOSECONDS.toMillis(options.requestTimeoutNs()) + " ms (the request "
+                    + "timeout): its request ring stays full, so the hub is hung or overloaded; the request was not sent");
             }
         }
     }
