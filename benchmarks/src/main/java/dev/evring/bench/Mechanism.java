@@ -14,7 +14,7 @@ import java.util.List;
  *
  * <p>Register a new mechanism in {@link Mechanisms}.
  */
-interface Mechanism
+public interface Mechanism
 {
     /**
      * The name used on the command line and in the results.

@@ -13,7 +13,7 @@ import java.util.Map;
  * Every mechanism the harness knows, by name, in the order a full run measures them. A new mechanism is
  * one class plus one line here.
  */
-final class Mechanisms
+public final class Mechanisms
 {
     private static final Map<String, Mechanism> BY_NAME = register(
         new Floor(),
@@ -56,7 +56,7 @@ final class Mechanisms
      *
      * @return the mechanisms.
      */
-    static List<Mechanism> all()
+    public static List<Mechanism> all()
     {
         return new ArrayList<>(BY_NAME.values());
     }
@@ -66,7 +66,7 @@ final class Mechanisms
      *
      * @return the names.
      */
-    static List<String> names()
+    public static List<String> names()
     {
         return new ArrayList<>(BY_NAME.keySet());
     }
@@ -78,7 +78,7 @@ final class Mechanisms
      * @return the mechanism.
      * @throws IllegalArgumentException naming the valid names if there is none of that name.
      */
-    static Mechanism byName(final String name)
+    public static Mechanism byName(final String name)
     {
         final Mechanism mechanism = BY_NAME.get(name);
         if (mechanism == null)

@@ -34,10 +34,10 @@ final class MedianRound
      * @param rounds every round of every mechanism.
      * @return the floor in ns, or 0 if no round succeeded with a steady floor.
      */
-    static double usualFloorNs(final Collection<BenchCommand.Measured> rounds)
+    static double usualFloorNs(final Collection<BenchRun.Measured> rounds)
     {
         final List<Double> floors = rounds.stream()
-            .map(BenchCommand.Measured::row)
+            .map(BenchRun.Measured::row)
             .filter(row -> row.error() == null && !row.drift().moved())
             .map(row -> row.drift().meanNs())
             .sorted()
@@ -64,36 +64,36 @@ final class MedianRound
      * @return the only round if there is one; else the median successful round (usual placement first)
      *         with a flag listing all; else (every round failed) the last round.
      */
-    static BenchCommand.Measured of(final List<BenchCommand.Measured> rounds, final double usualFloorNs)
+    static BenchRun.Measured of(final List<BenchRun.Measured> rounds, final double usualFloorNs)
     {
         if (rounds.size() == 1)
         {
             return rounds.get(0);
         }
-        final List<BenchCommand.Measured> succeeded = rounds.stream()
+        final List<BenchRun.Measured> succeeded = rounds.stream()
             .filter(measured -> measured.row().error() == null)
             .collect(Collectors.toList());
         if (succeeded.isEmpty())
         {
             return rounds.get(rounds.size() - 1);
         }
-        final List<BenchCommand.Measured> steady = succeeded.stream()
+        final List<BenchRun.Measured> steady = succeeded.stream()
             .filter(measured -> !measured.row().drift().moved())
             .collect(Collectors.toList());
-        final List<BenchCommand.Measured> usual = steady.stream()
+        final List<BenchRun.Measured> usual = steady.stream()
             .filter(measured -> atPlacement(measured.row().drift().meanNs(), usualFloorNs))
             .collect(Collectors.toList());
-        final List<BenchCommand.Measured> counted = new ArrayList<>(
+        final List<BenchRun.Measured> counted = new ArrayList<>(
             !usual.isEmpty() ? usual : steady.isEmpty() ? succeeded : steady);
         counted.sort(Comparator.comparingDouble(MedianRound::worseFirst)); // a copy: the flag lists run order
-        final BenchCommand.Measured median = counted.get((counted.size() - 1) / 2);
+        final BenchRun.Measured median = counted.get((counted.size() - 1) / 2);
         final int failedRounds = rounds.size() - succeeded.size();
         final String note = "median of " + counted.size() + " rounds: " + succeeded.stream()
             .map(measured -> figure(measured.row()) + placement(measured.row(), usualFloorNs))
             .collect(Collectors.joining(", "))
             + (failedRounds > 0 ? "; " + failedRounds + " failed" : "");
         final ResultRow row = median.row();
-        return new BenchCommand.Measured(row.withFlag(row.flag() == null ? note : row.flag() + "; " + note),
+        return new BenchRun.Measured(row.withFlag(row.flag() == null ? note : row.flag() + "; " + note),
             median.footprint(), median.latency());
     }
 
@@ -119,7 +119,7 @@ final class MedianRound
     /**
      * A sort key that puts the worse rounds first: a higher ratio to the floor, or fewer msgs/s.
      */
-    private static double worseFirst(final BenchCommand.Measured measured)
+    private static double worseFirst(final BenchRun.Measured measured)
     {
         final ResultRow row = measured.row();
         return row.stream() ? row.msgsPerSecond() : -row.ratioToFloor();

@@ -17,7 +17,7 @@ import java.util.Arrays;
  *                        a phase that reaches it stops early with what it has.
  * @param timeoutMs       wall-clock budget of one pair of peers, start-up included.
  */
-record RunPlan(
+public record RunPlan(
     long floorWarmup,
     long floorRoundTrips,
     long warmupRoundTrips,
@@ -36,7 +36,7 @@ record RunPlan(
     /**
      * Check every count is usable.
      */
-    RunPlan
+    public RunPlan
     {
         if (floorWarmup < 0 || floorRoundTrips < 1 || warmupRoundTrips < 0 || roundTrips < 1 || streamWarmupMs < 0
             || streamMs < 1 || phaseCapMs < 1 || timeoutMs < 1)
@@ -55,7 +55,7 @@ record RunPlan(
      *
      * @return comma-separated counts.
      */
-    String encode()
+    public String encode()
     {
         return floorWarmup + "," + floorRoundTrips + "," + warmupRoundTrips + "," + roundTrips + ","
             + streamWarmupMs + "," + streamMs + "," + phaseCapMs + "," + timeoutMs;
@@ -68,7 +68,7 @@ record RunPlan(
      * @return the plan.
      * @throws IllegalArgumentException if the text is not a plan.
      */
-    static RunPlan decode(final String text)
+    public static RunPlan decode(final String text)
     {
         final long[] values;
         try

@@ -14,7 +14,7 @@ class MedianRoundTest
     @Test
     void oneRoundIsReportedAsItIs()
     {
-        final BenchCommand.Measured only = stream(5e7);
+        final BenchRun.Measured only = stream(5e7);
         assertSame(only, MedianRound.of(List.of(only), 120));
         assertNull(only.row().flag());
     }
@@ -22,7 +22,7 @@ class MedianRoundTest
     @Test
     void streamTakesTheMedianRateAndListsEveryRound()
     {
-        final BenchCommand.Measured median = MedianRound.of(List.of(stream(9e7), stream(3e7), stream(6e7)), 120);
+        final BenchRun.Measured median = MedianRound.of(List.of(stream(9e7), stream(3e7), stream(6e7)), 120);
         assertEquals(6e7, median.row().msgsPerSecond());
         assertEquals("median of 3 rounds: 90.0M msgs/s, 30.0M msgs/s, 60.0M msgs/s", median.row().flag());
     }
@@ -41,7 +41,7 @@ class MedianRoundTest
     @Test
     void roundsWhoseFloorMovedCountOnlyWhenNoOtherRoundHeldStill()
     {
-        final BenchCommand.Measured median = MedianRound.of(List.of(roundTrip(1.3), movedRoundTrip(0.9),
+        final BenchRun.Measured median = MedianRound.of(List.of(roundTrip(1.3), movedRoundTrip(0.9),
             roundTrip(1.2), movedRoundTrip(0.95), roundTrip(1.6)), 120);
         assertEquals(1.3, median.row().ratioToFloor(), "the median of 1.2x, 1.3x and 1.6x");
         assertEquals("median of 3 rounds: 1.30x, 0.90x (floor moved), 1.20x, 0.95x (floor moved), 1.60x",
@@ -53,7 +53,7 @@ class MedianRoundTest
     @Test
     void roundsAtAnotherPlacementCountOnlyWhenNoRoundRanAtTheUsualOne()
     {
-        final BenchCommand.Measured median = MedianRound.of(List.of(stream(9e7), farStream(2e7), stream(8e7),
+        final BenchRun.Measured median = MedianRound.of(List.of(stream(9e7), farStream(2e7), stream(8e7),
             farStream(3e7), stream(7e7)), 120);
         assertEquals(8e7, median.row().msgsPerSecond(), "the median of 90M, 80M and 70M, not of all five");
         assertEquals("median of 3 rounds: 90.0M msgs/s, 20.0M msgs/s (other placement: floor 360 ns), 80.0M msgs/s, "
@@ -77,53 +77,53 @@ class MedianRoundTest
     @Test
     void failedRoundsAreLeftOutAndCounted()
     {
-        final BenchCommand.Measured median = MedianRound.of(
+        final BenchRun.Measured median = MedianRound.of(
             List.of(failed(), stream(2e7), stream(8e7), stream(5e7)), 120);
         assertEquals(5e7, median.row().msgsPerSecond());
         assertTrue(median.row().flag().endsWith("; 1 failed"), median.row().flag());
-        final BenchCommand.Measured allFailed = MedianRound.of(List.of(failed(), failed()), 120);
+        final BenchRun.Measured allFailed = MedianRound.of(List.of(failed(), failed()), 120);
         assertEquals("peer died", allFailed.row().error());
     }
 
-    private static BenchCommand.Measured stream(final double msgsPerSecond)
+    private static BenchRun.Measured stream(final double msgsPerSecond)
     {
         return measured(new ResultRow("s", true, null, null, null, null, null, msgsPerSecond, msgsPerSecond, 120L, 120L,
             null, 1.0, 1.0, null, null));
     }
 
-    private static BenchCommand.Measured farStream(final double msgsPerSecond)
+    private static BenchRun.Measured farStream(final double msgsPerSecond)
     {
         return streamAt(360, msgsPerSecond);
     }
 
-    private static BenchCommand.Measured streamAt(final long floorNs, final double msgsPerSecond)
+    private static BenchRun.Measured streamAt(final long floorNs, final double msgsPerSecond)
     {
         return measured(new ResultRow("s", true, null, null, null, null, null, msgsPerSecond, msgsPerSecond, floorNs,
             floorNs, null, 1.0, 1.0, null, null));
     }
 
-    private static BenchCommand.Measured roundTrip(final double ratio)
+    private static BenchRun.Measured roundTrip(final double ratio)
     {
         final long p50 = Math.round(120 * ratio);
         return measured(new ResultRow("r", false, p50, p50, p50, p50, p50, null, null, 120L, 120L, ratio, 1.0, 1.0,
             null, null));
     }
 
-    private static BenchCommand.Measured movedRoundTrip(final double ratio)
+    private static BenchRun.Measured movedRoundTrip(final double ratio)
     {
         final long p50 = Math.round(240 * ratio);
         return measured(new ResultRow("r", false, p50, p50, p50, p50, p50, null, null, 120L, 360L, ratio, 1.0, 1.0,
             null, null));
     }
 
-    private static BenchCommand.Measured failed()
+    private static BenchRun.Measured failed()
     {
         return measured(new ResultRow("f", true, null, null, null, null, null, null, null, null, null, null, null, null,
             null, "peer died"));
     }
 
-    private static BenchCommand.Measured measured(final ResultRow row)
+    private static BenchRun.Measured measured(final ResultRow row)
     {
-        return new BenchCommand.Measured(row, List.of(), null);
+        return new BenchRun.Measured(row, List.of(), null);
     }
 }

@@ -1,10 +1,8 @@
 package dev.evring.evtchn;
 
-import picocli.CommandLine;
-
 /**
  * Runs an event-channel hub as its own process: {@code java ... dev.evring.evtchn.EvtchnHubMain --name N}
- * or {@code --dir D} (the same options as {@code evring hub}, see {@link HubCommand}).
+ * or {@code --dir D} (the same options as {@code evring hub}, see {@link HubProgram}).
  */
 public final class EvtchnHubMain
 {
@@ -15,10 +13,10 @@ public final class EvtchnHubMain
     /**
      * Run the hub until SIGINT or SIGTERM.
      *
-     * @param args {@link HubCommand}'s options.
+     * @param args {@link HubProgram}'s options.
      */
     public static void main(final String[] args)
     {
-        System.exit(new CommandLine(new HubCommand()).execute(args));
+        System.exit(HubProgram.run(args, System.out, System.err));
     }
 }
