@@ -1,5 +1,20 @@
 package dev.evring.bench;
 
+import dev.evring.bench.harness.FootprintEntry;
+import dev.evring.bench.harness.MachineInfo;
+import dev.evring.bench.harness.Measurement;
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.harness.PairRunner;
+import dev.evring.bench.harness.Pinning;
+import dev.evring.bench.harness.RunPlan;
+import dev.evring.bench.report.BenchReport;
+import dev.evring.bench.report.FloorDrift;
+import dev.evring.bench.report.JsonReport;
+import dev.evring.bench.report.MarkdownReport;
+import dev.evring.bench.report.Measured;
+import dev.evring.bench.report.MedianRound;
+import dev.evring.bench.report.PercentileChart;
+import dev.evring.bench.report.ResultRow;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -184,13 +199,5 @@ public final class BenchRun
         }
         return String.format(Locale.ROOT, "p50 %d ns, p99 %d ns, %.2fx floor (%s)%s", row.p50Ns(), row.p99Ns(),
             row.ratioToFloor(), floor, flag);
-    }
-
-    /**
-     * A mechanism's final row, the footprint of its ring files and its round-trip histogram (null for a
-     * stream or a failure).
-     */
-    record Measured(ResultRow row, List<FootprintEntry> footprint, Histogram latency)
-    {
     }
 }

@@ -1,5 +1,17 @@
 package dev.evring.bench;
 
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.mechanism.AgronaPingPong;
+import dev.evring.bench.mechanism.AgronaStream;
+import dev.evring.bench.mechanism.ChronicleQueuePingPong;
+import dev.evring.bench.mechanism.EvtchnPingPong;
+import dev.evring.bench.mechanism.Floor;
+import dev.evring.bench.mechanism.LguestEventfdPingPong;
+import dev.evring.bench.mechanism.LguestNotifyPingPong;
+import dev.evring.bench.mechanism.NaiveStream;
+import dev.evring.bench.mechanism.PortRingPingPong;
+import dev.evring.bench.mechanism.PortRingStream;
+import dev.evring.bench.mechanism.UdsPingPong;
 import dev.evring.evtchn.RequestPolling;
 import dev.evring.ring.ReaderWaiting;
 

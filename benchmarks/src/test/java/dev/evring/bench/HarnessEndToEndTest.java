@@ -2,13 +2,26 @@ package dev.evring.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evring.bench.harness.FootprintEntry;
+import dev.evring.bench.harness.Measurement;
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.harness.PairRunner;
+import dev.evring.bench.harness.PeerReport;
+import dev.evring.bench.harness.Pinning;
+import dev.evring.bench.harness.RunPlan;
+import dev.evring.bench.harness.StreamClock;
+import dev.evring.bench.mechanism.Floor;
+import dev.evring.bench.mechanism.PortRingPingPong;
+import dev.evring.bench.mechanism.PortRingStream;
+import dev.evring.bench.report.JsonReportTest;
+import dev.evring.bench.report.PercentileChart;
+import dev.evring.bench.report.ResultRow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

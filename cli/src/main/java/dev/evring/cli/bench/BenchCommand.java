@@ -1,9 +1,9 @@
 package dev.evring.cli.bench;
 
 import dev.evring.bench.BenchRun;
-import dev.evring.bench.Mechanism;
 import dev.evring.bench.Mechanisms;
-import dev.evring.bench.RunPlan;
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.harness.RunPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package dev.evring.cli.bench;
 
-import dev.evring.bench.Mechanism;
 import dev.evring.bench.Mechanisms;
+import dev.evring.bench.harness.Mechanism;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

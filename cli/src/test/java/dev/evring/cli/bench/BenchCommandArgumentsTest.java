@@ -1,7 +1,7 @@
 package dev.evring.cli.bench;
 
-import dev.evring.bench.Mechanism;
 import dev.evring.bench.Mechanisms;
+import dev.evring.bench.harness.Mechanism;
 import dev.evring.cli.EvringCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
