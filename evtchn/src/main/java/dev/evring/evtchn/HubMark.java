@@ -8,9 +8,10 @@ import java.nio.file.Path;
 
 /**
  * What a hub's mark file ({@code hub.mark} in its directory) says about the hub, read from another
- * process: the hub's pid, when it started and when it last beat its heartbeat (every duty cycle of its
- * timer thread). A heartbeat that stops advancing while the pid is alive is a stuck hub; a dead pid is a
- * hub that died without removing its files (the next hub in that directory takes them over).
+ * process: the hub's pid, when it started and when it last beat its heartbeat (every
+ * {@link EvtchnHub#HEARTBEAT_PERIOD_MS} ms). A heartbeat that stops advancing while the pid is alive is a
+ * stuck hub (its handles fail with ETIMEDOUT after {@link HandleOptions#DEFAULT_HUB_TIMEOUT}); a dead pid
+ * is a hub that died without removing its files (the next hub in that directory takes them over).
  *
  * @param pid              the hub's process id.
  * @param startTimeMs      when the hub started, in epoch milliseconds.
