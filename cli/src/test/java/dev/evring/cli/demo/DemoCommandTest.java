@@ -199,10 +199,27 @@ final class DemoCommandTest
             .filter(ProcessHandle::isAlive)
             .filter(child ->
             {
-                final List<String> args = child.info().arguments().map(List::of).orElse(List.of());
+                final List<String> args = commandLine(child);
                 return args.contains(DemoConsumer.class.getName()) && args.contains(hubDirectory.toString());
             })
             .collect(Collectors.toList());
+    }
+
+    /**
+     * A process's whole command line from {@code /proc}: {@code ProcessHandle.Info.arguments()} cuts it
+     * off after the first page, and a consumer's class path alone is longer than that.
+     */
+    private static List<String> commandLine(final ProcessHandle process)
+    {
+        try
+        {
+            final String cmdline = Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+            return List.of(cmdline.split("\u0000"));
+        }
+        catch (final IOException ex)
+        {
+            return List.of(); // the process is gone
+        }
     }
 
     /**
