@@ -98,6 +98,12 @@ public final class Pinning
         return String.format(Locale.ROOT, "taskset: A on CPU %d, B on CPU %d", cpus[0], cpus[1]);
     }
 
+    /**
+     * Look a program up on the {@code PATH}, as a shell would.
+     *
+     * @param program the program's name.
+     * @return its absolute path, or null if no directory of the {@code PATH} holds an executable of that name.
+     */
     public static String findOnPath(final String program)
     {
         final String path = System.getenv("PATH");
