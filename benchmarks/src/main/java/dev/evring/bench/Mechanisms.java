@@ -1,5 +1,17 @@
 package dev.evring.bench;
 
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.mechanism.AgronaPingPong;
+import dev.evring.bench.mechanism.AgronaStream;
+import dev.evring.bench.mechanism.ChronicleQueuePingPong;
+import dev.evring.bench.mechanism.EvtchnPingPong;
+import dev.evring.bench.mechanism.Floor;
+import dev.evring.bench.mechanism.LguestEventfdPingPong;
+import dev.evring.bench.mechanism.LguestNotifyPingPong;
+import dev.evring.bench.mechanism.NaiveStream;
+import dev.evring.bench.mechanism.PortRingPingPong;
+import dev.evring.bench.mechanism.PortRingStream;
+import dev.evring.bench.mechanism.UdsPingPong;
 import dev.evring.evtchn.RequestPolling;
 import dev.evring.ring.ReaderWaiting;
 
@@ -13,7 +25,7 @@ import java.util.Map;
  * Every mechanism the harness knows, by name, in the order a full run measures them. A new mechanism is
  * one class plus one line here.
  */
-final class Mechanisms
+public final class Mechanisms
 {
     private static final Map<String, Mechanism> BY_NAME = register(
         new Floor(),
@@ -56,7 +68,7 @@ final class Mechanisms
      *
      * @return the mechanisms.
      */
-    static List<Mechanism> all()
+    public static List<Mechanism> all()
     {
         return new ArrayList<>(BY_NAME.values());
     }
@@ -66,7 +78,7 @@ final class Mechanisms
      *
      * @return the names.
      */
-    static List<String> names()
+    public static List<String> names()
     {
         return new ArrayList<>(BY_NAME.keySet());
     }
@@ -78,7 +90,7 @@ final class Mechanisms
      * @return the mechanism.
      * @throws IllegalArgumentException naming the valid names if there is none of that name.
      */
-    static Mechanism byName(final String name)
+    public static Mechanism byName(final String name)
     {
         final Mechanism mechanism = BY_NAME.get(name);
         if (mechanism == null)

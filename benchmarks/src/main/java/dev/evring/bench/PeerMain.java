@@ -1,5 +1,15 @@
 package dev.evring.bench;
 
+import dev.evring.bench.harness.Measurement;
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.harness.Peer;
+import dev.evring.bench.harness.PeerFailure;
+import dev.evring.bench.harness.PeerReport;
+import dev.evring.bench.harness.PeerRole;
+import dev.evring.bench.harness.RunPlan;
+import dev.evring.bench.harness.SharedControl;
+import dev.evring.bench.harness.Watchdog;
+import dev.evring.bench.mechanism.Floor;
 import org.HdrHistogram.Histogram;
 
 import java.lang.management.ManagementFactory;
@@ -17,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 public final class PeerMain
 {
     /** File name of peer A's report in the run directory. */
-    static final String REPORT = "report.properties";
+    public static final String REPORT = "report.properties";
     /** File name of the shared control file in the run directory. */
-    static final String SHARED = "shared";
+    public static final String SHARED = "shared";
 
     private static final int PHASE_FLOOR_BEFORE = 1;
     private static final int PHASE_MECHANISM = 2;

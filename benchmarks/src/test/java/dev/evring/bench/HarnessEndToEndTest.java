@@ -2,21 +2,35 @@ package dev.evring.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evring.bench.harness.FootprintEntry;
+import dev.evring.bench.harness.Measurement;
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.harness.PairRunner;
+import dev.evring.bench.harness.PeerReport;
+import dev.evring.bench.harness.Pinning;
+import dev.evring.bench.harness.RunPlan;
+import dev.evring.bench.harness.StreamClock;
+import dev.evring.bench.mechanism.Floor;
+import dev.evring.bench.mechanism.PortRingPingPong;
+import dev.evring.bench.mechanism.PortRingStream;
+import dev.evring.bench.report.JsonReportTest;
+import dev.evring.bench.report.PercentileChart;
+import dev.evring.bench.report.ResultRow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -63,18 +77,16 @@ class HarnessEndToEndTest
     }
 
     @Test
-    void benchCommandPrintsTableAndWritesJsonAndPng(@TempDir final Path dir) throws IOException
+    void benchRunPrintsTableAndWritesJsonAndPng(@TempDir final Path dir) throws IOException
     {
         final Path json = dir.resolve("bench.json");
         final Path png = dir.resolve("bench.png");
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
-        final CommandLine cli = new CommandLine(new EvringCommand());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
+        final BenchRun run = new BenchRun(
+            List.of(Mechanisms.byName("floor"), Mechanisms.byName("portring-stream")), TINY, false, 1, true);
 
-        final int exit = cli.execute("bench", "--only=floor,portring-stream", "--plan=" + TINY.encode(), "--json",
-            json.toString(), "--png", png.toString());
+        final int exit = run.run(new PrintWriter(out, true), new PrintWriter(err, true), json, png);
 
         assertEquals(0, exit, err.toString());
         assertTrue(out.toString().contains("| floor | "), out.toString());

@@ -6,15 +6,12 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -24,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The counters file, {@code evring stat} from another process, and the hub as a program.
+ * The counters file, the mark file, and the hub as a program ({@link EvtchnHubMain}).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class CountersAndCommandsTest
@@ -83,59 +80,25 @@ class CountersAndCommandsTest
     }
 
     @Test
-    void statCommandReadsTheCountersFromAnotherProcess() throws Exception
+    void hubProgramParsesItsOptionsAndStopsCleanlyOnSigterm() throws Exception
     {
-        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(tmp.resolve("hub")));
-            Evtchn a = SeparateDomains.open(hub.directory());
-            Evtchn local = hub.openLocal())
-        {
-            final int pl = local.bindUnboundPort(a.domid());
-            a.bindInterdomain(EvtchnHub.HUB_DOMID, pl);
-            final Map<String, Long> printed = new HashMap<>();
-            try (Child stat = Child.start(StatMain.class, "--dir", hub.directory().toString(), "--once"))
-            {
-                assertTrue(stat.expect("evtchn hub", 60_000).startsWith(hub.directory().toString()));
-                assertTrue(stat.expect("pid", 10_000).contains(ProcessHandle.current().pid() + " (alive)"));
-                for (final HubCounter counter : HubCounter.values())
-                {
-                    final String value = stat.expect(String.format("%24s:", counter.label()), 10_000);
-                    printed.put(counter.label(), Long.parseLong(value.replace(",", "")));
-                }
-                assertTrue(stat.process.waitFor(30, TimeUnit.SECONDS));
-                assertEquals(0, stat.process.exitValue());
-            }
-            assertEquals(2L, printed.get(HubCounter.HANDLES.label()));
-            assertEquals(2L, printed.get(HubCounter.PORTS_BOUND.label()));
-            assertEquals(1L, printed.get(HubCounter.DELIVERED.label()));
-            assertEquals(hub.counter(HubCounter.REQUESTS), printed.get(HubCounter.REQUESTS.label()));
-        }
-        try (Child stat = Child.start(StatMain.class, "--dir", tmp.resolve("nothing").toString(), "--once"))
-        {
-            assertTrue(stat.process.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(1, stat.process.exitValue(), "no hub there");
-        }
-    }
-
-    @Test
-    void hubCommandParsesItsOptionsAndTheHubProgramStopsCleanlyOnSigterm() throws Exception
-    {
-        final HubCommand command = new HubCommand();
-        new CommandLine(command).parseArgs(
-            "--dir", tmp.resolve("x").toString(), "--timer-period-ms", "5", "--max-ports", "100",
+        final HubConfig config = HubProgram.parse(
+            "--dir", tmp.resolve("x").toString(), "--timer-period-ms=5", "--max-ports", "100",
             "--ring-capacity-limit", "256", "--busy-spin");
-        final HubConfig config = command.config();
         assertInstanceOf(BusySpinIdleStrategy.class, config.idleStrategy().get(), "--busy-spin");
         assertInstanceOf(BackoffIdleStrategy.class, HubConfig.named("x").idleStrategy().get(), "the default backs off");
         assertEquals(tmp.resolve("x"), config.directory());
         assertEquals(Duration.ofMillis(5), config.timerPeriod());
         assertEquals(100, config.maxPorts());
         assertEquals(256, config.ringCapacityLimit());
-        final HubCommand named = new HubCommand();
-        new CommandLine(named).parseArgs("--name", "demo");
-        assertEquals(HubConfig.defaultDirectory("demo"), named.config().directory());
+        assertEquals(HubConfig.defaultDirectory("demo"), HubProgram.parse("--name", "demo").directory());
         assertEquals(Path.of("/dev/shm/evring-" + System.getProperty("user.name"), "demo"), HubConfig.defaultDirectory("demo"));
         assertThrows(IllegalArgumentException.class, () -> HubConfig.named("../escape"));
-        assertEquals(2, new CommandLine(new HubCommand()).execute("--max-ports", "1"), "a bad option value is refused");
+        assertThrows(IllegalArgumentException.class, () -> HubProgram.parse("--name", "../escape"));
+        assertThrows(IllegalArgumentException.class, () -> HubProgram.parse("--max-ports", "1"), "a bad option value");
+        assertThrows(IllegalArgumentException.class, () -> HubProgram.parse("--max-ports", "many"));
+        assertThrows(IllegalArgumentException.class, () -> HubProgram.parse("--max-ports"), "a missing value");
+        assertThrows(IllegalArgumentException.class, () -> HubProgram.parse("--frobnicate", "1"), "an unknown option");
 
         final Path dir = tmp.resolve("hub");
         try (Child hub = Child.start(EvtchnHubMain.class, "--dir", dir.toString(), "--timer-period-ms", "10"))

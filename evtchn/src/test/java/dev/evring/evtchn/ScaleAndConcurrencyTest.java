@@ -130,6 +130,7 @@ class ScaleAndConcurrencyTest
                 }
             });
             notifier.start();
+            Conditions.await("the notifier runs", () -> notifies.get() > 0 || failure.get() != null); // a race needs both sides
             final int[] ports = new int[16];
             try
             {

@@ -1,0 +1,93 @@
+package dev.evring.bench.harness;
+
+import org.HdrHistogram.Histogram;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Times a one-way stream for the producer: once the responder has opened its end and takes messages,
+ * messages flow for the plan's warm-up time, then for its measured time. The clock is read once every
+ * {@value #CLOCK_EVERY} messages, so timing costs the stream nothing measurable. At the end the producer
+ * announces the total and waits until the consumer has taken every message, so the rate counts delivery,
+ * not just sending. Each chunk of {@link Measurement#CHUNK} measured messages is also timed on its own.
+ */
+public final class StreamClock
+{
+    /** Messages between two readings of the clock, a power of two. */
+    public static final int CLOCK_EVERY = 1024;
+
+    private final Peer peer;
+    private final long warmupNs;
+    private long warmupEndNs;
+    private boolean warmingUp;
+    private final long measuredNs;
+    private long endNs;
+    private long measuredFrom = -1;
+    private long startNs;
+    private long chunkStartNs;
+    private final Histogram chunks = Measurement.newHistogram();
+
+    /**
+     * Start the clock now.
+     *
+     * @param peer the producing peer.
+     */
+    public StreamClock(final Peer peer)
+    {
+        this.peer = peer;
+        this.warmupNs = TimeUnit.MILLISECONDS.toNanos(peer.plan().streamWarmupMs());
+        this.measuredNs = TimeUnit.MILLISECONDS.toNanos(peer.plan().streamMs());
+    }
+
+    /**
+     * Whether to send another message.
+     *
+     * @param sent messages sent so far.
+     * @return false once the measured time is over.
+     */
+    public boolean keepSending(final long sent)
+    {
+        if ((sent & (CLOCK_EVERY - 1)) != 0)
+        {
+            return true;
+        }
+        final long now = System.nanoTime();
+        if (!warmingUp)
+        {
+            // the warm-up starts when both ends stream, not while the responder still opens its end
+            warmingUp = peer.control().isResponderStreaming();
+            warmupEndNs = now + warmupNs;
+            return true;
+        }
+        if (measuredFrom < 0)
+        {
+            if (now - warmupEndNs >= 0)
+            {
+                measuredFrom = sent;
+                startNs = now;
+                chunkStartNs = now;
+                endNs = now + measuredNs;
+            }
+            return true;
+        }
+        if ((sent - measuredFrom) % Measurement.CHUNK == 0)
+        {
+            chunks.recordValue(Math.min(now - chunkStartNs, Measurement.HIGHEST_TRACKABLE_NS));
+            chunkStartNs = now;
+        }
+        return now - endNs < 0;
+    }
+
+    /**
+     * End the stream: announce the total, wait until the consumer took it all, and stop the clock.
+     *
+     * @param sent messages sent in all.
+     * @return the measured messages and the time they took to be delivered.
+     */
+    public Measurement finish(final long sent)
+    {
+        peer.control().streamEnd(sent);
+        peer.control().awaitResponderCount(sent, peer.watchdog());
+        return Measurement.stream(sent - measuredFrom, System.nanoTime() - startNs, chunks);
+    }
+}
