@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The hub's conductor (the role of Aeron's driver conductor): the one lock, the handles and the domains
@@ -41,8 +42,8 @@ final class HubConductor
     private final AtomicCounter errorsCounter;
     private final Long2ObjectHashMap<Domain> domainsByPid = new Long2ObjectHashMap<>();
     private final List<HubHandle> handles = new ArrayList<>();
+    private final AtomicLong nextHandleId = new AtomicLong(1);
     private int nextDomid = 1;
-    private long nextHandleId = 1;
     private boolean closed;
 
     HubConductor(final HubConfig config, final Path directory, final HubCounters counters)
@@ -85,7 +86,8 @@ final class HubConductor
         synchronized (lock)
         {
             checkOpen();
-            final HubHandle handle = new HubHandle(nextHandleId++, ports.domain(EvtchnHub.HUB_DOMID), null);
+            final HubHandle handle = new HubHandle(
+                nextHandleId.getAndIncrement(), ports.domain(EvtchnHub.HUB_DOMID), null);
             handles.add(handle);
             handlesCounter.incrementRelease();
             return handle;
@@ -223,10 +225,12 @@ final class HubConductor
 
     int control(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
     {
+        final PortRing fresh = op <= Protocol.OP_BIND_STATIC ? rings.prepare(handle) : null; // file work: no lock
         synchronized (lock)
         {
             try
             {
+                handle.freshEvents = fresh;
                 return controlLocked(handle, op, a, b);
             }
             catch (final RuntimeException | Error ex)
@@ -236,6 +240,7 @@ final class HubConductor
             }
             finally
             {
+                rings.discardFresh(handle);
                 faultDamaged();
             }
         }
@@ -463,52 +468,78 @@ final class HubConductor
      */
     HubHandle attach(final HubSession session, final long pid) throws EvtchnException
     {
-        synchronized (lock)
+        if (pid <= 0)
         {
-            if (closed)
-            {
-                throw new EvtchnException(Errno.ENODEV, "the hub at " + directory + " is closing");
-            }
-            if (pid <= 0)
-            {
-                throw new EvtchnException(Errno.EINVAL, "hello names pid " + pid);
-            }
-            Domain domain = domainsByPid.get(pid);
-            final boolean newDomain = domain == null;
-            if (newDomain)
-            {
-                final int domid = allocateDomid();
-                if (domid < 0)
-                {
-                    throw new EvtchnException(Errno.ENOSPC, "every domid is in use");
-                }
-                domain = new Domain(domid, pid);
-            }
-            final HubHandle handle = new HubHandle(nextHandleId++, domain, session);
-            final Path requestsFile = directory.resolve(HubHandle.requestsFileName(handle.id));
-            try
-            {
-                handle.requests = PortRing.create(
-                    requestsFile, config.requestRingCapacity(), config.requestRingCapacity(), ReaderWaiting.SPIN);
-            }
-            catch (final IOException ex)
-            {
-                final Errno errno = ex instanceof ErrnoException ? ((ErrnoException)ex).errno() : Errno.ENOMEM;
-                throw new EvtchnException(errno, "cannot create " + requestsFile + ": " + ex.getMessage(), ex);
-            }
-            handle.requestsFile = requestsFile;
-            if (newDomain)
-            {
-                ports.addDomain(domain);
-                domainsByPid.put(pid, domain);
-                domainsCounter.incrementRelease();
-            }
-            domain.handles++;
-            handles.add(handle);
-            poller.add(handle);
-            handlesCounter.incrementRelease();
-            return handle;
+            throw new EvtchnException(Errno.EINVAL, "hello names pid " + pid);
         }
+        final long id = nextHandleId.getAndIncrement();
+        final PortRing requests = createRequestRing(id); // file work outside the lock: it never holds up others
+        boolean attached = false;
+        try
+        {
+            synchronized (lock)
+            {
+                final HubHandle handle = register(id, session, pid, requests);
+                attached = true;
+                return handle;
+            }
+        }
+        finally
+        {
+            if (!attached)
+            {
+                requests.close();
+                HubHandle.deleteQuietly(requests.file());
+            }
+        }
+    }
+
+    private PortRing createRequestRing(final long id) throws EvtchnException
+    {
+        final Path file = directory.resolve(HubHandle.requestsFileName(id));
+        try
+        {
+            return PortRing.create(file, config.requestRingCapacity(), config.requestRingCapacity(), ReaderWaiting.SPIN);
+        }
+        catch (final IOException ex)
+        {
+            final Errno errno = ex instanceof ErrnoException ? ((ErrnoException)ex).errno() : Errno.ENOMEM;
+            throw new EvtchnException(errno, "cannot create " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Enter a new remote handle in its process's domain (a new domain for a pid the hub has not seen, or
+     * whose handles are all closed). Under the lock.
+     */
+    private HubHandle register(final long id, final HubSession session, final long pid, final PortRing requests)
+        throws EvtchnException
+    {
+        if (closed)
+        {
+            throw new EvtchnException(Errno.ENODEV, "the hub at " + directory + " is closing");
+        }
+        Domain domain = domainsByPid.get(pid);
+        if (domain == null)
+        {
+            final int domid = allocateDomid();
+            if (domid < 0)
+            {
+                throw new EvtchnException(Errno.ENOSPC, "every domid is in use");
+            }
+            domain = new Domain(domid, pid);
+            ports.addDomain(domain);
+            domainsByPid.put(pid, domain);
+            domainsCounter.incrementRelease();
+        }
+        final HubHandle handle = new HubHandle(id, domain, session);
+        handle.requests = requests;
+        handle.requestsFile = requests.file();
+        domain.handles++;
+        handles.add(handle);
+        poller.add(handle);
+        handlesCounter.incrementRelease();
+        return handle;
     }
 
     private int allocateDomid()
@@ -578,11 +609,14 @@ final class HubConductor
             }
             handles.remove(handle);
             handlesCounter.getAndAddRelease(-1);
-            rings.drop(handle);
-            if (handle.localDoorbell != null)
-            {
-                handle.localDoorbell.ring();
-            }
+        }
+        // no port of the handle is held any more, so nothing delivers to its ring: unmapping and unlinking
+        // happen outside the lock, where they hold up nobody
+        rings.drop(handle);
+        HubHandle.deleteQuietly(handle.requestsFile);
+        if (handle.localDoorbell != null)
+        {
+            handle.localDoorbell.ring();
         }
         if (handle.session != null)
         {
@@ -592,7 +626,7 @@ final class HubConductor
 
     /**
      * The remote part of a release: the domain ends with its process's last handle, and the request ring
-     * is unlinked now and unmapped by the next duty cycle.
+     * is unmapped by the next duty cycle.
      */
     private void endRemote(final HubHandle handle)
     {
@@ -604,7 +638,6 @@ final class HubConductor
             domainsCounter.getAndAddRelease(-1);
         }
         poller.retire(handle);
-        HubHandle.deleteQuietly(handle.requestsFile);
     }
 
     /**
