@@ -35,6 +35,7 @@ final class HubConductor
     private final PortTable ports;
     private final EventRings rings;
     private final DamagedHandles damaged = new DamagedHandles();
+    private final PostedWords posted;
     private final RequestPoller poller;
     private final AtomicCounter handlesCounter;
     private final AtomicCounter domainsCounter;
@@ -53,6 +54,7 @@ final class HubConductor
         this.counters = counters;
         this.rings = new EventRings(directory, config.ringCapacityLimit(), damaged, counters);
         this.ports = new PortTable(config.maxPorts(), rings, damaged, counters);
+        this.posted = new PostedWords(ports, damaged, counters);
         this.poller = new RequestPoller(this, config);
         this.handlesCounter = counters.counter(HubCounter.HANDLES);
         this.domainsCounter = counters.counter(HubCounter.DOMAINS);
@@ -254,10 +256,10 @@ final class HubConductor
         }
         if (handle.requests != null)
         {
-            applyPosted(handle, config.requestRingCapacity());
-            if (handle.released)
+            posted.drain(handle, config.requestRingCapacity());
+            if (handle.damage != null)
             {
-                throw ErrorText.exception(op, Errno.EBADF, a, b);
+                throw ErrorText.exception(op, Errno.EBADF, a, b); // it is cut off as this request ends
             }
         }
         requestsCounter.incrementRelease();
@@ -331,7 +333,7 @@ final class HubConductor
             }
             try
             {
-                applyWord(handle, word);
+                posted.apply(handle, word);
             }
             finally
             {
@@ -356,7 +358,7 @@ final class HubConductor
             }
             try
             {
-                return applyPosted(handle, limit);
+                return posted.drain(handle, limit);
             }
             catch (final RuntimeException | Error ex)
             {
@@ -367,87 +369,6 @@ final class HubConductor
             {
                 faultDamaged();
             }
-        }
-    }
-
-    /**
-     * Take up to {@code limit} words from a handle's request ring and apply them, under the lock (the
-     * caller holds it). Words are claimed and applied under the same hold of the lock, and a control
-     * request applies the words posted before it first, so every handle's requests take effect in the
-     * order it made them (an unmask can never overtake the unbind that followed it and land on a new
-     * binding of the same port).
-     *
-     * @return the number of words taken.
-     */
-    private int applyPosted(final HubHandle handle, final int limit)
-    {
-        final int[] words = poller.words();
-        int taken = 0;
-        while (taken < limit)
-        {
-            final int asked = Math.min(words.length, limit - taken);
-            final int count;
-            try
-            {
-                count = handle.requests.read(words, 0, asked);
-            }
-            catch (final IllegalStateException ex) // overflowed or corrupted by the handle: RingOverflowException and others
-            {
-                fault(handle, Errno.EFAULT);
-                return taken + 1;
-            }
-            if (count == 0)
-            {
-                return taken;
-            }
-            taken += count;
-            for (int i = 0; i < count; i++)
-            {
-                if (!applyWord(handle, words[i]))
-                {
-                    fault(handle, Errno.ENOSYS);
-                    return taken;
-                }
-            }
-            if (count < asked)
-            {
-                return taken; // the ring held no more when it was read: no second look for an empty ring
-            }
-        }
-        return taken;
-    }
-
-    /**
-     * Apply one request word, under the lock.
-     *
-     * @return false for a word with an unknown operation (nothing was done).
-     */
-    private boolean applyWord(final HubHandle handle, final int word)
-    {
-        final int port = word & Protocol.RING_PORT_MASK;
-        requestsCounter.incrementRelease();
-        switch (word >>> Protocol.RING_PORT_BITS)
-        {
-            case Protocol.RING_UNMASK:
-                ports.unmask(handle, port);
-                return true;
-            case Protocol.RING_NOTIFY:
-                notifyFrom(handle, port);
-                return true;
-            case Protocol.RING_UNMASK_NOTIFY:
-                ports.unmask(handle, port);
-                notifyFrom(handle, port);
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private void notifyFrom(final HubHandle handle, final int port)
-    {
-        if (!ports.notifyFrom(handle, port))
-        {
-            errorsCounter.incrementRelease(); // a port the handle does not hold: a forged word
         }
     }
 
@@ -695,14 +616,19 @@ final class HubConductor
     }
 
     /**
-     * {@link #contain} for a failure met outside the lock (the duty cycle's look at a request ring).
+     * {@link #contain} for a failure met outside the lock (the duty cycle's look at a request ring, an
+     * error the JVM raised late in a hub thread).
+     *
+     * @param requester the handle being served when it came, or null.
+     * @return true if the requester keeps its handle (the failure was charged to others, or to nobody).
      */
-    void containFailure(final HubHandle requester, final Throwable failure)
+    boolean survives(final HubHandle requester, final Throwable failure)
     {
         synchronized (lock)
         {
             contain(requester, failure);
             faultDamaged();
+            return requester == null || !requester.released;
         }
     }
 }
