@@ -346,7 +346,7 @@ public final class EvtchnHub implements AutoCloseable
         acceptor.stopAccepting();
         for (final HubHandle handle : attached)
         {
-            conductor.release(handle);
+            conductor.releaseContained(handle);
         }
         timer.stop();
         poller.stop();

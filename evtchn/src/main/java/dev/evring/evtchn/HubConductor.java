@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class HubConductor
 {
+    /** A late fault is raised once: a release it interrupted completes at the next attempt. */
+    private static final int RELEASE_ATTEMPTS = 3;
+
     private final Object lock = new Object(); // orders every change to the port table and the handles
     private final HubConfig config;
     private final Path directory;
@@ -420,7 +423,12 @@ final class HubConductor
         final Path file = directory.resolve(HubHandle.requestsFileName(id));
         try
         {
-            return PortRing.create(file, config.requestRingCapacity(), config.requestRingCapacity(), ReaderWaiting.SPIN);
+            final PortRing requests = PortRing.create(
+                file, config.requestRingCapacity(), config.requestRingCapacity(), ReaderWaiting.SPIN);
+            // the hub is the ring's only reader: cons stays on its side, and reading takes no atomic on the
+            // client's memory (a cut file is an error, never a SIGBUS); claimed before the client knows the file
+            requests.claimExclusiveReader();
+            return requests;
         }
         catch (final IOException ex)
         {
@@ -500,39 +508,40 @@ final class HubConductor
 
     /**
      * Release a handle, first applying the request words it posted (a notify just before close is
-     * delivered) unless it is being released for posting bad ones.
+     * delivered) unless it is being released for posting bad ones. Safe to call again after a failure
+     * part-way (a memory fault the JVM raises late can land anywhere): each step either is idempotent or
+     * runs once, and {@link HubHandle#releaseDone} says when all have.
      */
     private void release(final HubHandle handle, final boolean applyPosted)
     {
         synchronized (lock)
         {
-            if (handle.released)
-            {
-                return;
-            }
-            if (applyPosted && handle.requests != null && !closed)
+            if (!handle.released && applyPosted && handle.requests != null && !closed)
             {
                 pollPosted(handle, config.requestRingCapacity()); // words posted before close take effect first
-                if (handle.released)
-                {
-                    return; // a malformed word or a broken ring: fault() has released it
-                }
             }
-            handle.released = true;
-            ports.detachAll(handle);
-            if (!handle.isLocal())
+            if (!handle.releaseDone)
             {
-                if (handle.damage == null && !EventRings.filesWhole(handle))
+                handle.released = true;
+                ports.detachAll(handle);
+                if (!handle.isLocal() && !handle.leftDomain)
                 {
-                    errorsCounter.incrementRelease(); // it cut its own files and left: an error, though nobody noticed
+                    handle.leftDomain = true;
+                    if (handle.damage == null && !EventRings.filesWhole(handle))
+                    {
+                        errorsCounter.incrementRelease(); // it cut its own files and left: an error, though nobody noticed
+                    }
+                    endRemote(handle);
                 }
-                endRemote(handle);
+                if (handles.remove(handle))
+                {
+                    handlesCounter.getAndAddRelease(-1);
+                }
+                handle.releaseDone = true;
             }
-            handles.remove(handle);
-            handlesCounter.getAndAddRelease(-1);
         }
         // no port of the handle is held any more, so nothing delivers to its ring: unmapping and unlinking
-        // happen outside the lock, where they hold up nobody
+        // happen outside the lock, where they hold up nobody (each step may run again: all are idempotent)
         rings.drop(handle);
         HubHandle.deleteQuietly(handle.requestsFile);
         if (handle.localDoorbell != null)
@@ -542,6 +551,25 @@ final class HubConductor
         if (handle.session != null)
         {
             handle.session.close();
+        }
+    }
+
+    /**
+     * Release a handle whatever the JVM throws meanwhile (its session's last act): a late memory fault
+     * that interrupts the release is contained and the release runs again, completing what is left.
+     */
+    void releaseContained(final HubHandle handle)
+    {
+        for (int attempt = 0; attempt < RELEASE_ATTEMPTS && !handle.releaseDone; attempt++)
+        {
+            try
+            {
+                release(handle);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                survives(null, ex);
+            }
         }
     }
 
@@ -582,7 +610,7 @@ final class HubConductor
         HubHandle handle;
         while ((handle = damaged.poll()) != null)
         {
-            if (!handle.released)
+            if (!handle.releaseDone)
             {
                 fault(handle, handle.damage);
             }
@@ -591,9 +619,10 @@ final class HubConductor
 
     /**
      * A failure of an operation that no check foresaw (an {@link InternalError} from pages a client cut,
-     * say, which the JVM may raise after the ring call that caused it returned): count it, and report the
-     * handles whose ring files are no longer whole, or, if none is, the handle that made the request.
-     * Under the lock; the caller faults the reported handles.
+     * say, which the JVM may raise after the ring call that caused it returned, in whatever the thread
+     * does next): count it, and report the handles whose ring files are no longer whole, or, if none is,
+     * the handle that made the request, unless the failure is such a late fault (its culprit may be gone
+     * already; the requester is then innocent). Under the lock; the caller faults the reported handles.
      *
      * @param requester the handle whose request failed, or null for the hub's own work (a timer tick).
      */
@@ -603,15 +632,15 @@ final class HubConductor
         boolean charged = false;
         for (final HubHandle handle : handles)
         {
-            if (!handle.isLocal() && !handle.released && !EventRings.filesWhole(handle))
+            if (!handle.isLocal() && !handle.releaseDone && !EventRings.filesWhole(handle))
             {
                 damaged.report(handle, Errno.EIO);
                 charged = true;
             }
         }
-        if (!charged && requester != null && !requester.isLocal())
+        if (!charged && requester != null && !requester.isLocal() && !(failure instanceof InternalError))
         {
-            damaged.report(requester, Errno.EFAULT);
+            damaged.report(requester, Errno.EFAULT); // a late memory fault is not the requester's: only counted
         }
     }
 

@@ -36,6 +36,8 @@ final class HubHandle
     PortRing requests;
     Path requestsFile;
     volatile boolean released;
+    boolean leftDomain;
+    volatile boolean releaseDone;
     Errno damage;
 
     HubHandle(final long id, final Domain domain, final HubSession session)

@@ -303,7 +303,7 @@ final class HubSession implements Runnable
         {
             if (handle != null)
             {
-                hub.release(handle);
+                hub.releaseContained(handle);
             }
             try
             {

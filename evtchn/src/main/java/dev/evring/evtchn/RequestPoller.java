@@ -74,6 +74,10 @@ final class RequestPoller
         retired.add(handle);
     }
 
+    /**
+     * The request thread: duty cycles until stopped. A memory fault the JVM raises late can surface
+     * anywhere in the loop, its head included, so the loop runs inside the handler, never around it (H2).
+     */
     private void pollLoop()
     {
         final IdleStrategy idle = config.idleStrategy().get();
@@ -81,12 +85,20 @@ final class RequestPoller
         {
             try
             {
-                idle.idle(dutyCycle());
+                cycleUntilStopped(idle);
             }
-            catch (final RuntimeException | Error ex) // raised late by the JVM, outside any one handle's poll (H2)
+            catch (final RuntimeException | Error ex)
             {
                 conductor.survives(null, ex);
             }
+        }
+    }
+
+    private void cycleUntilStopped(final IdleStrategy idle)
+    {
+        while (!stopped)
+        {
+            idle.idle(dutyCycle());
         }
     }
 
