@@ -35,7 +35,8 @@ final class HubSession implements Runnable
     private static final int OUT_FRAMES = 4;
     private static final SecureRandom BELL_KEYS = new SecureRandom();
 
-    private final EvtchnHub hub;
+    private final HubConductor hub;
+    private final SessionAcceptor acceptor;
     private final SocketChannel channel;
     private final long writeTimeoutNs;
     private final ByteBuffer in = ByteBuffer.allocate(4 * (4 + Protocol.MAX_REQUEST_LENGTH)).order(Protocol.ORDER);
@@ -53,9 +54,10 @@ final class HubSession implements Runnable
     private HubHandle handle;
     private Thread thread;
 
-    HubSession(final EvtchnHub hub, final SocketChannel channel)
+    HubSession(final HubConductor hub, final SessionAcceptor acceptor, final SocketChannel channel)
     {
         this.hub = hub;
+        this.acceptor = acceptor;
         this.channel = channel;
         this.writeTimeoutNs = hub.config().clientWriteTimeout().toNanos();
     }
@@ -276,46 +278,24 @@ final class HubSession implements Runnable
         {
             final SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
             final long helloDeadline = System.nanoTime() + HELLO_TIMEOUT_NS;
-            while (true)
+            boolean serving = true;
+            while (serving)
             {
-                boolean sent = flush();
-                if (sent && !closing())
+                try
                 {
-                    sent = serveFrames();
+                    serving = step(key, helloDeadline);
                 }
-                if (handedOver)
+                catch (final CancelledKeyException ex)
                 {
-                    break; // the connection now belongs to its handle's session
+                    serving = false; // closed by a fault
                 }
-                if (sent && closing())
+                catch (final RuntimeException | Error ex) // a client's broken ring, met in this thread (H2)
                 {
-                    break;
-                }
-                final long now = System.nanoTime();
-                if (!sent && stalled(now))
-                {
-                    hub.countError(); // the client left its replies unread past the bound: disconnect it
-                    break;
-                }
-                if (handle == null && now - helloDeadline > 0)
-                {
-                    hub.countError(); // connected but never said hello
-                    break;
-                }
-                if (!channel.isOpen())
-                {
-                    break;
-                }
-                key.interestOps(sent ? SelectionKey.OP_READ : SelectionKey.OP_WRITE);
-                selector.select(SELECT_SLICE_MS);
-                selector.selectedKeys().clear();
-                if (sent && in.hasRemaining() && channel.read(in) < 0)
-                {
-                    break; // end of the connection: a closed handle or a dead process
+                    serving = hub.survives(handle, ex) && handle != null;
                 }
             }
         }
-        catch (final IOException | CancelledKeyException ex)
+        catch (final IOException ex)
         {
             // the connection ended or was closed by a fault
         }
@@ -323,7 +303,7 @@ final class HubSession implements Runnable
         {
             if (handle != null)
             {
-                hub.release(handle);
+                hub.releaseContained(handle);
             }
             try
             {
@@ -337,8 +317,49 @@ final class HubSession implements Runnable
             {
                 close();
             }
-            hub.sessionEnded(this);
+            acceptor.sessionEnded(this);
         }
+    }
+
+    /**
+     * One turn of the session: send what is queued, answer the frames read, wait for the socket.
+     *
+     * @return false once the session is over (closed, handed over, stalled, never greeted, ended).
+     */
+    private boolean step(final SelectionKey key, final long helloDeadline) throws IOException
+    {
+        boolean sent = flush();
+        if (sent && !closing())
+        {
+            sent = serveFrames();
+        }
+        if (handedOver)
+        {
+            return false; // the connection now belongs to its handle's session
+        }
+        if (sent && closing())
+        {
+            return false;
+        }
+        final long now = System.nanoTime();
+        if (!sent && stalled(now))
+        {
+            hub.countError(); // the client left its replies unread past the bound: disconnect it
+            return false;
+        }
+        if (handle == null && now - helloDeadline > 0)
+        {
+            hub.countError(); // connected but never said hello
+            return false;
+        }
+        if (!channel.isOpen())
+        {
+            return false;
+        }
+        key.interestOps(sent ? SelectionKey.OP_READ : SelectionKey.OP_WRITE);
+        selector.select(SELECT_SLICE_MS);
+        selector.selectedKeys().clear();
+        return !(sent && in.hasRemaining() && channel.read(in) < 0); // end of stream: a closed handle or a dead process
     }
 
     /**
@@ -462,7 +483,7 @@ final class HubSession implements Runnable
      */
     private boolean handOverAsBell(final long key, final long handleId)
     {
-        if (hub.attachBell(handleId, key, channel))
+        if (acceptor.attachBell(handleId, key, channel))
         {
             handedOver = true;
             return true;
