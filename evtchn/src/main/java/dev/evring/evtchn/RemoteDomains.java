@@ -27,7 +27,7 @@ public interface RemoteDomains
 
     /**
      * The hub gives its own domains domids below this limit, so that every local domain has a name on
-     * the peers and no local domid falls into a peer's range.
+     * the peers and no local domid falls into a peer's range; every peer's range lies at or above it.
      *
      * @return the first domid the hub must not give a local domain.
      */
@@ -54,20 +54,22 @@ public interface RemoteDomains
      * never blocks.
      *
      * @param port        the local port notified.
+     * @param domid       the local domain that owns it.
      * @param remoteDomid the local domid that stands for the remote domain.
      * @param remotePort  the port on the remote hub.
      */
-    void notify(int port, int remoteDomid, int remotePort);
+    void notify(int port, int domid, int remoteDomid, int remotePort);
 
     /**
      * A local port whose other end is remote was closed (unbind, close, death of its handle or domain):
      * the remote end goes back to unbound (E17, E22). Called under the hub's lock; never blocks.
      *
      * @param port        the local port, now free.
+     * @param domid       the local domain that owned it.
      * @param remoteDomid the local domid that stands for the remote domain.
      * @param remotePort  the port on the remote hub.
      */
-    void closed(int port, int remoteDomid, int remotePort);
+    void closed(int port, int domid, int remoteDomid, int remotePort);
 
     /**
      * The hub is closing: its counters file is about to be unmapped. The bridge stops touching the hub's
