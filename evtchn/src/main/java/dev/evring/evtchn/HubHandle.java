@@ -4,7 +4,9 @@ import dev.evring.ring.LocalDoorbell;
 import dev.evring.ring.PortRing;
 import org.agrona.collections.IntHashSet;
 
+import java.io.IOException;
 import java.nio.MappedByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -55,5 +57,24 @@ final class HubHandle
     static String requestsFileName(final long id)
     {
         return "h" + id + ".requests";
+    }
+
+    /**
+     * Remove one of a handle's files, if it is there; a file that cannot be removed is left to the next
+     * hub in the directory, which removes leftovers.
+     */
+    static void deleteQuietly(final Path file)
+    {
+        try
+        {
+            if (file != null)
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // the next hub in this directory removes leftovers
+        }
     }
 }

@@ -2,7 +2,6 @@ package dev.evring.ring;
 
 import net.openhft.chronicle.core.io.AbstractCloseable;
 import org.agrona.BitUtil;
-import org.agrona.IoUtil;
 import org.agrona.SystemUtil;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
@@ -10,18 +9,16 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.invoke.VarHandle;
-import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.LongUnaryOperator;
 
 import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.EXCLUSIVE_PRODUCER_OFFSET;
@@ -60,12 +57,49 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  * the role, closes or dies. Read operations are safe from any number of threads.
  * {@link #close()} must not race with other calls on the same instance.
  *
- * <p><b>Mapped files.</b> The ring never changes the length of its file. If another process truncates a
- * file this ring maps, the pages beyond the new end are gone and touching them raises {@code SIGBUS}; the
- * JVM turns that into an asynchronous {@link InternalError} on the thread that touched it rather than a
- * crash, but the ring is then unusable. {@link #open(Path)} refuses a file that is already short, and
- * {@link #checkFile()} re-checks the length on demand; keep ring files in a directory only their owner can
- * write to (the evtchn hub uses mode 0700).
+ * <p><b>Memory another process can write (H1).</b> A ring in a shared file can be written, zeroed,
+ * locked or truncated by any process of the same user. Nothing read from the mapping can send a read or
+ * write outside it: the maximum capacity is checked against the mapped length once, when the ring is
+ * mapped, and kept in this instance; every size read from the mapping is checked to be a power of two
+ * within it before it masks an index (a producer refuses a bad one with {@link RingException}
+ * {@code EIO}, a reader retries a bounded number of times and then does the same), and loops over the
+ * unread range are bounded by that size. An {@link #claimExclusiveProducer() exclusive producer} keeps
+ * prod and the size on its own side and never reads them back, so the readers' side cannot steer its
+ * writes, resizes or scans at all. Every wait on shared memory is bounded (H3): the producer lock gives up
+ * after {@link #producerLockTimeout(long, TimeUnit) its timeout} with {@code ETIMEDOUT}, and every
+ * compare-and-set loop after a bounded number of attempts.
+ *
+ * <p><b>Truncated files.</b> The ring never changes the length of its file. If another process truncates a
+ * file this ring maps, the pages beyond the new end are gone and touching them raises {@code SIGBUS}.
+ * HotSpot turns that into an {@link InternalError} in a plain or ordered access, but a fault inside an
+ * atomic (compare-and-set, get-and-add) in interpreted code kills the JVM. So:
+ * <ul>
+ *   <li>every cold path that performs an atomic on the mapping ({@link #resize}, {@link #reset},
+ *   {@link #replaceUnread}, {@link #claimExclusiveProducer}, {@link #releaseExclusiveProducer}, the wait
+ *   for the producer lock, the doorbell sleep in {@link #awaitReadable}) first checks with one
+ *   {@code fstat} that the file still covers the mapping, and fails with {@link RingException}
+ *   {@link Errno#EIO} if not; {@link #close()} then skips its atomic and just unmaps;</li>
+ *   <li>the hot paths ({@code offer}, {@code tryOffer}, {@code offerConcurrent}, {@code read},
+ *   {@code readOne}) do no such check; every access they make to a header word reads it before any
+ *   atomic on it (the lock is test-and-test-and-set), and an {@link InternalError} raised inside a ring
+ *   call is rethrown as {@link RingException} {@link Errno#EIO};</li>
+ *   <li>{@link #open(Path)} refuses a file that is already short, and {@link #checkFile()} re-checks the
+ *   length on demand.</li>
+ * </ul>
+ * <p>The exact limits that remain, set by the JVM: (1) in JIT-compiled code HotSpot raises the
+ * {@code InternalError} asynchronously, at a later point of its choosing, and the faulting load yields
+ * garbage meanwhile, so a reader of a ring whose entry pages were cut may return (and claim) values that
+ * were never written before the error arrives, and the error may surface after the ring call returned,
+ * outside the ring; (2) a truncation that lands between the check (or the plain read) and the atomic that
+ * follows it, a window of a few instructions, can still kill an interpreted caller; (3) with the header page
+ * itself cut the ring is dead for every process. Keep ring files in a directory only their owner can write
+ * to (the evtchn hub uses mode 0700).
+ *
+ * <p><b>Full disks (H5).</b> Ring files are sparse: {@link #create(Path, int, int, ReaderWaiting)} and
+ * {@link #resize(int)} reserve the pages they are about to use through the file system first
+ * ({@link SharedMappedFile}), so a full tmpfs is {@link Errno#ENOSPC} from that call, with the ring
+ * unchanged, never a {@code SIGBUS} later. Rings laid out by {@link #format} in a caller's buffer reserve
+ * nothing: the caller owns that memory.
  */
 public final class PortRing extends AbstractCloseable
 {
@@ -89,6 +123,11 @@ public final class PortRing extends AbstractCloseable
     public static final long DEFAULT_SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final int UNREAD_SCAN_ATTEMPTS = 8;
     private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
+    private static final long LOCK_DEADLINE_CHECK_MASK = (1 << 10) - 1;
+    private static final long LOCK_SPINS_BEFORE_YIELD = 1 << 14;
+    private static final int CAS_ATTEMPT_LIMIT = 1 << 20;
+    /** How long a producer call waits for the shared producer lock unless {@link #producerLockTimeout} says. */
+    public static final long DEFAULT_PRODUCER_LOCK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(2);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final long NO_PRODUCER = 0;
     /** Tokens of the instances in this JVM that hold an exclusive producer claim on some ring. */
@@ -98,26 +137,25 @@ public final class PortRing extends AbstractCloseable
     private final UnsafeBuffer buffer;
     private final byte[] base;
     private final long address;
-    private final MappedByteBuffer mapped;
-    private final Path file;
+    private final SharedMappedFile shared;
     private final String name;
     private final int maxCapacity;
     private final boolean readersMaySleep;
     private final long pid;
     private volatile Doorbell doorbell;
+    private volatile long producerLockTimeoutNs = DEFAULT_PRODUCER_LOCK_TIMEOUT_NS;
     private final long producerToken;
     private int cachedCons;
     private int prod;
     private int size;
     private boolean exclusiveProducer;
 
-    private PortRing(final UnsafeBuffer buffer, final MappedByteBuffer mapped, final Path file, final String name)
+    private PortRing(final UnsafeBuffer buffer, final SharedMappedFile shared, final String name)
     {
         this.buffer = buffer;
         this.base = buffer.byteArray();
         this.address = buffer.addressOffset();
-        this.mapped = mapped;
-        this.file = file;
+        this.shared = shared;
         this.name = name;
         this.maxCapacity = buffer.getInt(MAX_CAPACITY_OFFSET);
         if (!BitUtil.isPowerOfTwo(maxCapacity) || buffer.capacity() < PortRingDescriptor.requiredLength(maxCapacity))
@@ -131,6 +169,7 @@ public final class PortRing extends AbstractCloseable
         this.cachedCons = (int)buffer.getLongVolatile(CONS_OFFSET);
         this.producerToken = (pid << 32) | (INSTANCES.incrementAndGet() & 0xFFFF_FFFFL);
         // a dead process with this pid may have left this very token: clear it, so the first offer adopts prod
+        requireWhole();
         buffer.compareAndSetLong(PRODUCER_OWNER_OFFSET, producerToken, NO_PRODUCER);
         singleThreadedCheckDisabled(true);
     }
@@ -150,15 +189,18 @@ public final class PortRing extends AbstractCloseable
     }
 
     /**
-     * Create a new ring file. The entries region for {@code maxCapacity} ports is reserved as a sparse
-     * file: pages the ring never touches take no memory on tmpfs.
+     * Create a new ring file. The entries region for {@code maxCapacity} ports is left sparse, so pages the
+     * ring never touches take no memory on tmpfs; the header and the first {@code initialCapacity} entries
+     * are reserved through the file system first ({@link SharedMappedFile}), so a full disk is an
+     * {@link Errno#ENOSPC} here and never a {@code SIGBUS} later (H5).
      *
      * @param file            the file to create; it must not exist.
      * @param initialCapacity the capacity to start with, a power of two up to {@code maxCapacity}.
      * @param maxCapacity     the largest capacity the ring may be resized to, a power of two.
      * @param waiting         whether readers may sleep on a doorbell.
      * @return the mapped ring.
-     * @throws IOException if the file exists or cannot be created and mapped.
+     * @throws ErrnoException {@link Errno#ENOSPC} if the file system is full (no file is left behind).
+     * @throws IOException    if the file exists or cannot be created and mapped.
      */
     public static PortRing create(
         final Path file, final int initialCapacity, final int maxCapacity, final ReaderWaiting waiting)
@@ -166,21 +208,17 @@ public final class PortRing extends AbstractCloseable
     {
         checkCapacities(initialCapacity, maxCapacity);
         Objects.requireNonNull(waiting, "waiting");
-        final int length = PortRingDescriptor.requiredLength(maxCapacity);
-        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        final SharedMappedFile shared = SharedMappedFile.create(
+            file, PortRingDescriptor.requiredLength(maxCapacity), entryOffset(initialCapacity));
         try
         {
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
-            {
-                raf.setLength(length);
-            }
-            final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString(), 0, length);
-            final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+            final UnsafeBuffer buffer = new UnsafeBuffer(shared.mapping());
             PortRingDescriptor.format(buffer, initialCapacity, maxCapacity, waiting, SystemUtil.getPid());
-            return new PortRing(buffer, mapped, file, "ring " + file);
+            return new PortRing(buffer, shared, "ring " + file);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final RuntimeException ex)
         {
+            shared.close();
             Files.deleteIfExists(file);
             throw ex;
         }
@@ -203,18 +241,24 @@ public final class PortRing extends AbstractCloseable
             throw new RingFormatException("ring " + file + " is " + length
                 + " bytes: not a ring file (truncated, or something else)");
         }
-        final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString(), 0, length);
-        final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+        final SharedMappedFile shared = SharedMappedFile.open(file);
         try
         {
+            final UnsafeBuffer buffer = new UnsafeBuffer(shared.mapping());
             PortRingDescriptor.validate(buffer, "ring " + file);
+            return new PortRing(buffer, shared, "ring " + file);
         }
-        catch (final RingFormatException ex)
+        catch (final IOException | RuntimeException ex)
         {
-            IoUtil.unmap(mapped);
+            shared.close();
             throw ex;
         }
-        return new PortRing(buffer, mapped, file, "ring " + file);
+        catch (final InternalError ex) // SIGBUS: the file was cut between its length check and the validation
+        {
+            shared.close();
+            throw new RingFormatException(Errno.EIO, "ring " + file + " was truncated while it was being opened ("
+                + ex.getMessage() + ")");
+        }
     }
 
     /**
@@ -243,7 +287,7 @@ public final class PortRing extends AbstractCloseable
         final UnsafeBuffer buffer = new UnsafeBuffer(
             java.nio.ByteBuffer.allocateDirect(PortRingDescriptor.requiredLength(maxCapacity)));
         PortRingDescriptor.format(buffer, initialCapacity, maxCapacity, waiting, SystemUtil.getPid());
-        return new PortRing(buffer, null, null, "in-process ring");
+        return new PortRing(buffer, null, "in-process ring");
     }
 
     /**
@@ -267,7 +311,7 @@ public final class PortRing extends AbstractCloseable
         }
         buffer.verifyAlignment();
         PortRingDescriptor.format(buffer, initialCapacity, maxCapacity, waiting, SystemUtil.getPid());
-        return new PortRing(new UnsafeBuffer(buffer), null, null, "embedded ring");
+        return new PortRing(new UnsafeBuffer(buffer), null, "embedded ring");
     }
 
     /**
@@ -282,7 +326,7 @@ public final class PortRing extends AbstractCloseable
     {
         buffer.verifyAlignment();
         PortRingDescriptor.validate(buffer, "buffer");
-        return new PortRing(new UnsafeBuffer(buffer), null, null, "embedded ring");
+        return new PortRing(new UnsafeBuffer(buffer), null, "embedded ring");
     }
 
     private static void checkCapacities(final int initialCapacity, final int maxCapacity)
@@ -326,11 +370,21 @@ public final class PortRing extends AbstractCloseable
      * @param port the port to add.
      * @return true if added, false if the ring was full (now overflowed).
      * @throws IllegalStateException if another instance holds the exclusive producer role.
+     * @throws RingException         {@link Errno#EIO} if the ring's memory is damaged (a size no ring holds,
+     *                               or a fault on pages its file lost; see the class comment for when a
+     *                               fault is seen).
      */
     public boolean offer(final int port)
     {
         throwIfClosed();
-        return append(port, true);
+        try
+        {
+            return append(port, true);
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
     }
 
     /**
@@ -341,11 +395,19 @@ public final class PortRing extends AbstractCloseable
      * @param port the port to add.
      * @return true if added, false if the ring was full (and stays as it was).
      * @throws IllegalStateException if another instance holds the exclusive producer role.
+     * @throws RingException         {@link Errno#EIO} if the ring's memory is damaged.
      */
     public boolean tryOffer(final int port)
     {
         throwIfClosed();
-        return append(port, false);
+        try
+        {
+            return append(port, false);
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
     }
 
     /**
@@ -396,13 +458,7 @@ public final class PortRing extends AbstractCloseable
     {
         final UnsafeBuffer buffer = this.buffer;
         refuseIfAnotherExclusiveProducer(buffer);
-        final int size = buffer.getIntVolatile(SIZE_OFFSET);
-        if (Integer.bitCount(size) != 1 || size > maxCapacity)
-        {
-            throw new IllegalStateException(name + " holds an impossible size " + size + " (maximum " + maxCapacity
-                + "): the memory was corrupted or is not a ring");
-        }
-        this.size = size;
+        this.size = sharedSize();
         prod = (int)buffer.getLongVolatile(PROD_OFFSET);
         buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, producerToken);
     }
@@ -426,17 +482,27 @@ public final class PortRing extends AbstractCloseable
      * @param port the port to add.
      * @return true if added, false if the ring was full (now overflowed).
      * @throws IllegalStateException if another instance holds the exclusive producer role.
+     * @throws RingException         {@link Errno#ETIMEDOUT} if the producer lock stayed held past the
+     *                               {@link #producerLockTimeout(long, TimeUnit) lock timeout};
+     *                               {@link Errno#EIO} if the ring's memory is damaged.
      */
     public boolean offerConcurrent(final int port)
     {
-        lockProducer();
         try
         {
-            return append(port, true);
+            lockProducer();
+            try
+            {
+                return append(port, true);
+            }
+            finally
+            {
+                unlockProducer();
+            }
         }
-        finally
+        catch (final InternalError ex)
         {
-            unlockProducer();
+            throw lostPages(ex);
         }
     }
 
@@ -448,7 +514,9 @@ public final class PortRing extends AbstractCloseable
             final Doorbell bell = doorbell;
             if (bell != null)
             {
-                buffer.getAndAddLong(WAKEUPS_OFFSET, 1);
+                // one producer at a time (offerConcurrent holds the lock): a plain increment is exact, and
+                // unlike an atomic add it survives a fault on a truncated file as an InternalError
+                buffer.putLongRelease(WAKEUPS_OFFSET, buffer.getLongVolatile(WAKEUPS_OFFSET) + 1);
                 bell.ring();
             }
         }
@@ -463,74 +531,148 @@ public final class PortRing extends AbstractCloseable
      * Takes the producer lock, so it may run while other threads offer with {@link #offerConcurrent(int)};
      * a single-producer {@link #offer(int)} must not run at the same time (resize from the producing
      * thread, as the evtchn hub does). Every producer takes the new size at its next offer. While an
-     * instance holds the exclusive producer role, only it may resize.
+     * instance holds the exclusive producer role, only it may resize, and it starts from the size it keeps
+     * itself, never from the shared word.
+     *
+     * <p>For a ring in a file, the pages the new entries need are reserved through the file system before
+     * anything is copied: on a full disk this fails with {@link Errno#ENOSPC} and the ring is unchanged (H5).
      *
      * @param newCapacity a power of two, at least the current capacity and at most the maximum.
      * @throws IllegalArgumentException if it is not.
      * @throws IllegalStateException    if another instance holds the exclusive producer role.
+     * @throws RingException            {@link Errno#ENOSPC} if the file system has no room for the new
+     *                                  entries; {@link Errno#EIO} if the file was truncated or the shared size
+     *                                  is one no ring holds; {@link Errno#ETIMEDOUT} if the producer lock
+     *                                  stayed held past the {@link #producerLockTimeout(long, TimeUnit) lock
+     *                                  timeout}.
      */
     public void resize(final int newCapacity)
     {
         PortRingDescriptor.checkCapacity(newCapacity, "newCapacity");
-        lockProducer();
         try
         {
-            final UnsafeBuffer buffer = this.buffer;
-            refuseIfAnotherExclusiveProducer(buffer);
-            int size = buffer.getIntVolatile(SIZE_OFFSET);
-            if (newCapacity < size || newCapacity > maxCapacity)
+            lockProducerOnWholeFile();
+            try
             {
-                throw new IllegalArgumentException("newCapacity " + newCapacity + " must lie between the current "
-                    + size + " and the maximum " + maxCapacity + " (rings never shrink)");
+                grow(newCapacity);
             }
-            while (size < newCapacity)
+            finally
             {
-                buffer.putBytes(entryOffset(size), buffer, entryOffset(0), size * Integer.BYTES);
-                VarHandle.storeStoreFence(); // smp_wmb: both copies are visible before the new size
-                buffer.putIntVolatile(SIZE_OFFSET, size << 1);
-                bumpGeneration(buffer);
-                size <<= 1;
-            }
-            // every producer, this instance included, takes the new size with prod at its next offer
-            buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
-            if (exclusiveProducer)
-            {
-                this.size = size; // an exclusive producer never looks at the owner: it takes the size here
+                unlockProducer();
             }
         }
-        finally
+        catch (final InternalError ex)
         {
-            unlockProducer();
+            throw lostPages(ex);
         }
+    }
+
+    private void grow(final int newCapacity)
+    {
+        final UnsafeBuffer buffer = this.buffer;
+        if (!exclusiveProducer)
+        {
+            refuseIfAnotherExclusiveProducer(buffer);
+        }
+        int size = trustedSize();
+        if (newCapacity < size || newCapacity > maxCapacity)
+        {
+            throw new IllegalArgumentException("newCapacity " + newCapacity + " must lie between the current "
+                + size + " and the maximum " + maxCapacity + " (rings never shrink)");
+        }
+        reserveEntries(size, newCapacity);
+        while (size < newCapacity)
+        {
+            buffer.putBytes(entryOffset(size), buffer, entryOffset(0), size * Integer.BYTES);
+            VarHandle.storeStoreFence(); // smp_wmb: both copies are visible before the new size
+            buffer.putIntVolatile(SIZE_OFFSET, size << 1);
+            bumpGeneration();
+            size <<= 1;
+        }
+        // every producer, this instance included, takes the new size with prod at its next offer
+        buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
+        if (exclusiveProducer)
+        {
+            this.size = size; // an exclusive producer never looks at the owner: it takes the size here
+        }
+    }
+
+    /**
+     * Reserve the pages of entries {@code [from, to)} through the file system (H5), so that the copy into
+     * them cannot meet a full disk as a {@code SIGBUS}; nothing to do for a ring that is not in a file.
+     */
+    private void reserveEntries(final int from, final int to)
+    {
+        if (shared != null && to > from)
+        {
+            try
+            {
+                shared.reserve(entryOffset(from), (long)(to - from) * Integer.BYTES);
+            }
+            catch (final ErrnoException ex)
+            {
+                throw new RingException(ex.errno(), name + " cannot grow from " + from + " to " + to
+                    + " ports and is unchanged: " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /**
+     * The size this instance may mask indices with: its own copy while it is the exclusive producer (the
+     * only writer of the size, so the shared word is never read back), else the shared word, checked.
+     */
+    private int trustedSize()
+    {
+        return exclusiveProducer ? size : sharedSize();
+    }
+
+    /**
+     * The shared size, refused unless it is a power of two within the maximum capacity this instance
+     * checked against its mapping: every index masked with it then lies inside the entries.
+     */
+    private int sharedSize()
+    {
+        final int size = buffer.getIntVolatile(SIZE_OFFSET);
+        if (size <= 0 || (size & (size - 1)) != 0 || size > maxCapacity)
+        {
+            throw new RingException(Errno.EIO, name + " holds an impossible size " + size + " (maximum "
+                + maxCapacity + "): the memory was corrupted or is not a ring");
+        }
+        return size;
     }
 
     /**
      * Empty the ring and clear overflow (R9; the kernel's {@code IOCTL_EVTCHN_RESET}): {@code cons} jumps
      * to {@code prod}, dropping every unread port, and readers mid-claim retry. Capacity, header and
-     * sleepers are untouched. Takes the producer lock.
+     * sleepers are untouched. Takes the producer lock. The exclusive producer takes prod from its own
+     * copy, never from the shared word.
      *
      * @return how many unread ports were dropped (with one producer: the last ones it offered).
+     * @throws RingException {@link Errno#EIO} if the ring's file was truncated; {@link Errno#ETIMEDOUT} if
+     *                       the producer lock stayed held past the lock timeout; {@link Errno#EBUSY} if
+     *                       the consumer word never stood still.
      */
     public int reset()
     {
-        lockProducer();
         try
         {
-            final UnsafeBuffer buffer = this.buffer;
-            final int prod = (int)buffer.getLongVolatile(PROD_OFFSET);
-            long word;
-            do
+            lockProducerOnWholeFile();
+            try
             {
-                word = buffer.getLongVolatile(CONS_OFFSET);
+                final int prod = exclusiveProducer ? this.prod : (int)buffer.getLongVolatile(PROD_OFFSET);
+                final long word = updateConsumerWord(
+                    cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
+                buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
+                return prod - (int)word;
             }
-            while (!buffer.compareAndSetLong(
-                CONS_OFFSET, word, ((word & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK)));
-            buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
-            return prod - (int)word;
+            finally
+            {
+                unlockProducer();
+            }
         }
-        finally
+        catch (final InternalError ex)
         {
-            unlockProducer();
+            throw lostPages(ex);
         }
     }
 
@@ -538,78 +680,184 @@ public final class PortRing extends AbstractCloseable
      * Replace every unread copy of {@code port} with {@code replacement} (the evtchn hub scrubs an unbound
      * port this way, with a value its readers skip). Takes the producer lock and bumps the generation, so
      * a reader whose snapshot predates the replacement fails its claim and reads again: once this returns,
-     * no read can return the replaced copies.
+     * no read can return the replaced copies. The size it masks with is checked (or, for the exclusive
+     * producer, its own), so a corrupted size cannot send it outside the ring.
      *
      * @param port        the port to remove from the unread range.
      * @param replacement what to write in its place.
      * @return how many unread copies were replaced.
+     * @throws RingException {@link Errno#EIO} if the ring's file was truncated or its size is one no ring
+     *                       holds; {@link Errno#ETIMEDOUT} if the producer lock stayed held past the lock
+     *                       timeout.
      */
     public int replaceUnread(final int port, final int replacement)
     {
-        lockProducer();
         try
         {
-            final UnsafeBuffer buffer = this.buffer;
-            final int size = buffer.getIntVolatile(SIZE_OFFSET);
-            final long published = buffer.getLongVolatile(PROD_OFFSET);
-            final int prod = (int)published;
-            final int unread = Math.min(Math.max(prod - (int)buffer.getLongVolatile(CONS_OFFSET), 0), size);
-            int replaced = 0;
-            for (int index = prod - unread; index != prod; index++)
+            lockProducerOnWholeFile();
+            try
             {
-                final int offset = entryOffset(index & (size - 1));
-                if (buffer.getInt(offset) == port)
-                {
-                    buffer.putInt(offset, replacement);
-                    replaced++;
-                }
+                return replaceUnreadLocked(port, replacement);
             }
-            if (unread > 0 && (int)(published >>> 32) == port)
+            finally
             {
-                // a CAS, not a store: a single producer (no lock) may have published a newer word since
-                buffer.compareAndSetLong(PROD_OFFSET, published, producerWord(prod, replacement));
+                unlockProducer();
             }
-            VarHandle.storeStoreFence(); // smp_wmb: the replacements are visible before the new generation
-            bumpGeneration(buffer);
-            return replaced;
         }
-        finally
+        catch (final InternalError ex)
         {
-            unlockProducer();
+            throw lostPages(ex);
         }
     }
 
-    private static void bumpGeneration(final UnsafeBuffer buffer)
+    private int replaceUnreadLocked(final int port, final int replacement)
     {
-        long word;
-        do
+        final UnsafeBuffer buffer = this.buffer;
+        final int size = trustedSize();
+        final long published = buffer.getLongVolatile(PROD_OFFSET);
+        final int prod = exclusiveProducer ? this.prod : (int)published;
+        final int unread = Math.min(Math.max(prod - (int)buffer.getLongVolatile(CONS_OFFSET), 0), size);
+        int replaced = 0;
+        for (int index = prod - unread; index != prod; index++)
         {
-            word = buffer.getLongVolatile(CONS_OFFSET);
+            final int offset = entryOffset(index & (size - 1));
+            if (buffer.getInt(offset) == port)
+            {
+                buffer.putInt(offset, replacement);
+                replaced++;
+            }
         }
-        while (!buffer.compareAndSetLong(CONS_OFFSET, word, word + GENERATION_ONE));
+        if (unread > 0 && (int)published == prod && (int)(published >>> 32) == port)
+        {
+            // a CAS, not a store: a single producer (no lock) may have published a newer word since
+            buffer.compareAndSetLong(PROD_OFFSET, published, producerWord(prod, replacement));
+        }
+        VarHandle.storeStoreFence(); // smp_wmb: the replacements are visible before the new generation
+        bumpGeneration();
+        return replaced;
     }
 
+    private void bumpGeneration()
+    {
+        updateConsumerWord(word -> word + GENERATION_ONE);
+    }
+
+    /**
+     * Compare-and-set the consumer word from its current value, retrying while readers move it, a bounded
+     * number of times (H3: a process writing it in a loop makes this an error, not a hang).
+     *
+     * @return the word replaced.
+     */
+    private long updateConsumerWord(final LongUnaryOperator update)
+    {
+        final UnsafeBuffer buffer = this.buffer;
+        for (int attempt = 0; attempt < CAS_ATTEMPT_LIMIT; attempt++)
+        {
+            final long word = buffer.getLongVolatile(CONS_OFFSET);
+            if (buffer.compareAndSetLong(CONS_OFFSET, word, update.applyAsLong(word)))
+            {
+                return word;
+            }
+        }
+        throw new RingException(Errno.EBUSY, name + "'s consumer word changed under " + CAS_ATTEMPT_LIMIT
+            + " compare-and-sets in a row: another process is writing it in a loop");
+    }
+
+    /**
+     * Set how long a producer call waits for the shared producer lock before it gives up with
+     * {@link Errno#ETIMEDOUT} (H3: a lock word that holds a live process's pid forever, written by a
+     * broken or hostile process, is an error, not a hang). A holder that died is recovered long before.
+     * Honest holders keep the lock for one offer or one resize copy.
+     *
+     * @param timeout the longest wait, more than 0.
+     * @param unit    its unit.
+     * @return this ring.
+     * @throws IllegalArgumentException if the timeout is not positive.
+     */
+    public PortRing producerLockTimeout(final long timeout, final TimeUnit unit)
+    {
+        if (timeout <= 0)
+        {
+            throw new IllegalArgumentException("the producer lock timeout must be positive, got " + timeout + " " + unit);
+        }
+        producerLockTimeoutNs = unit.toNanos(timeout);
+        return this;
+    }
+
+    /**
+     * The time a producer call waits for the shared producer lock.
+     *
+     * @return nanoseconds; {@link #DEFAULT_PRODUCER_LOCK_TIMEOUT_NS} unless set.
+     */
+    public long producerLockTimeoutNs()
+    {
+        return producerLockTimeoutNs;
+    }
+
+    /**
+     * Take the producer lock for a cold path, after checking the file still covers the mapping: the
+     * atomics that follow kill the JVM on a vanished page when interpreted, where a plain access only
+     * raises an InternalError.
+     */
+    private void lockProducerOnWholeFile()
+    {
+        throwIfClosed();
+        requireWhole();
+        lockProducer();
+    }
+
+    /**
+     * Test-and-test-and-set on the shared lock word: read it first and compare-and-set only when it is
+     * free. The read keeps the line shared while another holds it, and it is the first touch of the word,
+     * so a vanished page raises an InternalError there, before the atomic.
+     */
     private void lockProducer()
     {
         throwIfClosed();
         final UnsafeBuffer buffer = this.buffer;
-        long spins = 0;
-        while (!buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, 0, pid))
+        if (buffer.getLongVolatile(PRODUCER_LOCK_OFFSET) != 0 || !buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, 0, pid))
         {
-            Thread.onSpinWait();
-            if (++spins % LOCK_LIVENESS_CHECK_SPINS == 0)
+            awaitProducerLock(buffer);
+        }
+    }
+
+    private void awaitProducerLock(final UnsafeBuffer buffer)
+    {
+        final long deadline = System.nanoTime() + producerLockTimeoutNs;
+        for (long spins = 1; ; spins++)
+        {
+            if (buffer.getLongVolatile(PRODUCER_LOCK_OFFSET) == 0 && buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, 0, pid))
+            {
+                return;
+            }
+            if (spins % LOCK_LIVENESS_CHECK_SPINS == 0)
             {
                 recoverLockOfDeadHolder(buffer);
+            }
+            if ((spins & LOCK_DEADLINE_CHECK_MASK) == 0 && System.nanoTime() - deadline >= 0)
+            {
+                throw new RingException(Errno.ETIMEDOUT, name + "'s producer lock stayed held by pid "
+                    + buffer.getLongVolatile(PRODUCER_LOCK_OFFSET) + " for " + TimeUnit.NANOSECONDS.toMillis(
+                    producerLockTimeoutNs) + " ms: a live process holds it and does not let go");
+            }
+            if (spins < LOCK_SPINS_BEFORE_YIELD)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield();
             }
         }
     }
 
-    private static void recoverLockOfDeadHolder(final UnsafeBuffer buffer)
+    private void recoverLockOfDeadHolder(final UnsafeBuffer buffer)
     {
         final long holder = buffer.getLongVolatile(PRODUCER_LOCK_OFFSET);
         final boolean holderAlive = ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false);
         if (holder != 0 && !holderAlive)
         {
+            requireWhole();
             buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, holder, 0);
         }
     }
@@ -629,35 +877,66 @@ public final class PortRing extends AbstractCloseable
      * any killed producer. Claim while no other instance is inside an offer (at start-up, say): a claim
      * cannot stop an offer already under way.
      *
+     * <p><b>The producer's own copy of the control words.</b> From the claim on, this instance keeps prod
+     * and the size on its own side and never reads them back from shared memory: {@link #capacity()},
+     * {@link #resize(int)}, {@link #reset()}, {@link #replaceUnread(int, int)} and
+     * {@link #hasUnreadOtherThan(int)} use its copies, which it alone writes, and it does not look at the
+     * shared exclusive-producer word again. A process that can write the ring's memory (the readers' side,
+     * as an evtchn client can its event ring) can then corrupt what readers see, but can no longer steer
+     * this producer's writes, resizes or scans: the way the kernel's device keeps its ring's control words
+     * out of user space's reach. Claim on a freshly created ring, before any other process can write it,
+     * so that the copies start from values this process wrote.
+     *
      * @throws IllegalStateException if another live instance holds the role, or this one is closed.
+     * @throws RingException         {@link Errno#EIO} if the ring's file was truncated or its size is one no
+     *                               ring holds; {@link Errno#ETIMEDOUT} if the producer lock stayed held.
      */
     public void claimExclusiveProducer()
     {
-        lockProducer();
         try
         {
-            adoptProducerIndex(); // refused while another live instance holds the role
-            LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
-            buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
-            exclusiveProducer = true;
+            lockProducerOnWholeFile();
+            try
+            {
+                adoptProducerIndex(); // refused while another live instance holds the role
+                LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
+                buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
+                exclusiveProducer = true;
+            }
+            finally
+            {
+                unlockProducer();
+            }
         }
-        finally
+        catch (final InternalError ex)
         {
-            unlockProducer();
+            throw lostPages(ex);
         }
     }
 
     /**
      * Give up the exclusive producer role, if this instance holds it: other instances may produce again.
-     * {@link #close()} does this too.
+     * {@link #close()} does this too. The role is given up on this side in any case; the shared word that
+     * announces it is cleared only while the file is whole.
+     *
+     * @throws RingException {@link Errno#EIO} if the ring's file was truncated, so the shared word could
+     *                       not be cleared (nobody can use the ring any more).
      */
     public void releaseExclusiveProducer()
     {
         if (exclusiveProducer)
         {
             exclusiveProducer = false;
-            buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, producerToken, NO_PRODUCER);
             LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+            try
+            {
+                requireWhole();
+                buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, producerToken, NO_PRODUCER);
+            }
+            catch (final InternalError ex)
+            {
+                throw lostPages(ex);
+            }
         }
     }
 
@@ -691,6 +970,7 @@ public final class PortRing extends AbstractCloseable
             throw new IllegalStateException(name + " has an exclusive producer (pid " + holderPid + "): only it may "
                 + "offer or resize until it releases the role or closes");
         }
+        requireWhole();
         buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, holder, NO_PRODUCER);
     }
 
@@ -710,12 +990,22 @@ public final class PortRing extends AbstractCloseable
      * @param len room in {@code dst}; 0 returns 0.
      * @return the number of ports copied, 0 if the ring is empty.
      * @throws RingOverflowException if the ring overflowed and was not reset (R3).
+     * @throws RingException         {@link Errno#EIO} if the ring's memory is damaged (indices or a size no
+     *                               ring holds, on every snapshot; or a fault on pages its file lost, see
+     *                               the class comment for when a fault is seen).
      */
     public int read(final int[] dst, final int off, final int len)
     {
         Objects.checkFromIndexSize(off, len, dst.length);
         throwIfClosed();
-        return len == 0 ? 0 : (int)take(dst, off, len);
+        try
+        {
+            return len == 0 ? 0 : (int)take(dst, off, len);
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
     }
 
     /**
@@ -725,11 +1015,19 @@ public final class PortRing extends AbstractCloseable
      *
      * @return the port, {@code port & 0xFFFF_FFFFL}, or {@link #NONE} if the ring is empty.
      * @throws RingOverflowException if the ring overflowed and was not reset (R3).
+     * @throws RingException         {@link Errno#EIO} if the ring's memory is damaged.
      */
     public long readOne()
     {
         throwIfClosed();
-        return take(null, 0, 1);
+        try
+        {
+            return take(null, 0, 1);
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
     }
 
     /**
@@ -745,8 +1043,8 @@ public final class PortRing extends AbstractCloseable
         final byte[] base = this.base;
         final long address = this.address;
         final int maxMask = maxCapacity - 1;
-        int inconsistentSnapshots = 0;
-        while (inconsistentSnapshots < INCONSISTENT_SNAPSHOT_LIMIT)
+        int failedSnapshots = 0;
+        while (failedSnapshots < INCONSISTENT_SNAPSHOT_LIMIT)
         {
             throwIfOverflowed(base, address);
             final long word = UnsafeApi.getLongVolatile(base, address + CONS_OFFSET);
@@ -762,7 +1060,7 @@ public final class PortRing extends AbstractCloseable
             }
             if (!isConsistent(available, size, maxMask))
             {
-                inconsistentSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
+                failedSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
                 continue;
             }
             final int count;
@@ -793,8 +1091,9 @@ public final class PortRing extends AbstractCloseable
             {
                 return taken;
             }
+            failedSnapshots++; // another reader, a resize or a reset claimed first: a bounded number of times (H3)
         }
-        throw new IllegalStateException(name + " holds impossible indices (prod - cons > size on "
+        throw new RingException(Errno.EIO, name + " holds impossible indices or size (no claim on "
             + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
     }
 
@@ -808,11 +1107,12 @@ public final class PortRing extends AbstractCloseable
 
     /**
      * Whether a reader's snapshot can be trusted: no more unread ports than the size, and a size that is
-     * a power of two no larger than the maximum capacity, so every slot it reads lies inside the entries.
+     * a power of two (0 and {@code Integer.MIN_VALUE} fail the second test) no larger than the maximum
+     * capacity, so every slot it reads lies inside the entries, with or without a wrap.
      */
     private static boolean isConsistent(final int available, final int size, final int maxMask)
     {
-        return Integer.compareUnsigned(available, size) <= 0 && ((size - 1) & ~maxMask) == 0;
+        return Integer.compareUnsigned(available, size) <= 0 && ((size & (size - 1)) | ((size - 1) & ~maxMask)) == 0;
     }
 
     private static long producerWord(final int prod, final int lastPort)
@@ -956,6 +1256,8 @@ public final class PortRing extends AbstractCloseable
      * @throws InterruptedException     if the thread is interrupted.
      * @throws IllegalStateException    if a sleeper is given for a {@link ReaderWaiting#SPIN} ring.
      * @throws IllegalArgumentException if {@code spinBeforeSleepNs} is negative.
+     * @throws RingException            {@link Errno#EIO} if the ring's file was truncated (checked before
+     *                                  each sleep) or its memory faults.
      */
     public boolean awaitReadable(
         final long timeout, final TimeUnit unit, final IdleStrategy idle, final DoorbellWaiter sleeper,
@@ -970,7 +1272,21 @@ public final class PortRing extends AbstractCloseable
             throw new IllegalStateException(name + " was created with ReaderWaiting.SPIN: its producer does not "
                 + "check for sleepers, so a reader must not sleep on a doorbell");
         }
-        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        try
+        {
+            return awaitReadable(unit.toNanos(timeout), idle, sleeper, spinBeforeSleepNs);
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
+    }
+
+    private boolean awaitReadable(
+        final long timeoutNs, final IdleStrategy idle, final DoorbellWaiter sleeper, final long spinBeforeSleepNs)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
         final long sleepAfter = System.nanoTime() + Math.min(spinBeforeSleepNs, Long.MAX_VALUE / 4);
         idle.reset();
         while (true)
@@ -1005,6 +1321,7 @@ public final class PortRing extends AbstractCloseable
     private boolean sleepOnce(final DoorbellWaiter sleeper, final long timeoutNs) throws InterruptedException
     {
         final UnsafeBuffer buffer = this.buffer;
+        requireWhole(); // the sleeper count is an atomic: a fault inside it would kill the JVM
         buffer.getAndAddInt(SLEEPERS_OFFSET, 1); // smp_mb (atomic RMW): the announcement precedes the re-check
         try
         {
@@ -1019,6 +1336,7 @@ public final class PortRing extends AbstractCloseable
         {
             if (!isClosing())
             {
+                requireWhole();
                 buffer.getAndAddInt(SLEEPERS_OFFSET, -1);
             }
         }
@@ -1068,19 +1386,35 @@ public final class PortRing extends AbstractCloseable
      * read again after the scan and, if they moved, the scan is repeated a few times; after that, or if
      * the ring overflowed, the answer is "yes" and a read finds out.
      *
+     * <p>The size it masks with is checked (or, for the exclusive producer, its own copy), so a size
+     * corrupted under a live mapping is an error, never a read outside the ring.
+     *
      * @param blank the value that does not count.
      * @return true if a read may return an entry other than {@code blank}.
+     * @throws RingException {@link Errno#EIO} if the shared size is one no ring holds, or the memory faults.
      */
     public boolean hasUnreadOtherThan(final int blank)
     {
         throwIfClosed();
+        try
+        {
+            return scanForOtherThan(blank);
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
+    }
+
+    private boolean scanForOtherThan(final int blank)
+    {
         final UnsafeBuffer buffer = this.buffer;
         for (int attempt = 0; attempt < UNREAD_SCAN_ATTEMPTS; attempt++)
         {
             final int prod = (int)buffer.getLongVolatile(PROD_OFFSET);
             final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
             VarHandle.loadLoadFence(); // smp_rmb: prod is read before the entries it covers
-            final int size = buffer.getIntVolatile(SIZE_OFFSET);
+            final int size = trustedSize();
             final int unread = prod - cons;
             if (unread == 0)
             {
@@ -1130,14 +1464,16 @@ public final class PortRing extends AbstractCloseable
     }
 
     /**
-     * The current capacity, a power of two (the kernel's {@code ring_size}).
+     * The current capacity, a power of two (the kernel's {@code ring_size}). The exclusive producer answers
+     * from its own copy (see {@link #claimExclusiveProducer()}), read from the thread that produces; any
+     * other instance reads the shared word, which a process that can write the ring may have corrupted.
      *
      * @return the number of slots in use.
      */
     public int capacity()
     {
         throwIfClosed();
-        return buffer.getIntVolatile(SIZE_OFFSET);
+        return exclusiveProducer ? size : buffer.getIntVolatile(SIZE_OFFSET);
     }
 
     /**
@@ -1212,7 +1548,7 @@ public final class PortRing extends AbstractCloseable
      */
     public Path file()
     {
-        return file;
+        return shared == null ? null : shared.file();
     }
 
     /**
@@ -1225,11 +1561,33 @@ public final class PortRing extends AbstractCloseable
     public void checkFile() throws IOException
     {
         throwIfClosed();
-        if (file != null && Files.size(file) < buffer.capacity())
+        if (shared != null && !shared.isWhole())
         {
-            throw new RingFormatException(name + " was truncated to " + Files.size(file) + " bytes while mapped ("
-                + buffer.capacity() + "): stop using it");
+            throw new RingFormatException(Errno.EIO, name + " was truncated: " + shared.describeTruncation());
         }
+    }
+
+    /**
+     * Fail unless the mapped file still covers the mapping (one {@code fstat}; cold paths only). Every cold
+     * path calls this before an atomic on the mapping: HotSpot turns a fault in a plain or ordered access
+     * into an InternalError, but a fault inside an interpreted compare-and-set or get-and-add kills the JVM.
+     */
+    private void requireWhole()
+    {
+        if (shared != null && !shared.isWhole())
+        {
+            throw new RingException(Errno.EIO, name + " was truncated: " + shared.describeTruncation());
+        }
+    }
+
+    /**
+     * The ring's answer to the JVM's InternalError for a fault on mapped memory ({@code SIGBUS}: pages its
+     * file lost to a truncation, or could not get on a full disk).
+     */
+    private RingException lostPages(final InternalError fault)
+    {
+        return new RingException(Errno.EIO, name + " faulted on its shared memory (" + fault.getMessage()
+            + "): its file was truncated under the mapping or its disk is full; stop using it", fault);
     }
 
     private void throwIfClosed()
@@ -1246,10 +1604,15 @@ public final class PortRing extends AbstractCloseable
     @Override
     protected void performClose()
     {
-        releaseExclusiveProducer();
-        if (mapped != null)
+        if (exclusiveProducer && (shared == null || shared.isWhole()))
         {
-            IoUtil.unmap(mapped);
+            releaseExclusiveProducer();
+        }
+        exclusiveProducer = false; // a truncated file: the role ends here, its shared word with the file
+        LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+        if (shared != null)
+        {
+            shared.close();
         }
     }
 

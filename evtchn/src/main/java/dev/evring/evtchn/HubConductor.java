@@ -1,0 +1,541 @@
+package dev.evring.evtchn;
+
+import dev.evring.ring.Errno;
+import dev.evring.ring.PortRing;
+import dev.evring.ring.ReaderWaiting;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The hub's conductor (the role of Aeron's driver conductor): the one lock, the handles and the domains
+ * of their processes, and the handling of every request a handle makes, whichever way it came (a
+ * control frame from a {@link HubSession}, a word from a request ring through the {@link RequestPoller},
+ * a direct call from a {@link LocalLink}). The operations themselves are the {@link PortTable}'s.
+ */
+final class HubConductor
+{
+    private final Object lock = new Object();
+    private final HubConfig config;
+    private final Path directory;
+    private final HubCounters counters;
+    private final PortTable ports;
+    private final EventRings rings;
+    private final RequestPoller poller;
+    private final AtomicCounter handlesCounter;
+    private final AtomicCounter domainsCounter;
+    private final AtomicCounter requestsCounter;
+    private final AtomicCounter errorsCounter;
+    private final Long2ObjectHashMap<Domain> domainsByPid = new Long2ObjectHashMap<>();
+    private final List<HubHandle> handles = new ArrayList<>();
+    private int nextDomid = 1;
+    private long nextHandleId = 1;
+    private boolean closed;
+
+    HubConductor(final HubConfig config, final Path directory, final HubCounters counters)
+    {
+        this.config = config;
+        this.directory = directory;
+        this.counters = counters;
+        this.rings = new EventRings(directory, config.ringCapacityLimit(), counters);
+        this.ports = new PortTable(config.maxPorts(), rings, counters);
+        this.poller = new RequestPoller(this, config);
+        this.handlesCounter = counters.counter(HubCounter.HANDLES);
+        this.domainsCounter = counters.counter(HubCounter.DOMAINS);
+        this.requestsCounter = counters.counter(HubCounter.REQUESTS);
+        this.errorsCounter = counters.counter(HubCounter.ERRORS);
+        ports.addDomain(new Domain(EvtchnHub.HUB_DOMID, Domain.HUB_PID));
+        domainsCounter.setRelease(1);
+    }
+
+    HubConfig config()
+    {
+        return config;
+    }
+
+    Path directory()
+    {
+        return directory;
+    }
+
+    RequestPoller poller()
+    {
+        return poller;
+    }
+
+    /**
+     * The lock that orders every change to the port table and the handles.
+     */
+    Object lock()
+    {
+        return lock;
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // the hub's own calls (EvtchnHub's public API)
+    // ----------------------------------------------------------------------------------------------
+
+    HubHandle openLocal() throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            checkOpen();
+            final HubHandle handle = new HubHandle(nextHandleId++, ports.domain(EvtchnHub.HUB_DOMID), null);
+            handles.add(handle);
+            handlesCounter.incrementRelease();
+            return handle;
+        }
+    }
+
+    boolean raiseVirq(final int domid, final Virq virq) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            checkOpen();
+            return ports.raiseVirq(domid, virq);
+        }
+    }
+
+    int allocUnboundPort(final int domid, final int remoteDomid) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            checkOpen();
+            return ports.allocUnboundPort(domid, remoteDomid);
+        }
+    }
+
+    PortStatus portStatus(final int port)
+    {
+        synchronized (lock)
+        {
+            return ports.status(port);
+        }
+    }
+
+    int handleCount()
+    {
+        synchronized (lock)
+        {
+            return handles.size();
+        }
+    }
+
+    long handleIdOf(final int domid)
+    {
+        synchronized (lock)
+        {
+            for (final HubHandle handle : handles)
+            {
+                if (!handle.isLocal() && handle.domid() == domid)
+                {
+                    return handle.id;
+                }
+            }
+            return -1;
+        }
+    }
+
+    int allocatedPorts()
+    {
+        synchronized (lock)
+        {
+            return ports.allocatedPorts();
+        }
+    }
+
+    long counter(final HubCounter counter)
+    {
+        synchronized (lock)
+        {
+            return closed ? -1 : counters.counter(counter).get();
+        }
+    }
+
+    /**
+     * One tick of {@link Virq#TIMER} for every domain that bound it.
+     */
+    void tickTimers()
+    {
+        synchronized (lock)
+        {
+            if (!closed)
+            {
+                ports.tickTimers();
+            }
+        }
+    }
+
+    /**
+     * Mark the hub closed: every later request fails with ENODEV.
+     *
+     * @return the handles attached now, to release; null if the hub was closed already.
+     */
+    List<HubHandle> close()
+    {
+        synchronized (lock)
+        {
+            if (closed)
+            {
+                return null;
+            }
+            closed = true;
+            return new ArrayList<>(handles);
+        }
+    }
+
+    private void checkOpen() throws EvtchnException
+    {
+        if (closed)
+        {
+            throw new EvtchnException(Errno.ENODEV, "the hub at " + directory + " is closed");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // requests (the kernel's ioctls), for in-process and remote handles alike
+    // ----------------------------------------------------------------------------------------------
+
+    int control(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            if (handle.released)
+            {
+                throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, a, b);
+            }
+            if (handle.requests != null)
+            {
+                applyPosted(handle, config.requestRingCapacity());
+                if (handle.released)
+                {
+                    throw ErrorText.exception(op, Errno.EBADF, a, b);
+                }
+            }
+            requestsCounter.incrementRelease();
+            try
+            {
+                return dispatch(handle, op, a, b);
+            }
+            catch (final EvtchnException ex)
+            {
+                errorsCounter.incrementRelease();
+                throw ex;
+            }
+        }
+    }
+
+    private int dispatch(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
+    {
+        switch (op)
+        {
+            case Protocol.OP_BIND_UNBOUND_PORT:
+                return ports.bindUnboundPort(handle, a);
+            case Protocol.OP_BIND_INTERDOMAIN:
+                return ports.bindInterdomain(handle, a, b);
+            case Protocol.OP_BIND_VIRQ:
+                return ports.bindVirq(handle, a);
+            case Protocol.OP_BIND_STATIC:
+                return ports.bindStatic(handle, a);
+            case Protocol.OP_UNBIND:
+                return ports.unbind(handle, a);
+            case Protocol.OP_NOTIFY:
+                return ports.notify(handle, a);
+            case Protocol.OP_UNMASK:
+                ports.unmask(handle, a);
+                return 0;
+            case Protocol.OP_RESET:
+                final PortRing events = handle.events;
+                if (events != null)
+                {
+                    events.reset();
+                }
+                return 0;
+            case Protocol.OP_RESTRICT:
+                return ports.restrict(handle, a);
+            default:
+                throw ErrorText.exception(op, Errno.ENOSYS, a, b);
+        }
+    }
+
+    int eventRingCapacity(final HubHandle handle)
+    {
+        synchronized (lock)
+        {
+            final PortRing events = handle.events;
+            return events == null || handle.released ? 0 : events.capacity();
+        }
+    }
+
+    /**
+     * A request word from an in-process handle ({@link Protocol#ringWord}), applied at once: what the hub
+     * does with the same word from a remote handle's request ring, under one hold of the lock (so an
+     * unmask and notify costs one, as it costs a remote handle one word).
+     *
+     * @throws EvtchnException ENODEV if the hub closed, EBADF if the handle was released meanwhile.
+     */
+    void post(final HubHandle handle, final int word) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            if (handle.released)
+            {
+                final int op = word >>> Protocol.RING_PORT_BITS == Protocol.RING_UNMASK
+                    ? Protocol.OP_UNMASK : Protocol.OP_NOTIFY;
+                throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, word & Protocol.RING_PORT_MASK, 0);
+            }
+            applyWord(handle, word);
+        }
+    }
+
+    /**
+     * Take up to {@code limit} words from a handle's request ring and apply them, under the lock (the
+     * caller holds it). Words are claimed and applied under the same hold of the lock, and a control
+     * request applies the words posted before it first, so every handle's requests take effect in the
+     * order it made them (an unmask can never overtake the unbind that followed it and land on a new
+     * binding of the same port).
+     *
+     * @return the number of words taken.
+     */
+    int applyPosted(final HubHandle handle, final int limit)
+    {
+        final int[] words = poller.words();
+        int taken = 0;
+        while (taken < limit)
+        {
+            final int asked = Math.min(words.length, limit - taken);
+            final int count;
+            try
+            {
+                count = handle.requests.read(words, 0, asked);
+            }
+            catch (final IllegalStateException ex) // overflowed or corrupted by the handle: RingOverflowException and others
+            {
+                fault(handle, Errno.EFAULT);
+                return taken + 1;
+            }
+            if (count == 0)
+            {
+                return taken;
+            }
+            taken += count;
+            for (int i = 0; i < count; i++)
+            {
+                if (!applyWord(handle, words[i]))
+                {
+                    fault(handle, Errno.ENOSYS);
+                    return taken;
+                }
+            }
+            if (count < asked)
+            {
+                return taken; // the ring held no more when it was read: no second look for an empty ring
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * Apply one request word, under the lock.
+     *
+     * @return false for a word with an unknown operation (nothing was done).
+     */
+    private boolean applyWord(final HubHandle handle, final int word)
+    {
+        final int port = word & Protocol.RING_PORT_MASK;
+        requestsCounter.incrementRelease();
+        switch (word >>> Protocol.RING_PORT_BITS)
+        {
+            case Protocol.RING_UNMASK:
+                ports.unmask(handle, port);
+                return true;
+            case Protocol.RING_NOTIFY:
+                notifyFrom(handle, port);
+                return true;
+            case Protocol.RING_UNMASK_NOTIFY:
+                ports.unmask(handle, port);
+                notifyFrom(handle, port);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void notifyFrom(final HubHandle handle, final int port)
+    {
+        if (!ports.notifyFrom(handle, port))
+        {
+            errorsCounter.incrementRelease(); // a port the handle does not hold: a forged word
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // handles: attach, release, fault
+    // ----------------------------------------------------------------------------------------------
+
+    /**
+     * Attach a remote handle that said hello: it joins the domain of its process (a new domain for a pid
+     * the hub has not seen, or whose handles are all closed) and gets its request ring.
+     *
+     * <p>The pid is the client's word: {@code SO_PEERCRED} in Java gives the peer's user but not its pid,
+     * so the hub cannot check it. A same-uid process that lies joins another process's domain; it still
+     * holds only the ports its own handle binds (E24), and the same uid could debug that process anyway.
+     *
+     * @throws EvtchnException ENODEV when the hub is closed, EINVAL for a pid below 1, ENOSPC without a
+     *                         free domid, ENOMEM if the request ring cannot be made.
+     */
+    HubHandle attach(final HubSession session, final long pid) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            if (closed)
+            {
+                throw new EvtchnException(Errno.ENODEV, "the hub at " + directory + " is closing");
+            }
+            if (pid <= 0)
+            {
+                throw new EvtchnException(Errno.EINVAL, "hello names pid " + pid);
+            }
+            Domain domain = domainsByPid.get(pid);
+            final boolean newDomain = domain == null;
+            if (newDomain)
+            {
+                final int domid = allocateDomid();
+                if (domid < 0)
+                {
+                    throw new EvtchnException(Errno.ENOSPC, "every domid is in use");
+                }
+                domain = new Domain(domid, pid);
+            }
+            final HubHandle handle = new HubHandle(nextHandleId++, domain, session);
+            final Path requestsFile = directory.resolve(HubHandle.requestsFileName(handle.id));
+            try
+            {
+                handle.requests = PortRing.create(
+                    requestsFile, config.requestRingCapacity(), config.requestRingCapacity(), ReaderWaiting.SPIN);
+            }
+            catch (final IOException ex)
+            {
+                throw new EvtchnException(Errno.ENOMEM, "cannot create " + requestsFile + ": " + ex.getMessage(), ex);
+            }
+            handle.requestsFile = requestsFile;
+            if (newDomain)
+            {
+                ports.addDomain(domain);
+                domainsByPid.put(pid, domain);
+                domainsCounter.incrementRelease();
+            }
+            domain.handles++;
+            handles.add(handle);
+            poller.add(handle);
+            handlesCounter.incrementRelease();
+            return handle;
+        }
+    }
+
+    private int allocateDomid()
+    {
+        for (int tries = 0; tries < EvtchnHub.DOMID_FIRST_RESERVED; tries++)
+        {
+            final int domid = nextDomid;
+            nextDomid = nextDomid + 1 >= EvtchnHub.DOMID_FIRST_RESERVED ? 1 : nextDomid + 1;
+            if (!ports.hasDomain(domid))
+            {
+                return domid;
+            }
+        }
+        return -1;
+    }
+
+    void countError()
+    {
+        synchronized (lock)
+        {
+            if (!closed)
+            {
+                errorsCounter.incrementRelease();
+            }
+        }
+    }
+
+    /**
+     * Release a handle (the kernel's {@code evtchn_release}): unbind every port it holds, closing all but
+     * static ones, end its domain (a remote handle's), drop its event ring and remove its files (E22).
+     * Idempotent.
+     */
+    void release(final HubHandle handle)
+    {
+        release(handle, true);
+    }
+
+    /**
+     * Release a handle, first applying the request words it posted (a notify just before close is
+     * delivered) unless it is being released for posting bad ones.
+     */
+    private void release(final HubHandle handle, final boolean applyPosted)
+    {
+        synchronized (lock)
+        {
+            if (handle.released)
+            {
+                return;
+            }
+            if (applyPosted && handle.requests != null && !closed)
+            {
+                applyPosted(handle, config.requestRingCapacity()); // words posted before close take effect first
+                if (handle.released)
+                {
+                    return; // a malformed word: fault() has released it
+                }
+            }
+            handle.released = true;
+            ports.detachAll(handle);
+            if (!handle.isLocal())
+            {
+                endRemote(handle);
+            }
+            handles.remove(handle);
+            handlesCounter.getAndAddRelease(-1);
+            rings.drop(handle);
+            if (handle.localDoorbell != null)
+            {
+                handle.localDoorbell.ring();
+            }
+        }
+        if (handle.session != null)
+        {
+            handle.session.close();
+        }
+    }
+
+    /**
+     * The remote part of a release: the domain ends with its process's last handle, and the request ring
+     * is unlinked now and unmapped by the next duty cycle.
+     */
+    private void endRemote(final HubHandle handle)
+    {
+        final Domain domain = handle.domain;
+        if (--domain.handles == 0) // the process's last handle: its domain ends, static ports too
+        {
+            ports.endDomain(domain);
+            domainsByPid.remove(domain.pid);
+            domainsCounter.getAndAddRelease(-1);
+        }
+        poller.retire(handle);
+        HubHandle.deleteQuietly(handle.requestsFile);
+    }
+
+    /**
+     * Disconnect a handle that broke the protocol: it is told why, then released.
+     */
+    void fault(final HubHandle handle, final Errno errno)
+    {
+        errorsCounter.incrementRelease();
+        handle.session.fault(errno);
+        release(handle, false);
+    }
+}

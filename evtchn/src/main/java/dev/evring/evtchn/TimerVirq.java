@@ -1,0 +1,45 @@
+package dev.evring.evtchn;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The hub's clock: the {@link Virq#TIMER} source, fired for every domain that bound it once per
+ * {@link HubConfig#timerPeriod(java.time.Duration) timer period}, and the mark file's heartbeat every
+ * {@value EvtchnHub#HEARTBEAT_PERIOD_MS} ms, on one daemon thread ({@code evtchn-hub-timer}).
+ */
+final class TimerVirq
+{
+    private final ScheduledExecutorService scheduler;
+
+    TimerVirq(final HubConductor conductor, final HubDirectory directory)
+    {
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable ->
+        {
+            final Thread thread = new Thread(runnable, "evtchn-hub-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        final long periodNs = conductor.config().timerPeriod().toNanos();
+        scheduler.scheduleAtFixedRate(conductor::tickTimers, periodNs, periodNs, TimeUnit.NANOSECONDS);
+        scheduler.scheduleAtFixedRate(
+            directory::heartbeat, EvtchnHub.HEARTBEAT_PERIOD_MS, EvtchnHub.HEARTBEAT_PERIOD_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stop ticking and wait (a bounded time) for a tick under way.
+     */
+    void stop()
+    {
+        scheduler.shutdownNow();
+        try
+        {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package dev.evring.ring;
+
+import org.agrona.IoUtil;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A file shared between processes and mapped read-write into this one: the one place evring creates,
+ * sizes and maps such a file. Two things make it more than a mapping:
+ *
+ * <ul>
+ *   <li><b>Pages are reserved before they are used.</b> A file is created at its full length as a sparse
+ *   file, so pages nobody touches cost nothing on tmpfs; but on a full tmpfs the first touch of a page
+ *   through the mapping raises {@code SIGBUS}. {@link #create(Path, long, long)} and {@link #reserve(long,
+ *   long)} therefore write zeros through the file descriptor over the region about to be used: a full
+ *   file system is then an {@link Errno#ENOSPC} from that call, before the mapping touches anything.</li>
+ *   <li><b>Truncation can be seen.</b> Another process of the same user may cut the file while it is
+ *   mapped; touching the pages beyond its new end then raises {@code SIGBUS}. The file's descriptor stays
+ *   open while it is mapped, so {@link #isWhole()} asks the very file that is mapped ({@code fstat}), even
+ *   after its path was unlinked or replaced. Callers check it before operations that a fault would make
+ *   fatal (an atomic compare-and-set in interpreted code is one: HotSpot survives a fault only in plain
+ *   and ordered accesses). The descriptor is a {@link RandomAccessFile}'s, which a thread interrupt does
+ *   not close, unlike a {@link FileChannel}'s.</li>
+ * </ul>
+ *
+ * <p>A mapping is at most {@link Integer#MAX_VALUE} bytes (a {@link MappedByteBuffer}). Closing unmaps
+ * the file and closes its descriptor; the file stays for other processes. Thread-safe.
+ */
+public final class SharedMappedFile implements AutoCloseable
+{
+    private static final int ZEROS_LENGTH = 64 * 1024;
+    private static final byte[] ZEROS = new byte[ZEROS_LENGTH];
+
+    private final Path file;
+    private final RandomAccessFile descriptor;
+    private final MappedByteBuffer mapping;
+    private final long length;
+
+    private SharedMappedFile(final Path file, final RandomAccessFile descriptor, final MappedByteBuffer mapping)
+    {
+        this.file = file;
+        this.descriptor = descriptor;
+        this.mapping = mapping;
+        this.length = mapping.capacity();
+    }
+
+    /**
+     * Create a new file of {@code length} bytes (sparse), reserve its first {@code reserveLength} bytes
+     * through the file system, and map all of it. On any failure the file is removed again.
+     *
+     * @param file          the file to create; it must not exist.
+     * @param length        its length, 1 to {@link Integer#MAX_VALUE} bytes.
+     * @param reserveLength how many bytes from the start will be touched at once, 0 to {@code length}.
+     * @return the mapped file.
+     * @throws ErrnoException           {@link Errno#ENOSPC} if the file system has no room for the reserved
+     *                                  pages, {@link Errno#EIO} if writing them failed otherwise.
+     * @throws IOException              if the file exists or cannot be created and mapped.
+     * @throws IllegalArgumentException if a length is out of range.
+     */
+    public static SharedMappedFile create(final Path file, final long length, final long reserveLength)
+        throws IOException
+    {
+        if (length < 1 || length > Integer.MAX_VALUE || reserveLength < 0 || reserveLength > length)
+        {
+            throw new IllegalArgumentException("cannot map " + length + " bytes reserving " + reserveLength
+                + ": the length must be 1 to " + Integer.MAX_VALUE + " and cover the reserved bytes");
+        }
+        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        RandomAccessFile descriptor = null;
+        try
+        {
+            descriptor = new RandomAccessFile(file.toFile(), "rw");
+            descriptor.setLength(length);
+            final SharedMappedFile mapped = new SharedMappedFile(file, descriptor, map(descriptor, length));
+            mapped.reserve(0, reserveLength);
+            return mapped;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            closeQuietly(descriptor, ex);
+            Files.deleteIfExists(file);
+            throw ex;
+        }
+    }
+
+    /**
+     * Map an existing file, all of it, as long as it is now.
+     *
+     * @param file the file.
+     * @return the mapped file.
+     * @throws ErrnoException {@link Errno#EFBIG} if it is longer than {@link Integer#MAX_VALUE} bytes.
+     * @throws IOException    if it cannot be opened or mapped.
+     */
+    public static SharedMappedFile open(final Path file) throws IOException
+    {
+        final RandomAccessFile descriptor = new RandomAccessFile(file.toFile(), "rw");
+        try
+        {
+            final long length = descriptor.length();
+            if (length > Integer.MAX_VALUE)
+            {
+                throw new ErrnoException(Errno.EFBIG, file + " is " + length + " bytes, more than one mapping holds");
+            }
+            return new SharedMappedFile(file, descriptor, map(descriptor, length));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            closeQuietly(descriptor, ex);
+            throw ex;
+        }
+    }
+
+    private static MappedByteBuffer map(final RandomAccessFile descriptor, final long length) throws IOException
+    {
+        return descriptor.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, length);
+    }
+
+    private static void closeQuietly(final RandomAccessFile descriptor, final Exception failure)
+    {
+        if (descriptor != null)
+        {
+            try
+            {
+                descriptor.close();
+            }
+            catch (final IOException ex)
+            {
+                failure.addSuppressed(ex);
+            }
+        }
+    }
+
+    /**
+     * Reserve {@code count} bytes from {@code offset} through the file system, by writing zeros over
+     * them, so that the mapping can touch their pages without a {@code SIGBUS} on a full disk. Only for a
+     * region nobody uses yet: its contents become zero.
+     *
+     * @param offset the first byte, within the mapping.
+     * @param count  how many bytes, within the mapping.
+     * @throws ErrnoException {@link Errno#ENOSPC} if the file system has no room (some of the region may be
+     *                        reserved: the caller just does not use it), {@link Errno#EIO} if the write
+     *                        failed otherwise.
+     */
+    public synchronized void reserve(final long offset, final long count) throws ErrnoException
+    {
+        if (offset < 0 || count < 0 || offset + count > length)
+        {
+            throw new IllegalArgumentException("cannot reserve " + count + " bytes at " + offset + " of " + file
+                + " (" + length + " bytes mapped)");
+        }
+        try
+        {
+            descriptor.seek(offset);
+            for (long done = 0; done < count; done += ZEROS_LENGTH)
+            {
+                descriptor.write(ZEROS, 0, (int)Math.min(ZEROS_LENGTH, count - done));
+            }
+        }
+        catch (final IOException ex)
+        {
+            final String reason = String.valueOf(ex.getMessage());
+            final Errno errno = reason.contains("No space left") || reason.contains("quota") ? Errno.ENOSPC : Errno.EIO;
+            throw new ErrnoException(errno, "cannot reserve " + count + " bytes at " + offset + " of " + file + ": "
+                + reason + (errno == Errno.ENOSPC ? " (the file system is full)" : ""), ex);
+        }
+    }
+
+    /**
+     * Whether the file still covers the whole mapping: false once another process truncated it, or if its
+     * length cannot be read. One {@code fstat}: for cold paths, never per message.
+     *
+     * @return true if every mapped page is still backed by the file.
+     */
+    public boolean isWhole()
+    {
+        try
+        {
+            return descriptor.length() >= length;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Fail if the file no longer covers the mapping.
+     *
+     * @throws ErrnoException {@link Errno#EIO} naming the file and both lengths.
+     */
+    public void checkWhole() throws ErrnoException
+    {
+        if (!isWhole())
+        {
+            throw new ErrnoException(Errno.EIO, describeTruncation());
+        }
+    }
+
+    /**
+     * What {@link #checkWhole()} reports, for callers that throw their own exception.
+     *
+     * @return a sentence naming the file, its length now and the length mapped.
+     */
+    public String describeTruncation()
+    {
+        String now;
+        try
+        {
+            now = descriptor.length() + " bytes";
+        }
+        catch (final IOException ex)
+        {
+            now = "an unreadable length (" + ex.getMessage() + ")";
+        }
+        return file + " was cut to " + now + " while " + length + " bytes of it are mapped: stop using it";
+    }
+
+    /**
+     * The mapping, position 0, the file's whole length.
+     *
+     * @return the mapped buffer.
+     */
+    public MappedByteBuffer mapping()
+    {
+        return mapping;
+    }
+
+    /**
+     * The mapped length.
+     *
+     * @return bytes mapped.
+     */
+    public long length()
+    {
+        return length;
+    }
+
+    /**
+     * The file.
+     *
+     * @return its path, as given when it was created or opened.
+     */
+    public Path file()
+    {
+        return file;
+    }
+
+    /**
+     * Unmap the file and close its descriptor; the file stays. The mapping must not be used afterwards.
+     */
+    @Override
+    public void close()
+    {
+        IoUtil.unmap(mapping);
+        try
+        {
+            descriptor.close();
+        }
+        catch (final IOException ignored)
+        {
+            // closing a descriptor that only served fstat and writes that completed cannot lose data
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String toString()
+    {
+        return "SharedMappedFile " + file + " (" + length + " bytes)";
+    }
+}
