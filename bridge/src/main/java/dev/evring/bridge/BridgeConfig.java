@@ -73,8 +73,8 @@ public final class BridgeConfig
     }
 
     /**
-     * A bridge for a host name, listening on {@value #DEFAULT_LISTEN_HOST} at an ephemeral port until
-     * {@link #listen(String, int)} says otherwise.
+     * A bridge for a host name, listening on {@value #DEFAULT_LISTEN_HOST}; {@link #listen(String, int)}
+     * gives the port (which the peers name), and may give another address.
      *
      * @param hostName this hub's host name (letters, digits, '.', '_', '-'; at most 64).
      * @return the configuration.

@@ -59,10 +59,12 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  * peer that has not proved itself.
  *
  * <p><b>Transport.</b> One Aeron UDP unicast stream to each peer, received on one subscription at the listen
- * address: reliable and ordered per stream. The embedded media driver lives in {@code <hub dir>/bridge-aeron}
+ * address: reliable and ordered per stream. The embedded media driver lives in {@code <hub dir>.aeron}
  * (removed on close); in the default {@link ThreadingMode#INVOKER} mode the bridge's single thread runs the
  * driver's and the client's duty cycles with its own, so the bridge costs one thread that idles with
- * {@link BridgeConfig#idleStrategy}. Term buffers are pre-touched ({@code sparse=false}).
+ * {@link BridgeConfig#idleStrategy}. Term buffers are pre-touched ({@code sparse=false}). Aeron repairs a lost
+ * frame once a later frame shows the gap; so that a lost last NOTIFY of a burst is not left for Aeron's own
+ * 100 ms heartbeat to reveal, the bridge follows each burst with two small tail-loss probes.
  *
  * <p><b>Liveness.</b> Peers exchange heartbeats every quarter of the peer timeout; a peer silent for the
  * timeout, whose image goes away, or that starts a new handshake is lost: every channel to it goes back to
@@ -77,9 +79,15 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
 {
     /** The Aeron stream id of every bridge stream. */
     public static final int STREAM_ID = 0x45564252;
-    /** The embedded driver's directory, under the hub directory. */
-    public static final String AERON_DIRECTORY = "bridge-aeron";
+    /**
+     * The suffix of the embedded driver's directory, a sibling of the hub directory ({@code <hub dir>.aeron}):
+     * a hub refuses a directory that holds anything but its own files.
+     */
+    public static final String AERON_DIRECTORY_SUFFIX = ".aeron";
     private static final int FRAGMENT_LIMIT = 256;
+    /** Tail-loss probes sent after the last message of a burst, and the quiet time before each. */
+    private static final int TAIL_PROBES = 2;
+    private static final long TAIL_PROBE_DELAY_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final BridgeConfig config;
     private final String hostName;
@@ -134,9 +142,9 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
      */
     public static EvtchnBridge start(final RemoteDomainHost hub, final BridgeConfig config) throws IOException
     {
-        if (config.keyFile() == null)
+        if (config.keyFile() == null || config.listen().getPort() == 0)
         {
-            throw new IllegalArgumentException("a bridge needs a key file: " + config);
+            throw new IllegalArgumentException("a bridge needs a key file and a listen port: " + config);
         }
         final BridgeKey key = BridgeKey.read(config.keyFile());
         final EvtchnBridge bridge = new EvtchnBridge(config, key, hub);
@@ -194,7 +202,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
 
     private MediaDriver.Context driverContext()
     {
-        final Path directory = ports.directory().resolve(AERON_DIRECTORY);
+        final Path directory = aeronDirectory(ports.directory());
         final MediaDriver.Context context = new MediaDriver.Context()
             .aeronDirectoryName(directory.toString())
             .threadingMode(config.threadingMode())
@@ -210,6 +218,18 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     // ----------------------------------------------------------------------------------------------
     // the API
     // ----------------------------------------------------------------------------------------------
+
+    /**
+     * Where the embedded media driver of a hub's bridge lives: next to the hub directory, removed when the
+     * bridge closes (and, after a crash, when the next bridge starts).
+     *
+     * @param hubDirectory the hub directory.
+     * @return {@code <hub dir>.aeron}.
+     */
+    public static Path aeronDirectory(final Path hubDirectory)
+    {
+        return hubDirectory.resolveSibling(hubDirectory.getFileName() + AERON_DIRECTORY_SUFFIX);
+    }
 
     /**
      * This hub's host name.
@@ -456,12 +476,19 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         {
             work += keepAlive(peer);
             work += peer.drain();
+            if (peer.takeDataSent())
+            {
+                peer.probesOwed = TAIL_PROBES;
+                peer.nextProbeNs = nowNs + TAIL_PROBE_DELAY_NS;
+            }
         }
         return work;
     }
 
     /**
-     * Hello until the peer proves itself, heartbeats while it is up, and lose it when it falls silent.
+     * Hello until the peer proves itself, heartbeats while it is up, and lose it when it falls silent. After
+     * a burst of messages, a quiet stream gets two tail-loss probes (heartbeats 1 ms apart): Aeron finds a
+     * lost frame only when a later one arrives, and on its own sends the next after 100 ms of quiet.
      */
     private int keepAlive(final Peer peer)
     {
@@ -471,7 +498,18 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             lose(peer);
             return 1;
         }
-        if (nowNs - peer.nextSendNs < 0 || !peer.isBacklogEmpty())
+        if (!peer.isBacklogEmpty())
+        {
+            return 0;
+        }
+        if (up && peer.probesOwed > 0 && nowNs - peer.nextProbeNs >= 0)
+        {
+            peer.probesOwed--;
+            peer.nextProbeNs = nowNs + TAIL_PROBE_DELAY_NS;
+            peer.queue(codec.buffer(), codec.heartbeat());
+            return 1;
+        }
+        if (nowNs - peer.nextSendNs < 0)
         {
             return 0;
         }
@@ -546,9 +584,9 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         buffer.getBytes(offset + HELLO_NONCE_OFFSET, nonce);
         if (peer.isUp())
         {
-            if (session == peer.session && !Arrays.equals(nonce, peer.lastHelloNonce))
+            if (session == peer.session && peer.lastHelloNonce != null && !Arrays.equals(nonce, peer.lastHelloNonce))
             {
-                lose(peer);
+                lose(peer); // its proof may have come before its hello: only a second, different hello counts
             }
             else if (session != peer.session)
             {
@@ -611,6 +649,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         peer.up(false);
         peersBySession.remove(peer.session);
         peer.session = Peer.NO_SESSION;
+        peer.lastHelloNonce = null;
         peer.challenge = BridgeKey.nonce();
         peer.nextSendNs = nowNs;
         count(BridgeCounter.PEERS_UP).decrement();

@@ -38,6 +38,7 @@ final class Peer
     private final IntHashSet owed = new IntHashSet();
     private final BridgeCodec codec = new BridgeCodec();
     private boolean up;
+    private boolean dataSent;
 
     // the duty cycle's own
     int session = NO_SESSION;
@@ -45,6 +46,8 @@ final class Peer
     byte[] lastHelloNonce;
     long lastHeardNs;
     long nextSendNs;
+    int probesOwed;
+    long nextProbeNs;
 
     Peer(final BridgePeer config, final int base, final int span, final ExclusivePublication publication,
         final AtomicCounter notifiesSent, final AtomicCounter backPressure)
@@ -160,12 +163,24 @@ final class Peer
             }
             return false;
         }
-        if (buffer.getByte(offset + BridgeMessageDescriptor.TYPE_OFFSET) == BridgeMessageDescriptor.NOTIFY)
+        final byte type = buffer.getByte(offset + BridgeMessageDescriptor.TYPE_OFFSET);
+        dataSent |= type != BridgeMessageDescriptor.HEARTBEAT;
+        if (type == BridgeMessageDescriptor.NOTIFY)
         {
             owed.remove(buffer.getInt(offset + BridgeMessageDescriptor.CHANNEL_PORT_OFFSET, BridgeMessageDescriptor.ORDER));
             notifiesSent.increment();
         }
         return true;
+    }
+
+    /**
+     * Whether anything but heartbeats left since the last call.
+     */
+    synchronized boolean takeDataSent()
+    {
+        final boolean sent = dataSent;
+        dataSent = false;
+        return sent;
     }
 
     private void append(final int length)
