@@ -35,6 +35,7 @@ final class HubConductor
     private int nextDomid = 1;
     private long nextHandleId = 1;
     private boolean closed;
+    private volatile RemoteDomains remote;
 
     HubConductor(final HubConfig config, final Path directory, final HubCounters counters)
     {
@@ -202,21 +203,14 @@ final class HubConductor
 
     int control(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
     {
+        final RemoteDomains bridge = remote;
+        if (op == Protocol.OP_BIND_INTERDOMAIN && bridge != null && bridge.isRemote(a))
+        {
+            return bindRemote(handle, bridge, a, b);
+        }
         synchronized (lock)
         {
-            if (handle.released)
-            {
-                throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, a, b);
-            }
-            if (handle.requests != null)
-            {
-                applyPosted(handle, config.requestRingCapacity());
-                if (handle.released)
-                {
-                    throw ErrorText.exception(op, Errno.EBADF, a, b);
-                }
-            }
-            requestsCounter.incrementRelease();
+            admit(handle, op, a, b);
             try
             {
                 return dispatch(handle, op, a, b);
@@ -226,6 +220,83 @@ final class HubConductor
                 errorsCounter.incrementRelease();
                 throw ex;
             }
+        }
+    }
+
+    /**
+     * Before a control request, under the lock: the handle must be open, and the words it posted earlier
+     * take effect first.
+     */
+    private void admit(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
+    {
+        if (handle.released)
+        {
+            throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, a, b);
+        }
+        if (handle.requests != null)
+        {
+            applyPosted(handle, config.requestRingCapacity());
+            if (handle.released)
+            {
+                throw ErrorText.exception(op, Errno.EBADF, a, b);
+            }
+        }
+        requestsCounter.incrementRelease();
+    }
+
+    /**
+     * bindInterdomain to a domain of another host (B2): a port is set aside under the lock, the remote hub
+     * validates and connects its end while the lock is free (the bridge waits for its answer), then the
+     * port is connected and given to the handle under the lock again. If the handle went meanwhile, the
+     * remote end is put back to unbound.
+     */
+    private int bindRemote(final HubHandle handle, final RemoteDomains bridge, final int remoteDomid, final int rport)
+        throws EvtchnException
+    {
+        final int op = Protocol.OP_BIND_INTERDOMAIN;
+        final int lport;
+        synchronized (lock)
+        {
+            admit(handle, op, remoteDomid, rport);
+            try
+            {
+                lport = ports.setAside(handle, remoteDomid, rport);
+            }
+            catch (final EvtchnException ex)
+            {
+                errorsCounter.incrementRelease();
+                throw ex;
+            }
+        }
+        try
+        {
+            bridge.bindInterdomain(handle.domid(), lport, remoteDomid, rport);
+        }
+        catch (final EvtchnException ex)
+        {
+            synchronized (lock)
+            {
+                errorsCounter.incrementRelease();
+                if (ports.isSetAside(handle, lport, rport))
+                {
+                    ports.freeSetAside(lport);
+                }
+            }
+            throw ex;
+        }
+        synchronized (lock)
+        {
+            final boolean setAside = ports.isSetAside(handle, lport, rport);
+            if (!setAside || handle.released)
+            {
+                if (setAside)
+                {
+                    ports.freeSetAside(lport);
+                }
+                bridge.closed(lport, handle.domid(), remoteDomid, rport); // the remote end goes back to unbound
+                throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, remoteDomid, rport);
+            }
+            return ports.connectSetAside(handle, lport, remoteDomid);
         }
     }
 
@@ -439,10 +510,12 @@ final class HubConductor
 
     private int allocateDomid()
     {
-        for (int tries = 0; tries < EvtchnHub.DOMID_FIRST_RESERVED; tries++)
+        final RemoteDomains bridge = remote;
+        final int limit = bridge == null ? EvtchnHub.DOMID_FIRST_RESERVED : bridge.localDomidLimit();
+        for (int tries = 0; tries < limit; tries++)
         {
-            final int domid = nextDomid;
-            nextDomid = nextDomid + 1 >= EvtchnHub.DOMID_FIRST_RESERVED ? 1 : nextDomid + 1;
+            final int domid = nextDomid < limit ? nextDomid : 1;
+            nextDomid = domid + 1 >= limit ? 1 : domid + 1;
             if (!ports.hasDomain(domid))
             {
                 return domid;
@@ -537,5 +610,100 @@ final class HubConductor
         errorsCounter.incrementRelease();
         handle.session.fault(errno);
         release(handle, false);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // remote domains (the bridge's side, see RemotePorts)
+    // ----------------------------------------------------------------------------------------------
+
+    RemotePorts attachRemoteDomains(final RemoteDomains bridge) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            checkOpen();
+            if (remote != null)
+            {
+                throw new EvtchnException(Errno.EBUSY, "the hub at " + directory + " has a bridge already");
+            }
+            for (final HubHandle handle : handles)
+            {
+                if (handle.domid() >= bridge.localDomidLimit())
+                {
+                    throw new EvtchnException(Errno.EEXIST, "local domain " + handle.domid() + " is in the bridge's range");
+                }
+            }
+            remote = bridge;
+            ports.remoteDomains(bridge);
+            return new HubRemotePorts(this, bridge);
+        }
+    }
+
+    /**
+     * The hub is closing: the bridge stops before the counters file it writes is unmapped.
+     */
+    void closeRemote()
+    {
+        final RemoteDomains bridge = remote;
+        if (bridge != null)
+        {
+            bridge.hubClosed();
+        }
+    }
+
+    AtomicCounter newCounter(final String label)
+    {
+        synchronized (lock)
+        {
+            if (closed)
+            {
+                throw new IllegalStateException("the hub at " + directory + " is closed");
+            }
+            return counters.newCounter(label);
+        }
+    }
+
+    Errno connectRemote(final int domid, final int port, final int remoteDomid, final int rport)
+    {
+        synchronized (lock)
+        {
+            return closed ? Errno.ENODEV : ports.connectFromRemote(domid, port, remoteDomid, rport);
+        }
+    }
+
+    boolean fireFromRemote(final int port, final int remoteDomid, final int rport)
+    {
+        synchronized (lock)
+        {
+            return !closed && ports.fireFromRemote(port, remoteDomid, rport);
+        }
+    }
+
+    boolean disconnectRemote(final int port, final int remoteDomid, final int rport)
+    {
+        synchronized (lock)
+        {
+            return !closed && ports.disconnectFromRemote(port, remoteDomid, rport);
+        }
+    }
+
+    int disconnectRemoteRange(final int fromDomid, final int toDomid)
+    {
+        synchronized (lock)
+        {
+            return ports.disconnectRemote(fromDomid, toDomid);
+        }
+    }
+
+    void detachRemote(final RemoteDomains bridge)
+    {
+        synchronized (lock)
+        {
+            if (remote == bridge)
+            {
+                ports.disconnectRemote(bridge.localDomidLimit(), EvtchnHub.DOMID_FIRST_RESERVED);
+                ports.remoteDomains(null);
+                remote = null;
+            }
+        }
     }
 }
