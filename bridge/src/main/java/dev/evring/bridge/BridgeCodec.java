@@ -74,6 +74,39 @@ final class BridgeCodec
     }
 
     /**
+     * The fields of a BIND_REQUEST or BIND_REPLY.
+     *
+     * @param requestId    the binding side's request id.
+     * @param binderDomid  the binding domain (on the requesting side).
+     * @param binderPort   the binding side's new port.
+     * @param unboundDomid the domain of the unbound port (on the answering side).
+     * @param unboundPort  the unbound port.
+     * @param errno        0, or why the bind was refused.
+     */
+    record Bind(long requestId, int binderDomid, int binderPort, int unboundDomid, int unboundPort, int errno)
+    {
+        static Bind read(final DirectBuffer message, final int offset)
+        {
+            return new Bind(
+                message.getLong(offset + BIND_REQUEST_ID_OFFSET, ORDER),
+                message.getInt(offset + BIND_BINDER_DOMID_OFFSET, ORDER),
+                message.getInt(offset + BIND_BINDER_PORT_OFFSET, ORDER),
+                message.getInt(offset + BIND_UNBOUND_DOMID_OFFSET, ORDER),
+                message.getInt(offset + BIND_UNBOUND_PORT_OFFSET, ORDER),
+                message.getInt(offset + BIND_ERRNO_OFFSET, ORDER));
+        }
+
+        /**
+         * Whether both domids are below the span and both ports are port numbers.
+         */
+        boolean namesAChannel(final int span)
+        {
+            return binderDomid >= 0 && binderDomid < span && unboundDomid >= 0 && unboundDomid < span
+                && binderPort > 0 && unboundPort > 0;
+        }
+    }
+
+    /**
      * Read a host name field: its length word must be 1..64, the bytes a valid name and the padding zero.
      *
      * @return the name, or null if the field is malformed.

@@ -102,7 +102,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     private final BridgeCodec codec = new BridgeCodec();
     private final long timeoutNs;
     private final long intervalNs;
-    private Peer[] peers = new Peer[0];
+    private volatile Peer[] peers = new Peer[0];
     private MediaDriver driver;
     private Aeron aeron;
     private AgentInvoker driverInvoker;
@@ -307,17 +307,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
      */
     public boolean awaitUp(final String peer, final Duration timeout) throws InterruptedException
     {
-        final Peer known = peer(peer);
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!known.isUp())
-        {
-            if (!running || System.nanoTime() - deadline > 0)
-            {
-                return false;
-            }
-            Thread.sleep(1);
-        }
-        return true;
+        return peer(peer).awaitUp(System.nanoTime() + timeout.toNanos());
     }
 
     /**
@@ -388,7 +378,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         pendingBinds.put(requestId, pending);
         try
         {
-            if (peer == null || !peer.bind(BIND_REQUEST, requestId, domid, port, remoteDomid - peer.base, remotePort, 0))
+            if (peer == null || !peer.queueBind(BIND_REQUEST, requestId, domid, port, remoteDomid - peer.base, remotePort, 0))
             {
                 throw refused(Errno.ENOTCONN, remoteDomid, remotePort, "is not up");
             }
@@ -425,7 +415,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     public void notify(final int port, final int domid, final int remoteDomid, final int remotePort)
     {
         final Peer peer = peerOf(remoteDomid);
-        if (peer != null && !peer.notify(port, domid, remotePort) && peer.isUp())
+        if (peer != null && !peer.queueNotify(port, domid, remotePort) && peer.isUp())
         {
             count(BridgeCounter.NOTIFIES_COALESCED).increment();
         }
@@ -440,7 +430,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         final Peer peer = peerOf(remoteDomid);
         if (peer != null)
         {
-            peer.close(port, domid, remotePort);
+            peer.queueClose(port, domid, remotePort);
         }
     }
 
@@ -567,21 +557,14 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
      */
     private void onHello(final DirectBuffer buffer, final int offset, final int session)
     {
-        final String name = BridgeCodec.name(buffer, offset, HELLO_NAME_LENGTH_OFFSET, HELLO_NAME_OFFSET);
-        final String target = BridgeCodec.name(buffer, offset, HELLO_TARGET_LENGTH_OFFSET, HELLO_TARGET_OFFSET);
-        if (name == null || target == null)
+        final Peer peer = sender(buffer, offset, HELLO_NAME_LENGTH_OFFSET, HELLO_NAME_OFFSET,
+            HELLO_TARGET_LENGTH_OFFSET, HELLO_TARGET_OFFSET);
+        if (peer == null)
         {
-            count(BridgeCounter.MALFORMED).increment();
             return;
         }
-        final Peer peer = peersByName.get(name);
-        if (peer == null || !target.equals(hostName))
-        {
-            count(BridgeCounter.REFUSED_PEERS).increment();
-            return;
-        }
-        final byte[] nonce = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset + HELLO_NONCE_OFFSET, nonce);
+        final String name = peer.config.name();
+        final byte[] nonce = nonce(buffer, offset + HELLO_NONCE_OFFSET);
         if (peer.isUp())
         {
             if (session == peer.session && peer.lastHelloNonce != null && !Arrays.equals(nonce, peer.lastHelloNonce))
@@ -604,26 +587,15 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
      */
     private void onProof(final DirectBuffer buffer, final int offset, final int session)
     {
-        final String name = BridgeCodec.name(buffer, offset, PROOF_NAME_LENGTH_OFFSET, PROOF_NAME_OFFSET);
-        final String target = BridgeCodec.name(buffer, offset, PROOF_TARGET_LENGTH_OFFSET, PROOF_TARGET_OFFSET);
-        if (name == null || target == null)
+        final Peer peer = sender(buffer, offset, PROOF_NAME_LENGTH_OFFSET, PROOF_NAME_OFFSET,
+            PROOF_TARGET_LENGTH_OFFSET, PROOF_TARGET_OFFSET);
+        if (peer == null
+            || !Arrays.equals(nonce(buffer, offset + PROOF_NONCE_OFFSET), peer.challenge)
+            || peer.isUp() && session == peer.session)
         {
-            count(BridgeCounter.MALFORMED).increment();
-            return;
+            return; // refused and counted, the answer to an older challenge, or a repeated one
         }
-        final Peer peer = peersByName.get(name);
-        if (peer == null || !target.equals(hostName))
-        {
-            count(BridgeCounter.REFUSED_PEERS).increment();
-            return;
-        }
-        final byte[] nonce = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset + PROOF_NONCE_OFFSET, nonce);
-        if (!Arrays.equals(nonce, peer.challenge) || peer.isUp() && session == peer.session)
-        {
-            return; // the answer to an older challenge, or a repeated one
-        }
-        if (!key.verify(peer.challenge, name, hostName, buffer, offset + PROOF_HMAC_OFFSET))
+        if (!key.verify(peer.challenge, peer.config.name(), hostName, buffer, offset + PROOF_HMAC_OFFSET))
         {
             count(BridgeCounter.REFUSED_PEERS).increment();
             return;
@@ -638,6 +610,36 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         peersBySession.put(session, peer);
         peer.up(true);
         count(BridgeCounter.PEERS_UP).increment();
+    }
+
+    /**
+     * The known peer that sent a hello or a proof meant for this host; null, counted, for malformed names
+     * (malformed) or for an unknown host or another target (refused).
+     */
+    private Peer sender(final DirectBuffer buffer, final int offset, final int nameLengthOffset, final int nameOffset,
+        final int targetLengthOffset, final int targetOffset)
+    {
+        final String name = BridgeCodec.name(buffer, offset, nameLengthOffset, nameOffset);
+        final String target = BridgeCodec.name(buffer, offset, targetLengthOffset, targetOffset);
+        if (name == null || target == null)
+        {
+            count(BridgeCounter.MALFORMED).increment();
+            return null;
+        }
+        final Peer peer = peersByName.get(name);
+        if (peer == null || !target.equals(hostName))
+        {
+            count(BridgeCounter.REFUSED_PEERS).increment();
+            return null;
+        }
+        return peer;
+    }
+
+    private static byte[] nonce(final DirectBuffer buffer, final int offset)
+    {
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        buffer.getBytes(offset, nonce);
+        return nonce;
     }
 
     /**
@@ -666,16 +668,12 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
 
     private void onBindRequest(final Peer peer, final DirectBuffer buffer, final int offset)
     {
-        final long requestId = buffer.getLong(offset + BIND_REQUEST_ID_OFFSET, ORDER);
-        final int binderDomid = buffer.getInt(offset + BIND_BINDER_DOMID_OFFSET, ORDER);
-        final int binderPort = buffer.getInt(offset + BIND_BINDER_PORT_OFFSET, ORDER);
-        final int domid = buffer.getInt(offset + BIND_UNBOUND_DOMID_OFFSET, ORDER);
-        final int port = buffer.getInt(offset + BIND_UNBOUND_PORT_OFFSET, ORDER);
+        final BridgeCodec.Bind request = BridgeCodec.Bind.read(buffer, offset);
         Errno refusal = Errno.EINVAL;
-        if (isDomid(binderDomid) && isDomid(domid) && binderPort > 0 && port > 0
-            && buffer.getInt(offset + BIND_ERRNO_OFFSET, ORDER) == 0)
+        if (request.namesAChannel(span) && request.errno() == 0)
         {
-            refusal = ports.connect(domid, port, peer.base + binderDomid, binderPort);
+            refusal = ports.connect(request.unboundDomid(), request.unboundPort(), peer.base + request.binderDomid(),
+                request.binderPort());
             if (refusal == null)
             {
                 count(BridgeCounter.BINDS).increment();
@@ -685,30 +683,30 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         {
             count(BridgeCounter.MALFORMED).increment();
         }
-        peer.bind(BIND_REPLY, requestId, binderDomid, binderPort, domid, port, refusal == null ? 0 : refusal.number());
+        peer.queueBind(BIND_REPLY, request.requestId(), request.binderDomid(), request.binderPort(),
+            request.unboundDomid(), request.unboundPort(), refusal == null ? 0 : refusal.number());
     }
 
     private void onBindReply(final Peer peer, final DirectBuffer buffer, final int offset)
     {
-        final long requestId = buffer.getLong(offset + BIND_REQUEST_ID_OFFSET, ORDER);
-        final int binderDomid = buffer.getInt(offset + BIND_BINDER_DOMID_OFFSET, ORDER);
-        final int binderPort = buffer.getInt(offset + BIND_BINDER_PORT_OFFSET, ORDER);
-        final int domid = buffer.getInt(offset + BIND_UNBOUND_DOMID_OFFSET, ORDER);
-        final int port = buffer.getInt(offset + BIND_UNBOUND_PORT_OFFSET, ORDER);
-        final int errno = buffer.getInt(offset + BIND_ERRNO_OFFSET, ORDER);
-        final PendingBind pending = pendingBinds.get(requestId);
-        if (!isErrno(errno) || !isDomid(binderDomid) || !isDomid(domid) || binderPort <= 0 || port <= 0)
+        final BridgeCodec.Bind reply = BridgeCodec.Bind.read(buffer, offset);
+        final int binderDomid = reply.binderDomid();
+        final int binderPort = reply.binderPort();
+        final int port = reply.unboundPort();
+        final int errno = reply.errno();
+        final PendingBind pending = pendingBinds.get(reply.requestId());
+        if (!isErrno(errno) || !reply.namesAChannel(span))
         {
             count(BridgeCounter.MALFORMED).increment();
         }
         else if (pending != null && pending.peer == peer && pending.domid == binderDomid && pending.port == binderPort
-            && pending.remoteDomid == peer.base + domid && pending.remotePort == port)
+            && pending.remoteDomid == peer.base + reply.unboundDomid() && pending.remotePort == port)
         {
             pending.answer.complete(errno);
         }
         else if (errno == 0)
         {
-            peer.close(binderPort, binderDomid, port); // nobody waits for this channel any more: undo it
+            peer.queueClose(binderPort, binderDomid, port); // nobody waits for this channel any more: undo it
         }
     }
 
@@ -841,8 +839,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         final List<AutoCloseable> resources = new ArrayList<>();
         for (final Peer peer : peers)
         {
-            peer.up(false);
-            resources.add(peer::closePublication);
+            resources.add(peer::close);
         }
         resources.add(subscription);
         resources.add(aeron);

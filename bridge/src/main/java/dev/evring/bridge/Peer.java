@@ -8,6 +8,8 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * One peer hub as the bridge sees it: its domid range, the stream to it, the backlog of messages not yet
  * sent and whether it has proved itself.
@@ -38,6 +40,7 @@ final class Peer
     private final IntHashSet owed = new IntHashSet();
     private final BridgeCodec codec = new BridgeCodec();
     private boolean up;
+    private boolean closed;
     private boolean dataSent;
 
     // the duty cycle's own
@@ -81,6 +84,22 @@ final class Peer
             backlog.reset(backlog.capacity());
             owed.clear();
         }
+        notifyAll();
+    }
+
+    /**
+     * Wait until the peer is up, the bridge closes or the deadline passes.
+     *
+     * @return whether it is up.
+     */
+    synchronized boolean awaitUp(final long deadlineNs) throws InterruptedException
+    {
+        long remainingNs;
+        while (!up && !closed && (remainingNs = deadlineNs - System.nanoTime()) > 0)
+        {
+            TimeUnit.NANOSECONDS.timedWait(this, remainingNs);
+        }
+        return up;
     }
 
     /**
@@ -88,7 +107,7 @@ final class Peer
      *
      * @return false if the peer is not up or the notify was folded into a queued one.
      */
-    synchronized boolean notify(final int port, final int domid, final int remotePort)
+    synchronized boolean queueNotify(final int port, final int domid, final int remotePort)
     {
         if (!up || !owed.add(port))
         {
@@ -102,7 +121,7 @@ final class Peer
      * Queue a CLOSE for a local port: after any NOTIFY of it already queued; later notifies of a new binding
      * of the same port queue a NOTIFY of their own.
      */
-    synchronized void close(final int port, final int domid, final int remotePort)
+    synchronized void queueClose(final int port, final int domid, final int remotePort)
     {
         if (up)
         {
@@ -116,7 +135,7 @@ final class Peer
      *
      * @return false if the peer is not up.
      */
-    synchronized boolean bind(final int type, final long requestId, final int binderDomid, final int binderPort,
+    synchronized boolean queueBind(final int type, final long requestId, final int binderDomid, final int binderPort,
         final int unboundDomid, final int unboundPort, final int errno)
     {
         if (!up)
@@ -191,8 +210,16 @@ final class Peer
         }
     }
 
-    void closePublication()
+    /**
+     * The bridge closes: down for good, waiters released, the stream closed.
+     */
+    void close()
     {
+        synchronized (this)
+        {
+            closed = true;
+        }
+        up(false);
         publication.close();
     }
 

@@ -62,6 +62,19 @@ class BridgeInProcessTest
         }
     }
 
+    /**
+     * A channel from a's domain 0 to b's: a allocates, b binds; b's new port came pending and is left masked.
+     *
+     * @return a's port and b's.
+     */
+    private int[] connect(final Evtchn xa, final Evtchn xb) throws Exception
+    {
+        final int pa = xa.bindUnboundPort(a.bridge().domidOf("b", 0));
+        final int pb = xb.bindInterdomain(b.bridge().domidOf("a", 0), pa);
+        assertEquals(pb, xb.awaitPending(5, TimeUnit.SECONDS), "E3: left pending");
+        return new int[] {pa, pb};
+    }
+
     @Test
     void b1_remoteDomainsHaveLocalDomidsAndTheApiSaysWhichIsWhich() throws Exception
     {
@@ -117,9 +130,9 @@ class BridgeInProcessTest
     {
         try (Evtchn xa = a.hub().openLocal(); Evtchn xb = b.hub().openLocal())
         {
-            final int unbound = xa.bindUnboundPort(a.bridge().domidOf("b", 0));
-            final int local = xb.bindInterdomain(b.bridge().domidOf("a", 0), unbound);
-            assertEquals(local, xb.awaitPending(5, TimeUnit.SECONDS)); // left masked: the storm coalesces
+            final int[] ports = connect(xa, xb); // b's end left masked: the storm coalesces
+            final int unbound = ports[0];
+            final int local = ports[1];
             final int storm = 200_000;
             for (int i = 0; i < storm; i++)
             {
@@ -141,9 +154,9 @@ class BridgeInProcessTest
     {
         try (Evtchn xa = a.hub().openLocal(); Evtchn xb = b.hub().openLocal())
         {
-            final int pa = xa.bindUnboundPort(a.bridge().domidOf("b", 0));
-            final int pb = xb.bindInterdomain(b.bridge().domidOf("a", 0), pa);
-            assertEquals(pb, xb.awaitPending(5, TimeUnit.SECONDS));
+            final int[] ports = connect(xa, xb);
+            final int pa = ports[0];
+            final int pb = ports[1];
             xb.unmask(pb);
             final int rounds = 20_000;
             final Thread ponger = new Thread(() ->
@@ -182,10 +195,9 @@ class BridgeInProcessTest
     {
         try (Evtchn xa = a.hub().openLocal(); Evtchn xb = b.hub().openLocal())
         {
-            final int pa = xa.bindUnboundPort(a.bridge().domidOf("b", 0));
-            xb.bindInterdomain(b.bridge().domidOf("a", 0), pa);
-            xb.notify(xb.awaitPending(5, TimeUnit.SECONDS));
-            assertEquals(pa, xa.awaitPending(5, TimeUnit.SECONDS));
+            final int[] ports = connect(xa, xb);
+            xb.notify(ports[1]);
+            assertEquals(ports[0], xa.awaitPending(5, TimeUnit.SECONDS));
         }
         try (HubCounters counters = HubCounters.map(b.hub().directory()))
         {
