@@ -27,6 +27,8 @@ class BridgeProcessTest
     /** A round-trip count that stays within this machine's test budget (about 200 us a round trip here). */
     private static final int ROUNDS = 50_000;
     private static final int LOSSY_ROUNDS = 10_000;
+    /** The peer timeout while a peer is stalled on purpose (SIGSTOP) for less than it. */
+    private static final long STALL_TIMEOUT_MS = 8000;
 
     @TempDir
     Path tmp;
@@ -38,17 +40,28 @@ class BridgeProcessTest
     private Jvm hub(final String name, final int port, final String peer, final int peerPort, final double loss)
         throws IOException
     {
+        return hub(name, port, peer, peerPort, loss, Bridges.TIMEOUT.toMillis());
+    }
+
+    private Jvm hub(final String name, final int port, final String peer, final int peerPort, final double loss,
+        final long timeoutMs) throws IOException
+    {
         return Jvm.start(HubMain.class, name, tmp.resolve(name).toString(), Integer.toString(port), peer,
-            Integer.toString(peerPort), key.toString(), Double.toString(loss));
+            Integer.toString(peerPort), key.toString(), Double.toString(loss), Long.toString(timeoutMs));
     }
 
     private Jvm[] hubs(final double loss) throws Exception
     {
+        return hubs(loss, Bridges.TIMEOUT.toMillis());
+    }
+
+    private Jvm[] hubs(final double loss, final long timeoutMs) throws Exception
+    {
         key = BridgeKey.generate(tmp.resolve("bridge.key"));
         portA = Bridges.freePort();
         portB = Bridges.freePort();
-        final Jvm a = hub("a", portA, "b", portB, loss);
-        final Jvm b = hub("b", portB, "a", portA, loss);
+        final Jvm a = hub("a", portA, "b", portB, loss, timeoutMs);
+        final Jvm b = hub("b", portB, "a", portA, loss, timeoutMs);
         a.expect("UP", START_MS);
         b.expect("UP", START_MS);
         return new Jvm[] {a, b};
@@ -154,6 +167,43 @@ class BridgeProcessTest
             {
                 assertTrue(Long.parseLong(a.ask("counter NOTIFIES_RECEIVED", "COUNTER", ANSWER_MS)) >= rounds);
             }
+        }
+    }
+
+    @Test
+    void b4_aStormOverManyPortsAgainstAStalledPeerIsBackPressuredCoalescedAndDeliveredWhole() throws Exception
+    {
+        final int channels = 2000; // NOTIFYs that fill the stream's window (half a 64 KiB term) several times
+        final Jvm[] hubs = hubs(0, STALL_TIMEOUT_MS);
+        try (Jvm a = hubs[0]; Jvm b = hubs[1]; Jvm ca = client("a"); Jvm cb = client("b"))
+        {
+            final int domA = Integer.parseInt(ca.expect("DOMID", START_MS));
+            final int domB = Integer.parseInt(cb.expect("DOMID", START_MS));
+            final String unbound = ca.ask("allocn " + remote(domB) + " " + channels, "PORTS", ANSWER_MS);
+            final String[] bound = cb.ask("bindn " + remote(domA) + " " + unbound, "PORTS", START_MS).split(" ");
+            assertEquals(Integer.toString(channels), bound[0], "E3: every new port came pending");
+
+            b.signal("STOP"); // b's hub and bridge stall: a's stream to it fills and pushes back
+            try
+            {
+                for (int storm = 0; storm < 3; storm++)
+                {
+                    assertEquals(Integer.toString(channels), ca.ask("notifyall", "NOTIFIED", ANSWER_MS));
+                }
+                await("a's bridge is back-pressured", STALL_TIMEOUT_MS / 2,
+                    () -> Long.parseLong(a.ask("counter BACK_PRESSURE", "COUNTER", ANSWER_MS)) > 0);
+            }
+            finally
+            {
+                b.signal("CONT");
+            }
+            assertEquals(Integer.toString(channels), cb.ask("takeall 30000", "GOT", START_MS),
+                "B3: every port fired after the stall, none lost to back pressure");
+            final long sent = Long.parseLong(a.ask("counter NOTIFIES_SENT", "COUNTER", ANSWER_MS));
+            final long coalesced = Long.parseLong(a.ask("counter NOTIFIES_COALESCED", "COUNTER", ANSWER_MS));
+            assertEquals(3L * channels, sent + coalesced, "every notify sent or folded into one not yet sent");
+            assertTrue(coalesced >= channels, "B4: a port's notifies waiting for the stream were folded: " + coalesced);
+            assertEquals("0", a.ask("counter PEERS_LOST", "COUNTER", ANSWER_MS), "a stall within the timeout loses nothing");
         }
     }
 

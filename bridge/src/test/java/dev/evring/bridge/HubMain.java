@@ -14,7 +14,7 @@ import java.time.Duration;
 
 /**
  * A hub with its bridge in a process of its own: {@code name dir listenPort peerName peerPort keyFile
- * lossRate}. Prints {@code READY}, then {@code UP} when the peer is up, and answers {@code status <port>},
+ * lossRate [peerTimeoutMs]}. Prints {@code READY}, then {@code UP} when the peer is up, and answers {@code status <port>},
  * {@code counter <BridgeCounter>}, {@code allocated} and {@code exit}.
  */
 public final class HubMain
@@ -34,6 +34,10 @@ public final class HubMain
         final double lossRate = Double.parseDouble(args[6]);
         BridgeConfig config = Bridges.config(args[0], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]),
             Path.of(args[5]));
+        if (args.length > 7)
+        {
+            config = config.peerTimeout(Duration.ofMillis(Long.parseLong(args[7])));
+        }
         if (lossRate > 0)
         {
             config = config.driverOptions(context -> context.receiveChannelEndpointSupplier(
