@@ -109,7 +109,8 @@ public final class EvtchnHub implements AutoCloseable, RemoteDomainHost
         this.counters = HubCounters.create(dir);
         this.conductor = new HubConductor(config, dir, counters);
         this.poller = conductor.poller();
-        this.acceptor = new SessionAcceptor(conductor, dir.resolve(HubDirectory.SOCKET_FILE), Files.getOwner(dir));
+        this.acceptor = new SessionAcceptor(
+            conductor, dir.resolve(HubDirectory.SOCKET_FILE), Files.getOwner(dir), counters);
         acceptor.start();
         if (config.requestPolling() == RequestPolling.POLLER_THREAD)
         {

@@ -1,6 +1,7 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
+import dev.evring.ring.ErrnoException;
 import dev.evring.ring.PortRing;
 import dev.evring.ring.ReaderWaiting;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -16,15 +17,23 @@ import java.util.List;
  * of their processes, and the handling of every request a handle makes, whichever way it came (a
  * control frame from a {@link HubSession}, a word from a request ring through the {@link RequestPoller},
  * a direct call from a {@link LocalLink}). The operations themselves are the {@link PortTable}'s.
+ *
+ * <p><b>Containment (H1, H2).</b> A client that breaks the memory it shares with the hub loses its own
+ * handle and nothing else: a ring that fails inside an operation is {@link DamagedHandles reported} and
+ * its handle faulted (told why, released, counted as an error, its files removed) as soon as the
+ * operation is done; any other failure inside an operation is contained the same way, charging the
+ * handles whose files are no longer whole or, if none, the handle that made the request. No failure of
+ * one session leaves this class as anything but an error for that session.
  */
 final class HubConductor
 {
-    private final Object lock = new Object();
+    private final Object lock = new Object(); // orders every change to the port table and the handles
     private final HubConfig config;
     private final Path directory;
     private final HubCounters counters;
     private final PortTable ports;
     private final EventRings rings;
+    private final DamagedHandles damaged = new DamagedHandles();
     private final RequestPoller poller;
     private final AtomicCounter handlesCounter;
     private final AtomicCounter domainsCounter;
@@ -42,8 +51,8 @@ final class HubConductor
         this.config = config;
         this.directory = directory;
         this.counters = counters;
-        this.rings = new EventRings(directory, config.ringCapacityLimit(), counters);
-        this.ports = new PortTable(config.maxPorts(), rings, counters);
+        this.rings = new EventRings(directory, config.ringCapacityLimit(), damaged, counters);
+        this.ports = new PortTable(config.maxPorts(), rings, damaged, counters);
         this.poller = new RequestPoller(this, config);
         this.handlesCounter = counters.counter(HubCounter.HANDLES);
         this.domainsCounter = counters.counter(HubCounter.DOMAINS);
@@ -68,14 +77,6 @@ final class HubConductor
         return poller;
     }
 
-    /**
-     * The lock that orders every change to the port table and the handles.
-     */
-    Object lock()
-    {
-        return lock;
-    }
-
     // ----------------------------------------------------------------------------------------------
     // the hub's own calls (EvtchnHub's public API)
     // ----------------------------------------------------------------------------------------------
@@ -97,7 +98,14 @@ final class HubConductor
         synchronized (lock)
         {
             checkOpen();
-            return ports.raiseVirq(domid, virq);
+            try
+            {
+                return ports.raiseVirq(domid, virq);
+            }
+            finally
+            {
+                faultDamaged();
+            }
         }
     }
 
@@ -158,15 +166,28 @@ final class HubConductor
     }
 
     /**
-     * One tick of {@link Virq#TIMER} for every domain that bound it.
+     * One tick of {@link Virq#TIMER} for every domain that bound it. Never throws: a failure is contained
+     * (a periodic task that threw would never run again).
      */
     void tickTimers()
     {
         synchronized (lock)
         {
-            if (!closed)
+            if (closed)
+            {
+                return;
+            }
+            try
             {
                 ports.tickTimers();
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                contain(null, ex);
+            }
+            finally
+            {
+                faultDamaged();
             }
         }
     }
@@ -208,18 +229,52 @@ final class HubConductor
         {
             return bindRemote(handle, bridge, a, b);
         }
+        return locked(handle, op, () -> controlLocked(handle, op, a, b));
+    }
+
+    /**
+     * A step of a handle's request, under the lock: a failure no check foresaw is contained (the handles
+     * it damaged are faulted) and the request fails with EFAULT.
+     */
+    private int locked(final HubHandle handle, final int op, final LockedStep step) throws EvtchnException
+    {
         synchronized (lock)
         {
-            admit(handle, op, a, b);
             try
             {
-                return dispatch(handle, op, a, b);
+                return step.run();
             }
-            catch (final EvtchnException ex)
+            catch (final RuntimeException | Error ex)
             {
-                errorsCounter.incrementRelease();
-                throw ex;
+                contain(handle, ex);
+                throw new EvtchnException(Errno.EFAULT, "the hub failed on request op " + op + ": " + ex, ex);
             }
+            finally
+            {
+                faultDamaged();
+            }
+        }
+    }
+
+    /**
+     * What {@link #locked} runs.
+     */
+    private interface LockedStep
+    {
+        int run() throws EvtchnException;
+    }
+
+    private int controlLocked(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
+    {
+        admit(handle, op, a, b);
+        try
+        {
+            return dispatch(handle, op, a, b);
+        }
+        catch (final EvtchnException ex)
+        {
+            errorsCounter.incrementRelease();
+            throw ex;
         }
     }
 
@@ -254,20 +309,19 @@ final class HubConductor
         throws EvtchnException
     {
         final int op = Protocol.OP_BIND_INTERDOMAIN;
-        final int lport;
-        synchronized (lock)
+        final int lport = locked(handle, op, () ->
         {
             admit(handle, op, remoteDomid, rport);
             try
             {
-                lport = ports.setAside(handle, remoteDomid, rport);
+                return ports.setAside(handle, remoteDomid, rport);
             }
             catch (final EvtchnException ex)
             {
                 errorsCounter.incrementRelease();
                 throw ex;
             }
-        }
+        });
         try
         {
             bridge.bindInterdomain(handle.domid(), lport, remoteDomid, rport);
@@ -284,7 +338,7 @@ final class HubConductor
             }
             throw ex;
         }
-        synchronized (lock)
+        return locked(handle, op, () ->
         {
             final boolean setAside = ports.isSetAside(handle, lport, rport);
             if (!setAside || handle.released)
@@ -297,7 +351,7 @@ final class HubConductor
                 throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, remoteDomid, rport);
             }
             return ports.connectSetAside(handle, lport, remoteDomid);
-        }
+        });
     }
 
     private int dispatch(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
@@ -320,11 +374,7 @@ final class HubConductor
                 ports.unmask(handle, a);
                 return 0;
             case Protocol.OP_RESET:
-                final PortRing events = handle.events;
-                if (events != null)
-                {
-                    events.reset();
-                }
+                rings.reset(handle);
                 return 0;
             case Protocol.OP_RESTRICT:
                 return ports.restrict(handle, a);
@@ -333,12 +383,14 @@ final class HubConductor
         }
     }
 
+    /**
+     * The capacity of a handle's event ring, as the hub keeps it (never read back from the ring).
+     */
     int eventRingCapacity(final HubHandle handle)
     {
         synchronized (lock)
         {
-            final PortRing events = handle.events;
-            return events == null || handle.released ? 0 : events.capacity();
+            return handle.released ? 0 : handle.eventCapacity;
         }
     }
 
@@ -359,7 +411,44 @@ final class HubConductor
                     ? Protocol.OP_UNMASK : Protocol.OP_NOTIFY;
                 throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, word & Protocol.RING_PORT_MASK, 0);
             }
-            applyWord(handle, word);
+            try
+            {
+                applyWord(handle, word);
+            }
+            finally
+            {
+                faultDamaged();
+            }
+        }
+    }
+
+    /**
+     * Apply what a remote handle posted in its request ring, for the duty cycle: up to {@code limit} words,
+     * under the lock, with any failure contained (the handle is cut off, the cycle goes on).
+     *
+     * @return the number of words taken.
+     */
+    int pollPosted(final HubHandle handle, final int limit)
+    {
+        synchronized (lock)
+        {
+            if (handle.released)
+            {
+                return 0;
+            }
+            try
+            {
+                return applyPosted(handle, limit);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                contain(handle, ex);
+                return 1;
+            }
+            finally
+            {
+                faultDamaged();
+            }
         }
     }
 
@@ -372,7 +461,7 @@ final class HubConductor
      *
      * @return the number of words taken.
      */
-    int applyPosted(final HubHandle handle, final int limit)
+    private int applyPosted(final HubHandle handle, final int limit)
     {
         final int[] words = poller.words();
         int taken = 0;
@@ -491,7 +580,8 @@ final class HubConductor
             }
             catch (final IOException ex)
             {
-                throw new EvtchnException(Errno.ENOMEM, "cannot create " + requestsFile + ": " + ex.getMessage(), ex);
+                final Errno errno = ex instanceof ErrnoException ? ((ErrnoException)ex).errno() : Errno.ENOMEM;
+                throw new EvtchnException(errno, "cannot create " + requestsFile + ": " + ex.getMessage(), ex);
             }
             handle.requestsFile = requestsFile;
             if (newDomain)
@@ -559,16 +649,20 @@ final class HubConductor
             }
             if (applyPosted && handle.requests != null && !closed)
             {
-                applyPosted(handle, config.requestRingCapacity()); // words posted before close take effect first
+                pollPosted(handle, config.requestRingCapacity()); // words posted before close take effect first
                 if (handle.released)
                 {
-                    return; // a malformed word: fault() has released it
+                    return; // a malformed word or a broken ring: fault() has released it
                 }
             }
             handle.released = true;
             ports.detachAll(handle);
             if (!handle.isLocal())
             {
+                if (handle.damage == null && !EventRings.filesWhole(handle))
+                {
+                    errorsCounter.incrementRelease(); // it cut its own files and left: an error, though nobody noticed
+                }
                 endRemote(handle);
             }
             handles.remove(handle);
@@ -603,13 +697,69 @@ final class HubConductor
     }
 
     /**
-     * Disconnect a handle that broke the protocol: it is told why, then released.
+     * Disconnect a handle that broke the protocol or its own memory: it is told why, then released.
      */
     void fault(final HubHandle handle, final Errno errno)
     {
         errorsCounter.incrementRelease();
-        handle.session.fault(errno);
+        if (handle.session != null)
+        {
+            handle.session.fault(errno);
+        }
         release(handle, false);
+    }
+
+    /**
+     * Fault every handle reported damaged during the operation that just ended. Under the lock.
+     */
+    private void faultDamaged()
+    {
+        HubHandle handle;
+        while ((handle = damaged.poll()) != null)
+        {
+            if (!handle.released)
+            {
+                fault(handle, handle.damage);
+            }
+        }
+    }
+
+    /**
+     * A failure of an operation that no check foresaw (an {@link InternalError} from pages a client cut,
+     * say, which the JVM may raise after the ring call that caused it returned): count it, and report the
+     * handles whose ring files are no longer whole, or, if none is, the handle that made the request.
+     * Under the lock; the caller faults the reported handles.
+     *
+     * @param requester the handle whose request failed, or null for the hub's own work (a timer tick).
+     */
+    private void contain(final HubHandle requester, final Throwable failure)
+    {
+        errorsCounter.incrementRelease();
+        boolean charged = false;
+        for (final HubHandle handle : handles)
+        {
+            if (!handle.isLocal() && !handle.released && !EventRings.filesWhole(handle))
+            {
+                damaged.report(handle, Errno.EIO);
+                charged = true;
+            }
+        }
+        if (!charged && requester != null && !requester.isLocal())
+        {
+            damaged.report(requester, Errno.EFAULT);
+        }
+    }
+
+    /**
+     * {@link #contain} for a failure met outside the lock (the duty cycle's look at a request ring).
+     */
+    void containFailure(final HubHandle requester, final Throwable failure)
+    {
+        synchronized (lock)
+        {
+            contain(requester, failure);
+            faultDamaged();
+        }
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -674,7 +824,23 @@ final class HubConductor
     {
         synchronized (lock)
         {
-            return !closed && ports.fireFromRemote(port, remoteDomid, rport);
+            if (closed)
+            {
+                return false;
+            }
+            try
+            {
+                return ports.fireFromRemote(port, remoteDomid, rport);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                contain(null, ex); // the holder's event ring was damaged: it is faulted, the bridge goes on
+                return false;
+            }
+            finally
+            {
+                faultDamaged();
+            }
         }
     }
 

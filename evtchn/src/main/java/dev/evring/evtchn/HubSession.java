@@ -321,6 +321,10 @@ final class HubSession implements Runnable
         {
             // the connection ended or was closed by a fault
         }
+        catch (final RuntimeException | Error ex)
+        {
+            hub.countError(); // anything else ends this session alone (H2): its handle is released below
+        }
         finally
         {
             if (handle != null)

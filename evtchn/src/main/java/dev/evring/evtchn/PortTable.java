@@ -2,6 +2,7 @@ package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
 import dev.evring.ring.PortRing;
+import dev.evring.ring.RingException;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -16,8 +17,9 @@ import java.util.BitSet;
  * {@code bind_mutex} and {@code ring_prod_lock} in one).
  *
  * <p>Nothing here reads a client's mapping except through its {@link EventRings event ring}, whose
- * capacity the hub keeps on its own side: a port is pushed with {@link PortRing#offer(int)}, which masks the
- * slot with the size the hub set.
+ * capacity the hub keeps on its own side: a port is pushed with {@link PortRing#offer(int)} by the ring's
+ * exclusive producer, which masks the slot with the size the hub set. A ring that fails (its client
+ * truncated it) is {@link DamagedHandles reported} and the operation goes on for everybody else.
  */
 final class PortTable
 {
@@ -33,7 +35,7 @@ final class PortTable
     private final boolean[] enabled;
     private final boolean[] pending;
     private final BitSet allocated;
-    private final int[] drained = new int[1024];
+    private final DamagedHandles damaged;
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
     private final int[] globalVirqDomain = new int[Virq.COUNT];
     private final AtomicCounter boundCounter;
@@ -44,10 +46,11 @@ final class PortTable
     private int lowestFree = 1;
     private RemoteDomains remote;
 
-    PortTable(final int maxPorts, final EventRings rings, final HubCounters counters)
+    PortTable(final int maxPorts, final EventRings rings, final DamagedHandles damaged, final HubCounters counters)
     {
         this.maxPorts = maxPorts;
         this.rings = rings;
+        this.damaged = damaged;
         this.kind = new PortKind[maxPorts];
         Arrays.fill(kind, PortKind.FREE);
         this.portDomain = new int[maxPorts];
@@ -424,9 +427,9 @@ final class PortTable
         enabled[port] = false;
         handle.ports.remove(port);
         boundCounter.getAndAddRelease(-1);
-        if (scrub && mayBeInRing && scrubFromRing(handle, port))
+        if (scrub && mayBeInRing)
         {
-            drainBlanks(handle.events);
+            rings.scrub(handle, port);
         }
         if (staticBinding[port])
         {
@@ -435,41 +438,6 @@ final class PortTable
         else
         {
             closePort(port);
-        }
-    }
-
-    /**
-     * Overwrite every unread copy of {@code port} in the ring with 0, which is never a port and which
-     * readers skip: after unbind returns, the port cannot be read from this handle's ring (E16).
-     * {@link PortRing#replaceUnread} also reaches the copy a one-port read takes from the producer word,
-     * and moves the ring's generation so that no read begun before it can claim a scrubbed copy.
-     *
-     * @return true if the unread entries are now all blank (and there is at least one).
-     */
-    private boolean scrubFromRing(final HubHandle handle, final int port)
-    {
-        final PortRing events = handle.events;
-        if (events == null)
-        {
-            return false;
-        }
-        events.replaceUnread(port, Protocol.BLANK);
-        return !events.isEmpty() && !events.hasUnreadOtherThan(Protocol.BLANK);
-    }
-
-    /**
-     * Read away a ring that holds only blanks, so that its poll mask stops reporting POLLIN for entries
-     * no reader would return. Safe next to other readers: under the lock nothing but blanks can be read.
-     */
-    private void drainBlanks(final PortRing events)
-    {
-        if (events.overflowed())
-        {
-            return; // the overflow stays until reset, whatever the ring holds
-        }
-        while (events.read(drained, 0, drained.length) > 0)
-        {
-            // blanks only: dropped
         }
     }
 
@@ -577,7 +545,17 @@ final class PortTable
     private void deliver(final HubHandle handle, final int port)
     {
         enabled[port] = false;
-        if (handle.events.offer(port))
+        final boolean offered;
+        try
+        {
+            offered = handle.events.offer(port);
+        }
+        catch (final RingException ex) // the client cut its ring's pages: its handle goes, the event with it
+        {
+            damaged.report(handle, ex);
+            return;
+        }
+        if (offered)
         {
             deliveredCounter.incrementRelease();
         }

@@ -34,6 +34,8 @@ final class RequestPoller
 
     /**
      * The scratch array request words are read into, used under the hub's lock only.
+     *
+     * @return the array.
      */
     int[] words()
     {
@@ -117,22 +119,31 @@ final class RequestPoller
             int work = 0;
             for (final HubHandle handle : polled)
             {
-                if (!handle.requests.isEmpty()) // mapped: only the flag's owner closes request rings
-                {
-                    synchronized (conductor.lock())
-                    {
-                        if (!handle.released)
-                        {
-                            work += conductor.applyPosted(handle, POLL_BATCH);
-                        }
-                    }
-                }
+                work += poll(handle);
             }
             return work;
         }
         finally
         {
             polling.setRelease(false); // the unlock of a spin lock: release suffices, and costs no fence
+        }
+    }
+
+    /**
+     * Apply what one handle posted. A failure is that handle's alone: it is contained (the handle is cut
+     * off) and the cycle goes on with the next (H2).
+     */
+    private int poll(final HubHandle handle)
+    {
+        try
+        {
+            // mapped: only the flag's owner closes request rings; a cut file faults on this first read
+            return handle.requests.isEmpty() ? 0 : conductor.pollPosted(handle, POLL_BATCH);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            conductor.containFailure(handle, ex);
+            return 1;
         }
     }
 

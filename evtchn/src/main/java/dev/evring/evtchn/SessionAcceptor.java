@@ -1,6 +1,7 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -11,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Accepting and checking sessions: the hub's listening socket ({@code hub.sock}), the accept thread,
@@ -20,17 +23,23 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SessionAcceptor
 {
+    private static final long MIN_BACKOFF_MS = 1;
+    private static final long MAX_BACKOFF_MS = 100;
+
     private final HubConductor conductor;
     private final UserPrincipal hubUser;
     private final ServerSocketChannel server;
     private final Set<HubSession> sessions = ConcurrentHashMap.newKeySet();
     private final Thread thread;
+    private final AtomicCounter acceptFailures;
     private volatile boolean stopped;
 
-    SessionAcceptor(final HubConductor conductor, final Path socketFile, final UserPrincipal hubUser)
+    SessionAcceptor(
+        final HubConductor conductor, final Path socketFile, final UserPrincipal hubUser, final HubCounters counters)
         throws IOException
     {
         this.conductor = conductor;
+        this.acceptFailures = counters.counter(HubCounter.ACCEPT_FAILURES);
         this.hubUser = hubUser;
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketFile));
@@ -43,20 +52,55 @@ final class SessionAcceptor
         thread.start();
     }
 
+    /**
+     * Accept until stopped. A failed accept (EMFILE, ENFILE, ENOMEM: the connection stays in the
+     * backlog) is counted and retried after a back-off that doubles from {@value #MIN_BACKOFF_MS} ms to
+     * {@value #MAX_BACKOFF_MS} ms, so the hub keeps accepting once resources return (H2); a connection
+     * that cannot be set up is closed and counted, and the loop goes on.
+     */
     private void acceptLoop()
     {
+        long backoffMs = MIN_BACKOFF_MS;
         while (!stopped)
         {
             final SocketChannel channel;
             try
             {
                 channel = server.accept();
+                backoffMs = MIN_BACKOFF_MS;
             }
             catch (final IOException ex)
             {
-                return;
+                if (stopped || !server.isOpen())
+                {
+                    return;
+                }
+                acceptFailures.incrementRelease();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
+                backoffMs = Math.min(backoffMs << 1, MAX_BACKOFF_MS);
+                continue;
             }
-            attachRemote(channel);
+            try
+            {
+                attachRemote(channel);
+            }
+            catch (final RuntimeException | Error ex) // no thread for a session, say: this connection only
+            {
+                conductor.countError();
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    private static void closeQuietly(final SocketChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // a connection we could not serve
         }
     }
 

@@ -7,7 +7,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The hub's clock: the {@link Virq#TIMER} source, fired for every domain that bound it once per
  * {@link HubConfig#timerPeriod(java.time.Duration) timer period}, and the mark file's heartbeat every
- * {@value EvtchnHub#HEARTBEAT_PERIOD_MS} ms, on one daemon thread ({@code evtchn-hub-timer}).
+ * {@value EvtchnHub#HEARTBEAT_PERIOD_MS} ms, on one daemon thread ({@code evtchn-hub-timer}). Neither task
+ * ever throws (H2): a tick that meets a client's broken ring cuts that client off and ticks on.
  */
 final class TimerVirq
 {
@@ -24,7 +25,24 @@ final class TimerVirq
         final long periodNs = conductor.config().timerPeriod().toNanos();
         scheduler.scheduleAtFixedRate(conductor::tickTimers, periodNs, periodNs, TimeUnit.NANOSECONDS);
         scheduler.scheduleAtFixedRate(
-            directory::heartbeat, EvtchnHub.HEARTBEAT_PERIOD_MS, EvtchnHub.HEARTBEAT_PERIOD_MS, TimeUnit.MILLISECONDS);
+            () -> beat(conductor, directory), EvtchnHub.HEARTBEAT_PERIOD_MS, EvtchnHub.HEARTBEAT_PERIOD_MS,
+            TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One heartbeat. A periodic task that throws never runs again, and handles would then take a live hub
+     * for a hung one: a failed beat is counted and the next one tries again.
+     */
+    private static void beat(final HubConductor conductor, final HubDirectory directory)
+    {
+        try
+        {
+            directory.heartbeat();
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            conductor.countError();
+        }
     }
 
     /**

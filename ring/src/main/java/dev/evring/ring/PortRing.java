@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
 import java.util.function.LongUnaryOperator;
 
 import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
@@ -78,22 +79,34 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  *   {@link #replaceUnread}, {@link #claimExclusiveProducer}, {@link #releaseExclusiveProducer}, the wait
  *   for the producer lock, the doorbell sleep in {@link #awaitReadable}) first checks with one
  *   {@code fstat} that the file still covers the mapping, and fails with {@link RingException}
- *   {@link Errno#EIO} if not; {@link #close()} then skips its atomic and just unmaps;</li>
+ *   {@link Errno#EIO} if not; {@link #close()} then just unmaps. Giving up the exclusive role (on release
+ *   or close) and clearing a stale owner token use a read and an ordered store, no atomic at all;</li>
  *   <li>the hot paths ({@code offer}, {@code tryOffer}, {@code offerConcurrent}, {@code read},
- *   {@code readOne}) do no such check; every access they make to a header word reads it before any
- *   atomic on it (the lock is test-and-test-and-set), and an {@link InternalError} raised inside a ring
- *   call is rethrown as {@link RingException} {@link Errno#EIO};</li>
+ *   {@code readOne}) do no such check, and an {@link InternalError} raised inside any ring call is
+ *   rethrown as {@link RingException} {@link Errno#EIO};</li>
  *   <li>{@link #open(Path)} refuses a file that is already short, and {@link #checkFile()} re-checks the
  *   length on demand.</li>
  * </ul>
- * <p>The exact limits that remain, set by the JVM: (1) in JIT-compiled code HotSpot raises the
- * {@code InternalError} asynchronously, at a later point of its choosing, and the faulting load yields
- * garbage meanwhile, so a reader of a ring whose entry pages were cut may return (and claim) values that
- * were never written before the error arrives, and the error may surface after the ring call returned,
- * outside the ring; (2) a truncation that lands between the check (or the plain read) and the atomic that
- * follows it, a window of a few instructions, can still kill an interpreted caller; (3) with the header page
- * itself cut the ring is dead for every process. Keep ring files in a directory only their owner can write
- * to (the evtchn hub uses mode 0700).
+ * <p>The exact limits that remain, set by the JVM (as measured on HotSpot 17):
+ * <ol>
+ *   <li>HotSpot reports a fault in a plain access late, at the thread's next call into the VM (an
+ *   allocation slow path, a safepoint), in interpreted and compiled code alike, and the faulting load
+ *   yields garbage meanwhile. So a reader of a ring whose entry pages were cut may return, and claim, ports
+ *   that were never written before the error arrives (a probe that cut a full ring of 4096 ports to its
+ *   first page read 29 to 3263 wrong ports), and the error may surface after the ring call returned,
+ *   outside the ring, as an {@link InternalError}. A producer's offers into cut pages are lost the same
+ *   way. A consumer that must not act on such ports calls {@link #checkFile()} before it does.</li>
+ *   <li>The atomics of the hot paths run without a file check: a reader's claim (a compare-and-set on the
+ *   consumer word) and the lock of {@link #offerConcurrent(int)}. On a file cut inside its first page (the
+ *   header) they kill the JVM while their code is still interpreted; compiled, they survive the fault as
+ *   above. An exclusive producer's {@code offer} and {@code tryOffer} perform no atomic at all.</li>
+ *   <li>A truncation that lands between a cold path's check and its atomic, a window of a few
+ *   instructions, can still kill an interpreted caller.</li>
+ *   <li>A ring laid out by {@link #format} or {@link #wrap} over a caller's own mapping has no file to
+ *   check: its cold paths' atomics are as exposed as the hot paths'. Map a ring file with
+ *   {@link #create(Path, int, int, ReaderWaiting)} or {@link #open(Path)} to have the checks.</li>
+ * </ol>
+ * Keep ring files in a directory only their owner can write to (the evtchn hub uses mode 0700).
  *
  * <p><b>Full disks (H5).</b> Ring files are sparse: {@link #create(Path, int, int, ReaderWaiting)} and
  * {@link #resize(int)} reserve the pages they are about to use through the file system first
@@ -169,8 +182,11 @@ public final class PortRing extends AbstractCloseable
         this.cachedCons = (int)buffer.getLongVolatile(CONS_OFFSET);
         this.producerToken = (pid << 32) | (INSTANCES.incrementAndGet() & 0xFFFF_FFFFL);
         // a dead process with this pid may have left this very token: clear it, so the first offer adopts prod
-        requireWhole();
-        buffer.compareAndSetLong(PRODUCER_OWNER_OFFSET, producerToken, NO_PRODUCER);
+        // (a read and a store, no atomic: at worst another producer adopts prod once more)
+        if (buffer.getLongVolatile(PRODUCER_OWNER_OFFSET) == producerToken)
+        {
+            buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
+        }
         singleThreadedCheckDisabled(true);
     }
 
@@ -549,25 +565,10 @@ public final class PortRing extends AbstractCloseable
     public void resize(final int newCapacity)
     {
         PortRingDescriptor.checkCapacity(newCapacity, "newCapacity");
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                grow(newCapacity);
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        underProducerLock(() -> grow(newCapacity));
     }
 
-    private void grow(final int newCapacity)
+    private int grow(final int newCapacity)
     {
         final UnsafeBuffer buffer = this.buffer;
         if (!exclusiveProducer)
@@ -595,6 +596,7 @@ public final class PortRing extends AbstractCloseable
         {
             this.size = size; // an exclusive producer never looks at the owner: it takes the size here
         }
+        return size;
     }
 
     /**
@@ -654,26 +656,15 @@ public final class PortRing extends AbstractCloseable
      */
     public int reset()
     {
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                final int prod = exclusiveProducer ? this.prod : (int)buffer.getLongVolatile(PROD_OFFSET);
-                final long word = updateConsumerWord(
-                    cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
-                buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
-                return prod - (int)word;
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        return underProducerLock(this::emptyRing);
+    }
+
+    private int emptyRing()
+    {
+        final int prod = exclusiveProducer ? this.prod : (int)buffer.getLongVolatile(PROD_OFFSET);
+        final long word = updateConsumerWord(cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
+        buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
+        return prod - (int)word;
     }
 
     /**
@@ -692,22 +683,7 @@ public final class PortRing extends AbstractCloseable
      */
     public int replaceUnread(final int port, final int replacement)
     {
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                return replaceUnreadLocked(port, replacement);
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        return underProducerLock(() -> replaceUnreadLocked(port, replacement));
     }
 
     private int replaceUnreadLocked(final int port, final int replacement)
@@ -795,21 +771,37 @@ public final class PortRing extends AbstractCloseable
     }
 
     /**
-     * Take the producer lock for a cold path, after checking the file still covers the mapping: the
+     * Run a cold path under the producer lock, after checking the file still covers the mapping (the
      * atomics that follow kill the JVM on a vanished page when interpreted, where a plain access only
-     * raises an InternalError.
+     * raises an InternalError), and turn a fault into {@link RingException} {@code EIO}.
+     *
+     * @return what the action returns.
      */
-    private void lockProducerOnWholeFile()
+    private int underProducerLock(final IntSupplier action)
     {
-        throwIfClosed();
-        requireWhole();
-        lockProducer();
+        try
+        {
+            throwIfClosed();
+            requireWhole();
+            lockProducer();
+            try
+            {
+                return action.getAsInt();
+            }
+            finally
+            {
+                unlockProducer();
+            }
+        }
+        catch (final InternalError ex)
+        {
+            throw lostPages(ex);
+        }
     }
 
     /**
      * Test-and-test-and-set on the shared lock word: read it first and compare-and-set only when it is
-     * free. The read keeps the line shared while another holds it, and it is the first touch of the word,
-     * so a vanished page raises an InternalError there, before the atomic.
+     * free, so the line stays shared while another process holds it.
      */
     private void lockProducer()
     {
@@ -893,25 +885,16 @@ public final class PortRing extends AbstractCloseable
      */
     public void claimExclusiveProducer()
     {
-        try
-        {
-            lockProducerOnWholeFile();
-            try
-            {
-                adoptProducerIndex(); // refused while another live instance holds the role
-                LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
-                buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
-                exclusiveProducer = true;
-            }
-            finally
-            {
-                unlockProducer();
-            }
-        }
-        catch (final InternalError ex)
-        {
-            throw lostPages(ex);
-        }
+        underProducerLock(this::takeExclusiveRole);
+    }
+
+    private int takeExclusiveRole()
+    {
+        adoptProducerIndex(); // refused while another live instance holds the role
+        LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
+        buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
+        exclusiveProducer = true;
+        return size;
     }
 
     /**
@@ -927,16 +910,35 @@ public final class PortRing extends AbstractCloseable
         if (exclusiveProducer)
         {
             exclusiveProducer = false;
-            LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
             try
             {
                 requireWhole();
-                buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, producerToken, NO_PRODUCER);
+                clearExclusiveWord();
             }
             catch (final InternalError ex)
             {
                 throw lostPages(ex);
             }
+            finally
+            {
+                LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+            }
+        }
+    }
+
+    /**
+     * Clear the shared exclusive-producer word if it still holds this instance's token: a read and an
+     * ordered store, not a compare-and-set, because nobody else writes the word while this instance holds
+     * the role (every other instance refuses to break the claim of a live process, or of a token still in
+     * {@link #LIVE_EXCLUSIVE_CLAIMS}, which the caller leaves until this is done), and because a fault in a
+     * plain access is an InternalError where one in an atomic kills the JVM, on memory the ring cannot
+     * check (a buffer given to {@link #format} or {@link #wrap}).
+     */
+    private void clearExclusiveWord()
+    {
+        if (buffer.getLongVolatile(EXCLUSIVE_PRODUCER_OFFSET) == producerToken)
+        {
+            buffer.putLongRelease(EXCLUSIVE_PRODUCER_OFFSET, NO_PRODUCER);
         }
     }
 
@@ -1604,15 +1606,25 @@ public final class PortRing extends AbstractCloseable
     @Override
     protected void performClose()
     {
-        if (exclusiveProducer && (shared == null || shared.isWhole()))
+        try
         {
-            releaseExclusiveProducer();
+            if (exclusiveProducer && (shared == null || shared.isWhole()))
+            {
+                clearExclusiveWord(); // a truncated file: the role ends here, its shared word with the file
+            }
         }
-        exclusiveProducer = false; // a truncated file: the role ends here, its shared word with the file
-        LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
-        if (shared != null)
+        catch (final InternalError ex)
         {
-            shared.close();
+            // the memory is gone (a buffer cut under the ring): there is no word left to clear
+        }
+        finally
+        {
+            exclusiveProducer = false;
+            LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+            if (shared != null)
+            {
+                shared.close();
+            }
         }
     }
 

@@ -58,8 +58,9 @@ public final class SharedMappedFile implements AutoCloseable
      * @param length        its length, 1 to {@link Integer#MAX_VALUE} bytes.
      * @param reserveLength how many bytes from the start will be touched at once, 0 to {@code length}.
      * @return the mapped file.
-     * @throws ErrnoException           {@link Errno#ENOSPC} if the file system has no room for the reserved
-     *                                  pages, {@link Errno#EIO} if writing them failed otherwise.
+     * @throws ErrnoException           {@link Errno#ENOSPC} if the file system has no room for the file or
+     *                                  its reserved pages, {@link Errno#ENOMEM} if the mapping fails for
+     *                                  want of memory, {@link Errno#EIO} if writing the pages failed otherwise.
      * @throws IOException              if the file exists or cannot be created and mapped.
      * @throws IllegalArgumentException if a length is out of range.
      */
@@ -71,7 +72,14 @@ public final class SharedMappedFile implements AutoCloseable
             throw new IllegalArgumentException("cannot map " + length + " bytes reserving " + reserveLength
                 + ": the length must be 1 to " + Integer.MAX_VALUE + " and cover the reserved bytes");
         }
-        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        try
+        {
+            Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        }
+        catch (final IOException ex)
+        {
+            throw outOfSpace(ex, "cannot create " + file);
+        }
         RandomAccessFile descriptor = null;
         try
         {
@@ -81,7 +89,13 @@ public final class SharedMappedFile implements AutoCloseable
             mapped.reserve(0, reserveLength);
             return mapped;
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException ex)
+        {
+            closeQuietly(descriptor, ex);
+            Files.deleteIfExists(file);
+            throw outOfSpace(ex, "cannot create " + file);
+        }
+        catch (final RuntimeException ex)
         {
             closeQuietly(descriptor, ex);
             Files.deleteIfExists(file);
@@ -118,7 +132,31 @@ public final class SharedMappedFile implements AutoCloseable
 
     private static MappedByteBuffer map(final RandomAccessFile descriptor, final long length) throws IOException
     {
-        return descriptor.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, length);
+        try
+        {
+            return descriptor.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, length);
+        }
+        catch (final IOException ex)
+        {
+            throw ex.getCause() instanceof OutOfMemoryError
+                ? new ErrnoException(Errno.ENOMEM, "cannot map " + length + " bytes: " + ex.getMessage(), ex)
+                : ex;
+        }
+    }
+
+    /**
+     * The Linux error an {@link IOException} of a file operation stands for, where it is one a caller acts
+     * on (a full file system): {@link Errno#ENOSPC} as an {@link ErrnoException}; any other failure as it is.
+     * The JDK names the error only in the message ({@code strerror}), so the message is what is matched.
+     */
+    private static IOException outOfSpace(final IOException ex, final String what)
+    {
+        final String reason = String.valueOf(ex.getMessage());
+        if (ex instanceof ErrnoException || !(reason.contains("No space left") || reason.contains("quota")))
+        {
+            return ex;
+        }
+        return new ErrnoException(Errno.ENOSPC, what + ": " + reason + " (the file system is full)", ex);
     }
 
     private static void closeQuietly(final RandomAccessFile descriptor, final Exception failure)
@@ -164,10 +202,11 @@ public final class SharedMappedFile implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            final String reason = String.valueOf(ex.getMessage());
-            final Errno errno = reason.contains("No space left") || reason.contains("quota") ? Errno.ENOSPC : Errno.EIO;
-            throw new ErrnoException(errno, "cannot reserve " + count + " bytes at " + offset + " of " + file + ": "
-                + reason + (errno == Errno.ENOSPC ? " (the file system is full)" : ""), ex);
+            final String what = "cannot reserve " + count + " bytes at " + offset + " of " + file;
+            final IOException classified = outOfSpace(ex, what);
+            throw classified instanceof ErrnoException errno
+                ? errno
+                : new ErrnoException(Errno.EIO, what + ": " + ex.getMessage(), ex);
         }
     }
 

@@ -7,7 +7,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * A child main for {@link PortRingTruncationTest}: maps a ring, truncates its file to the first page
  * under it (as a hostile or careless process could), and keeps offering into the pages that are gone.
- * Prints {@code error <exception>} for what the JVM raised, {@code offered N}, then
+ * Prints {@code error <exception>} for what the ring (or, in compiled code, the JVM) raised, {@code offered N}, then
  * {@code checkFile <exception>} for what {@link PortRing#checkFile()} reports, then {@code alive}.
  */
 public final class TruncatedRingProcess
@@ -39,7 +39,7 @@ public final class TruncatedRingProcess
             }
             System.out.println("error none");
         }
-        catch (final InternalError ex)
+        catch (final RingException | InternalError ex) // InternalError: HotSpot's late report, outside the ring
         {
             System.out.println("error " + ex);
         }
