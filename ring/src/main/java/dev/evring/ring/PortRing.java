@@ -13,8 +13,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
@@ -22,10 +20,8 @@ import java.util.function.IntSupplier;
 import java.util.function.LongUnaryOperator;
 
 import static dev.evring.ring.PortRingDescriptor.CONS_OFFSET;
-import static dev.evring.ring.PortRingDescriptor.EXCLUSIVE_PRODUCER_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.MAX_CAPACITY_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.OVERFLOW_OFFSET;
-import static dev.evring.ring.PortRingDescriptor.PRODUCER_LOCK_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.PROD_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.PRODUCER_OWNER_OFFSET;
 import static dev.evring.ring.PortRingDescriptor.READER_WAITING_OFFSET;
@@ -49,13 +45,23 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  * <p>Memory ordering is explicit: every fence carries a comment naming the kernel barrier it mirrors.
  * The layout is described in {@link PortRingDescriptor}.
  *
+ * <p><b>One structure.</b> This class is longer than the library's other files because the ring is one
+ * shared structure: the producer's publish, the readers' claim, resize, reset and the sleep protocol all
+ * move the same three words (prod, cons and its generation, size) and their correctness is in how they
+ * order against each other, which reads best in one place. The jobs that stand apart live in
+ * package-private classes: the producers' lock word ({@code ProducerLock}), the exclusive-producer claim
+ * ({@code ExclusiveProducerClaim}), the cold-path file guard ({@code RingFileGuard}), the readers' copy
+ * out of the entries ({@code EntryCopy}), and the layout and snapshot checks ({@link PortRingDescriptor}).
+ *
  * <p><b>Threads.</b> {@code offer}, {@code resize} and {@code reset} are producer operations:
  * {@code offer} is for one producing thread at a time, {@code offerConcurrent}, {@code resize} and
  * {@code reset} take a lock in the shared memory that also holds off producers in other processes (a lock
  * left by a dead process is recovered). A producer that will be the only one for a while claims the role
  * with {@link #claimExclusiveProducer()} (the role of Aeron's exclusive publication): its offers then skip
  * the check for other producers, and other instances' offers and resizes are refused until it releases
- * the role, closes or dies. Read operations are safe from any number of threads.
+ * the role, closes or dies. Read operations are safe from any number of threads. A reader that will be
+ * the only one claims that role with {@link #claimExclusiveReader()}, the mirror image: it keeps cons on
+ * its own side and reads without a compare-and-set, from one thread at a time.
  * {@link #close()} must not race with other calls on the same instance.
  *
  * <p><b>Memory another process can write (H1).</b> A ring in a shared file can be written, zeroed,
@@ -99,7 +105,10 @@ import static dev.evring.ring.PortRingDescriptor.entryOffset;
  *   <li>The atomics of the hot paths run without a file check: a reader's claim (a compare-and-set on the
  *   consumer word) and the lock of {@link #offerConcurrent(int)}. On a file cut inside its first page (the
  *   header) they kill the JVM while their code is still interpreted; compiled, they survive the fault as
- *   above. An exclusive producer's {@code offer} and {@code tryOffer} perform no atomic at all.</li>
+ *   above. An exclusive producer's {@code offer} and {@code tryOffer} and a
+ *   {@link #claimExclusiveReader() sole reader}'s {@code read} and {@code readOne} perform no atomic at
+ *   all: a ring whose memory another process may cut is read through a sole reader (as the evtchn hub
+ *   reads its clients' request rings) and produced through an exclusive producer (its event rings).</li>
  *   <li>A truncation that lands between a cold path's check and its atomic, a window of a few
  *   instructions, can still kill an interpreted caller.</li>
  *   <li>A ring laid out by {@link #format} or {@link #wrap} over a caller's own mapping has no file to
@@ -129,46 +138,43 @@ public final class PortRing extends AbstractCloseable
 
     private static final long CONS_MASK = 0xFFFF_FFFFL;
     private static final long GENERATION_ONE = 1L << 32;
-    private static final long INT_ARRAY_BASE = UnsafeApi.arrayBaseOffset(int[].class);
-    private static final int SMALL_COPY = 64;
     private static final int INCONSISTENT_SNAPSHOT_LIMIT = 1 << 20;
     /** How long {@link #awaitReadable(long, TimeUnit, IdleStrategy, DoorbellWaiter)} spins before it sleeps. */
     public static final long DEFAULT_SPIN_BEFORE_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final int UNREAD_SCAN_ATTEMPTS = 8;
-    private static final long LOCK_LIVENESS_CHECK_SPINS = 1 << 16;
-    private static final long LOCK_DEADLINE_CHECK_MASK = (1 << 10) - 1;
-    private static final long LOCK_SPINS_BEFORE_YIELD = 1 << 14;
     private static final int CAS_ATTEMPT_LIMIT = 1 << 20;
     /** How long a producer call waits for the shared producer lock unless {@link #producerLockTimeout} says. */
     public static final long DEFAULT_PRODUCER_LOCK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(2);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
-    private static final long NO_PRODUCER = 0;
-    /** Tokens of the instances in this JVM that hold an exclusive producer claim on some ring. */
-    private static final Set<Long> LIVE_EXCLUSIVE_CLAIMS = ConcurrentHashMap.newKeySet();
     private static final ThreadLocal<int[]> DRAIN_SCRATCH = ThreadLocal.withInitial(() -> new int[1024]);
 
     private final UnsafeBuffer buffer;
     private final byte[] base;
     private final long address;
-    private final SharedMappedFile shared;
+    private final RingFileGuard file;
+    private final ProducerLock producerLock;
+    private final ExclusiveProducerClaim exclusiveClaim;
     private final String name;
     private final int maxCapacity;
     private final boolean readersMaySleep;
     private final long pid;
     private volatile Doorbell doorbell;
-    private volatile long producerLockTimeoutNs = DEFAULT_PRODUCER_LOCK_TIMEOUT_NS;
     private final long producerToken;
     private int cachedCons;
     private int prod;
     private int size;
     private boolean exclusiveProducer;
+    private boolean exclusiveReader;
+    private int readerCons;
+    private long readerGeneration;
+    private int readerSize;
 
     private PortRing(final UnsafeBuffer buffer, final SharedMappedFile shared, final String name)
     {
         this.buffer = buffer;
         this.base = buffer.byteArray();
         this.address = buffer.addressOffset();
-        this.shared = shared;
+        this.file = new RingFileGuard(shared, name);
         this.name = name;
         this.maxCapacity = buffer.getInt(MAX_CAPACITY_OFFSET);
         if (!BitUtil.isPowerOfTwo(maxCapacity) || buffer.capacity() < PortRingDescriptor.requiredLength(maxCapacity))
@@ -179,13 +185,15 @@ public final class PortRing extends AbstractCloseable
         }
         this.readersMaySleep = ReaderWaiting.of(buffer.getInt(READER_WAITING_OFFSET)) == ReaderWaiting.DOORBELL;
         this.pid = SystemUtil.getPid();
+        this.producerLock = new ProducerLock(buffer, pid, name, file);
         this.cachedCons = (int)buffer.getLongVolatile(CONS_OFFSET);
         this.producerToken = (pid << 32) | (INSTANCES.incrementAndGet() & 0xFFFF_FFFFL);
+        this.exclusiveClaim = new ExclusiveProducerClaim(buffer, producerToken, pid, name, file);
         // a dead process with this pid may have left this very token: clear it, so the first offer adopts prod
         // (a read and a store, no atomic: at worst another producer adopts prod once more)
         if (buffer.getLongVolatile(PRODUCER_OWNER_OFFSET) == producerToken)
         {
-            buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
+            buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, ExclusiveProducerClaim.NO_PRODUCER);
         }
         singleThreadedCheckDisabled(true);
     }
@@ -399,7 +407,7 @@ public final class PortRing extends AbstractCloseable
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
     }
 
@@ -422,7 +430,7 @@ public final class PortRing extends AbstractCloseable
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
     }
 
@@ -473,7 +481,7 @@ public final class PortRing extends AbstractCloseable
     private void adoptProducerIndex()
     {
         final UnsafeBuffer buffer = this.buffer;
-        refuseIfAnotherExclusiveProducer(buffer);
+        exclusiveClaim.refuseIfHeldByAnother();
         this.size = sharedSize();
         prod = (int)buffer.getLongVolatile(PROD_OFFSET);
         buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, producerToken);
@@ -506,19 +514,20 @@ public final class PortRing extends AbstractCloseable
     {
         try
         {
-            lockProducer();
+            throwIfClosed();
+            producerLock.lock();
             try
             {
                 return append(port, true);
             }
             finally
             {
-                unlockProducer();
+                producerLock.unlock();
             }
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
     }
 
@@ -573,7 +582,7 @@ public final class PortRing extends AbstractCloseable
         final UnsafeBuffer buffer = this.buffer;
         if (!exclusiveProducer)
         {
-            refuseIfAnotherExclusiveProducer(buffer);
+            exclusiveClaim.refuseIfHeldByAnother();
         }
         int size = trustedSize();
         if (newCapacity < size || newCapacity > maxCapacity)
@@ -581,7 +590,7 @@ public final class PortRing extends AbstractCloseable
             throw new IllegalArgumentException("newCapacity " + newCapacity + " must lie between the current "
                 + size + " and the maximum " + maxCapacity + " (rings never shrink)");
         }
-        reserveEntries(size, newCapacity);
+        file.reserveEntries(size, newCapacity);
         while (size < newCapacity)
         {
             buffer.putBytes(entryOffset(size), buffer, entryOffset(0), size * Integer.BYTES);
@@ -591,32 +600,12 @@ public final class PortRing extends AbstractCloseable
             size <<= 1;
         }
         // every producer, this instance included, takes the new size with prod at its next offer
-        buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, NO_PRODUCER);
+        buffer.putLongVolatile(PRODUCER_OWNER_OFFSET, ExclusiveProducerClaim.NO_PRODUCER);
         if (exclusiveProducer)
         {
             this.size = size; // an exclusive producer never looks at the owner: it takes the size here
         }
         return size;
-    }
-
-    /**
-     * Reserve the pages of entries {@code [from, to)} through the file system (H5), so that the copy into
-     * them cannot meet a full disk as a {@code SIGBUS}; nothing to do for a ring that is not in a file.
-     */
-    private void reserveEntries(final int from, final int to)
-    {
-        if (shared != null && to > from)
-        {
-            try
-            {
-                shared.reserve(entryOffset(from), (long)(to - from) * Integer.BYTES);
-            }
-            catch (final ErrnoException ex)
-            {
-                throw new RingException(ex.errno(), name + " cannot grow from " + from + " to " + to
-                    + " ports and is unchanged: " + ex.getMessage(), ex);
-            }
-        }
     }
 
     /**
@@ -662,9 +651,20 @@ public final class PortRing extends AbstractCloseable
     private int emptyRing()
     {
         final int prod = exclusiveProducer ? this.prod : (int)buffer.getLongVolatile(PROD_OFFSET);
-        final long word = updateConsumerWord(cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
+        final int dropped;
+        if (exclusiveReader)
+        {
+            dropped = prod - readerCons;
+            readerCons = prod;
+            buffer.putLongRelease(CONS_OFFSET, readerGeneration | (prod & CONS_MASK)); // as the sole reader's read
+        }
+        else
+        {
+            dropped = prod - (int)updateConsumerWord(
+                cons -> ((cons & ~CONS_MASK) + GENERATION_ONE) | (prod & CONS_MASK));
+        }
         buffer.putIntVolatile(OVERFLOW_OFFSET, 0);
-        return prod - (int)word;
+        return dropped;
     }
 
     /**
@@ -756,7 +756,7 @@ public final class PortRing extends AbstractCloseable
         {
             throw new IllegalArgumentException("the producer lock timeout must be positive, got " + timeout + " " + unit);
         }
-        producerLockTimeoutNs = unit.toNanos(timeout);
+        producerLock.timeoutNs(unit.toNanos(timeout));
         return this;
     }
 
@@ -767,7 +767,7 @@ public final class PortRing extends AbstractCloseable
      */
     public long producerLockTimeoutNs()
     {
-        return producerLockTimeoutNs;
+        return producerLock.timeoutNs();
     }
 
     /**
@@ -782,81 +782,21 @@ public final class PortRing extends AbstractCloseable
         try
         {
             throwIfClosed();
-            requireWhole();
-            lockProducer();
+            file.requireWhole();
+            producerLock.lock();
             try
             {
                 return action.getAsInt();
             }
             finally
             {
-                unlockProducer();
+                producerLock.unlock();
             }
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
-    }
-
-    /**
-     * Test-and-test-and-set on the shared lock word: read it first and compare-and-set only when it is
-     * free, so the line stays shared while another process holds it.
-     */
-    private void lockProducer()
-    {
-        throwIfClosed();
-        final UnsafeBuffer buffer = this.buffer;
-        if (buffer.getLongVolatile(PRODUCER_LOCK_OFFSET) != 0 || !buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, 0, pid))
-        {
-            awaitProducerLock(buffer);
-        }
-    }
-
-    private void awaitProducerLock(final UnsafeBuffer buffer)
-    {
-        final long deadline = System.nanoTime() + producerLockTimeoutNs;
-        for (long spins = 1; ; spins++)
-        {
-            if (buffer.getLongVolatile(PRODUCER_LOCK_OFFSET) == 0 && buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, 0, pid))
-            {
-                return;
-            }
-            if (spins % LOCK_LIVENESS_CHECK_SPINS == 0)
-            {
-                recoverLockOfDeadHolder(buffer);
-            }
-            if ((spins & LOCK_DEADLINE_CHECK_MASK) == 0 && System.nanoTime() - deadline >= 0)
-            {
-                throw new RingException(Errno.ETIMEDOUT, name + "'s producer lock stayed held by pid "
-                    + buffer.getLongVolatile(PRODUCER_LOCK_OFFSET) + " for " + TimeUnit.NANOSECONDS.toMillis(
-                    producerLockTimeoutNs) + " ms: a live process holds it and does not let go");
-            }
-            if (spins < LOCK_SPINS_BEFORE_YIELD)
-            {
-                Thread.onSpinWait();
-            }
-            else
-            {
-                Thread.yield();
-            }
-        }
-    }
-
-    private void recoverLockOfDeadHolder(final UnsafeBuffer buffer)
-    {
-        final long holder = buffer.getLongVolatile(PRODUCER_LOCK_OFFSET);
-        final boolean holderAlive = ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false);
-        if (holder != 0 && !holderAlive)
-        {
-            requireWhole();
-            buffer.compareAndSetLong(PRODUCER_LOCK_OFFSET, holder, 0);
-        }
-    }
-
-    private void unlockProducer()
-    {
-        buffer.putLongRelease(PRODUCER_LOCK_OFFSET, 0);
     }
 
     /**
@@ -891,8 +831,7 @@ public final class PortRing extends AbstractCloseable
     private int takeExclusiveRole()
     {
         adoptProducerIndex(); // refused while another live instance holds the role
-        LIVE_EXCLUSIVE_CLAIMS.add(producerToken);
-        buffer.putLongVolatile(EXCLUSIVE_PRODUCER_OFFSET, producerToken);
+        exclusiveClaim.announce();
         exclusiveProducer = true;
         return size;
     }
@@ -912,33 +851,17 @@ public final class PortRing extends AbstractCloseable
             exclusiveProducer = false;
             try
             {
-                requireWhole();
-                clearExclusiveWord();
+                file.requireWhole();
+                exclusiveClaim.clearWord();
             }
             catch (final InternalError ex)
             {
-                throw lostPages(ex);
+                throw file.lostPages(ex);
             }
             finally
             {
-                LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
+                exclusiveClaim.forget();
             }
-        }
-    }
-
-    /**
-     * Clear the shared exclusive-producer word if it still holds this instance's token: a read and an
-     * ordered store, not a compare-and-set, because nobody else writes the word while this instance holds
-     * the role (every other instance refuses to break the claim of a live process, or of a token still in
-     * {@link #LIVE_EXCLUSIVE_CLAIMS}, which the caller leaves until this is done), and because a fault in a
-     * plain access is an InternalError where one in an atomic kills the JVM, on memory the ring cannot
-     * check (a buffer given to {@link #format} or {@link #wrap}).
-     */
-    private void clearExclusiveWord()
-    {
-        if (buffer.getLongVolatile(EXCLUSIVE_PRODUCER_OFFSET) == producerToken)
-        {
-            buffer.putLongRelease(EXCLUSIVE_PRODUCER_OFFSET, NO_PRODUCER);
         }
     }
 
@@ -950,30 +873,6 @@ public final class PortRing extends AbstractCloseable
     public boolean isExclusiveProducer()
     {
         return exclusiveProducer;
-    }
-
-    /**
-     * Refuse a producer call while another live instance holds the exclusive producer role; break the
-     * claim of one that is gone (its process died, or it was left by a dead process with this pid).
-     */
-    private void refuseIfAnotherExclusiveProducer(final UnsafeBuffer buffer)
-    {
-        final long holder = buffer.getLongVolatile(EXCLUSIVE_PRODUCER_OFFSET);
-        if (holder == NO_PRODUCER || holder == producerToken)
-        {
-            return;
-        }
-        final long holderPid = holder >>> 32;
-        final boolean alive = holderPid == pid ?
-            LIVE_EXCLUSIVE_CLAIMS.contains(holder) :
-            ProcessHandle.of(holderPid).map(ProcessHandle::isAlive).orElse(false);
-        if (alive)
-        {
-            throw new IllegalStateException(name + " has an exclusive producer (pid " + holderPid + "): only it may "
-                + "offer or resize until it releases the role or closes");
-        }
-        requireWhole();
-        buffer.compareAndSetLong(EXCLUSIVE_PRODUCER_OFFSET, holder, NO_PRODUCER);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -1002,11 +901,11 @@ public final class PortRing extends AbstractCloseable
         throwIfClosed();
         try
         {
-            return len == 0 ? 0 : (int)take(dst, off, len);
+            return len == 0 ? 0 : (int)(exclusiveReader ? takeAlone(dst, off, len) : take(dst, off, len));
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
     }
 
@@ -1024,12 +923,90 @@ public final class PortRing extends AbstractCloseable
         throwIfClosed();
         try
         {
-            return take(null, 0, 1);
+            return exclusiveReader ? takeAlone(null, 0, 1) : take(null, 0, 1);
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
+    }
+
+    /**
+     * Become the ring's only reader, the mirror of {@link #claimExclusiveProducer()} and the role the
+     * kernel's evtchn device plays for its ring: until {@link #releaseExclusiveReader()} or close, this
+     * instance keeps {@code cons} on its own side, starting from the consumer word as it is now, and never
+     * reads it back from the mapping. {@link #read(int[], int, int)} and {@link #readOne()} then copy from
+     * that cons, check the shared prod against it and against a size that must be a power of two within the
+     * maximum capacity and never smaller than the last one seen (an impossible prod, more unread ports than
+     * slots, is {@link RingException} {@link Errno#EIO} and hands out nothing), and publish the new cons
+     * with an ordered store instead of a compare-and-set. No atomic read-modify-write is left on the path,
+     * so a file cut under the reader, header page included, ends a read in {@link RingException}
+     * {@code EIO} (or HotSpot's late {@link InternalError}, see the class comment), never in a JVM killed
+     * with {@code SIGBUS}, in interpreted and compiled code alike. {@link #isEmpty()}, {@link #size()},
+     * {@link #consumerIndex()}, {@link #pollMask()}, {@link #hasUnreadOtherThan(int)} and the readiness
+     * check of {@code awaitReadable} answer from the same cons, and {@link #reset()} on this instance moves
+     * it to prod.
+     *
+     * <p><b>What a process that can write the ring can still do to a sole reader</b> (the producers' side,
+     * as an evtchn client can its request ring): garble entries, prod, the size or the overflow flag. The
+     * reader then returns ports that are wrong, or fails with {@code EIO} or {@link RingOverflowException}:
+     * every slot it reads is masked by a checked size inside the mapping and every count is bounded by it,
+     * so it never reads outside the mapping, never hands out more than the size at once, never loops and
+     * never waits. Writing the consumer word changes what producers see (room, or none) and nothing this
+     * reader reads. A truncation is the fault above.
+     *
+     * <p><b>The caller's part.</b> Claim on a freshly created ring, before another process can write it,
+     * so that cons starts from a value this process wrote. Only this instance may read while it holds the
+     * role, from one thread at a time: another reader's claims, and a {@code reset} or
+     * {@code replaceUnread} through another instance, are overwritten by this reader's next store of cons
+     * (the producer's resizes are not: copying the old contents twice keeps every unread port at its index).
+     *
+     * @throws IllegalStateException if this instance is closed.
+     * @throws RingException         {@link Errno#EIO} if the shared size is one no ring holds, or the
+     *                               memory faults.
+     */
+    public void claimExclusiveReader()
+    {
+        throwIfClosed();
+        try
+        {
+            final long word = buffer.getLongVolatile(CONS_OFFSET);
+            readerSize = sharedSize();
+            readerGeneration = word & ~CONS_MASK;
+            readerCons = (int)word;
+            exclusiveReader = true;
+        }
+        catch (final InternalError ex)
+        {
+            throw file.lostPages(ex);
+        }
+    }
+
+    /**
+     * Give up the sole-reader role, if this instance holds it: reads claim with a compare-and-set again,
+     * from the consumer word, which already holds this reader's cons. Touches no shared memory.
+     */
+    public void releaseExclusiveReader()
+    {
+        exclusiveReader = false;
+    }
+
+    /**
+     * Whether this instance is the ring's sole reader.
+     *
+     * @return true between {@link #claimExclusiveReader()} and its release.
+     */
+    public boolean isExclusiveReader()
+    {
+        return exclusiveReader;
+    }
+
+    /**
+     * The cons a reader of this instance goes by: the sole reader's own, else the consumer word's.
+     */
+    private int consumerCursor()
+    {
+        return exclusiveReader ? readerCons : (int)buffer.getLongVolatile(CONS_OFFSET);
     }
 
     /**
@@ -1060,34 +1037,13 @@ public final class PortRing extends AbstractCloseable
             {
                 return dst == null ? NONE : 0;
             }
-            if (!isConsistent(available, size, maxMask))
+            if (!PortRingDescriptor.isConsistentSnapshot(available, size, maxMask))
             {
                 failedSnapshots++; // cons moved under us (another reader, a reset): take a fresh snapshot
                 continue;
             }
-            final int count;
-            final long taken;
-            if (available == 1 || dst == null)
-            {
-                final int port = available == 1
-                    ? (int)(published >>> 32) // the one new port rode in the producer word
-                    : UnsafeApi.getInt(base, address + entryOffset(cons & (size - 1)));
-                count = 1;
-                if (dst == null)
-                {
-                    taken = port & 0xFFFF_FFFFL;
-                }
-                else
-                {
-                    dst[off] = port;
-                    taken = 1;
-                }
-            }
-            else
-            {
-                count = copyOut(base, address, cons, prod, size, dst, off, len);
-                taken = count;
-            }
+            final long taken = EntryCopy.copyUnread(base, address, published, cons, size, dst, off, len);
+            final int count = dst == null ? 1 : (int)taken;
             if (UnsafeApi.compareAndSetLong(
                 base, address + CONS_OFFSET, word, (word & ~CONS_MASK) | ((cons + count) & CONS_MASK)))
             {
@@ -1099,6 +1055,62 @@ public final class PortRing extends AbstractCloseable
             + INCONSISTENT_SNAPSHOT_LIMIT + " snapshots in a row): the memory was corrupted or is not a ring");
     }
 
+    /**
+     * The sole reader's read ({@link #claimExclusiveReader()}): the kernel's {@code evtchn_read}, which owns
+     * {@code ring_cons}. cons comes from this instance, never from the mapping; prod and the size are
+     * checked against it and the size this reader trusts before any entry is read, so an impossible prod
+     * hands out nothing; the new cons is published with an ordered store. No atomic read-modify-write: a
+     * fault on a cut file is an InternalError in every mode of execution.
+     *
+     * @return as {@link #take(int[], int, int)}.
+     */
+    private long takeAlone(final int[] dst, final int off, final int len)
+    {
+        final byte[] base = this.base;
+        final long address = this.address;
+        throwIfOverflowed(base, address);
+        final int cons = readerCons;
+        final long published = UnsafeApi.getLongVolatile(base, address + PROD_OFFSET);
+        final int prod = (int)published;
+        if (prod == cons)
+        {
+            return dst == null ? NONE : 0;
+        }
+        VarHandle.loadLoadFence(); // smp_rmb: prod (and then size) is read before the entries it covers
+        int size = UnsafeApi.getIntVolatile(base, address + SIZE_OFFSET);
+        if (size != readerSize)
+        {
+            size = adoptReaderSize(size);
+        }
+        if (Integer.compareUnsigned(prod - cons, size) > 0)
+        {
+            throw new RingException(Errno.EIO, name + " holds prod " + prod + " for the sole reader's cons " + cons
+                + " and size " + size + ": more unread ports than slots, the producer's memory is corrupted");
+        }
+        final long taken = EntryCopy.copyUnread(base, address, published, cons, size, dst, off, len);
+        final int next = cons + (dst == null ? 1 : (int)taken);
+        // release: the entries are copied before cons hands their slots back to the producer, as
+        // evtchn_read's plain store to ring_cons after its smp_rmb and copy_to_user
+        UnsafeApi.putLongRelease(base, address + CONS_OFFSET, readerGeneration | (next & CONS_MASK));
+        readerCons = next;
+        return taken;
+    }
+
+    /**
+     * Take a new shared size for the sole reader: a power of two within the maximum capacity checked
+     * against the mapping, and never smaller than the last one taken (rings only grow).
+     */
+    private int adoptReaderSize(final int size)
+    {
+        if (size < readerSize || size > maxCapacity || (size & (size - 1)) != 0)
+        {
+            throw new RingException(Errno.EIO, name + " holds size " + size + " for a sole reader that saw "
+                + readerSize + " (maximum " + maxCapacity + "): rings only grow, the memory is corrupted");
+        }
+        readerSize = size;
+        return size;
+    }
+
     private void throwIfOverflowed(final byte[] base, final long address)
     {
         if (UnsafeApi.getIntVolatile(base, address + OVERFLOW_OFFSET) != 0)
@@ -1107,74 +1119,9 @@ public final class PortRing extends AbstractCloseable
         }
     }
 
-    /**
-     * Whether a reader's snapshot can be trusted: no more unread ports than the size, and a size that is
-     * a power of two (0 and {@code Integer.MIN_VALUE} fail the second test) no larger than the maximum
-     * capacity, so every slot it reads lies inside the entries, with or without a wrap.
-     */
-    private static boolean isConsistent(final int available, final int size, final int maxMask)
-    {
-        return Integer.compareUnsigned(available, size) <= 0 && ((size & (size - 1)) | ((size - 1) & ~maxMask)) == 0;
-    }
-
     private static long producerWord(final int prod, final int lastPort)
     {
         return ((long)lastPort << 32) | (prod & CONS_MASK);
-    }
-
-    /**
-     * Copy the unread range, truncated to {@code len}: one chunk, or two when it wraps past the end of
-     * the entries. The caller has checked {@code size} is a power of two no larger than the maximum
-     * capacity, so every slot read lies inside the mapped entries.
-     */
-    private static int copyOut(
-        final byte[] base, final long address, final int cons, final int prod, final int size, final int[] dst,
-        final int off, final int len)
-    {
-        final int mask = size - 1;
-        int firstChunk;
-        int secondChunk;
-        if (((cons ^ prod) & size) != 0)
-        {
-            // cons and prod lie in different laps: the live range wraps past the end of the entries
-            firstChunk = size - (cons & mask);
-            secondChunk = prod & mask;
-        }
-        else
-        {
-            firstChunk = prod - cons;
-            secondChunk = 0;
-        }
-        if (firstChunk >= len)
-        {
-            firstChunk = len;
-            secondChunk = 0;
-        }
-        else if (firstChunk + secondChunk > len)
-        {
-            secondChunk = len - firstChunk;
-        }
-        copyEntries(base, address, cons & mask, dst, off, firstChunk);
-        if (secondChunk > 0)
-        {
-            copyEntries(base, address, 0, dst, off + firstChunk, secondChunk);
-        }
-        return firstChunk + secondChunk;
-    }
-
-    private static void copyEntries(
-        final byte[] base, final long address, final int slot, final int[] dst, final int off, final int count)
-    {
-        final long from = address + entryOffset(slot);
-        if (count <= SMALL_COPY)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                dst[off + i] = UnsafeApi.getInt(base, from + ((long)i << 2));
-            }
-            return;
-        }
-        UnsafeApi.copyMemory(base, from, dst, INT_ARRAY_BASE + ((long)off << 2), (long)count << 2);
     }
 
     /**
@@ -1280,7 +1227,7 @@ public final class PortRing extends AbstractCloseable
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
     }
 
@@ -1323,7 +1270,7 @@ public final class PortRing extends AbstractCloseable
     private boolean sleepOnce(final DoorbellWaiter sleeper, final long timeoutNs) throws InterruptedException
     {
         final UnsafeBuffer buffer = this.buffer;
-        requireWhole(); // the sleeper count is an atomic: a fault inside it would kill the JVM
+        file.requireWhole(); // the sleeper count is an atomic: a fault inside it would kill the JVM
         buffer.getAndAddInt(SLEEPERS_OFFSET, 1); // smp_mb (atomic RMW): the announcement precedes the re-check
         try
         {
@@ -1338,7 +1285,7 @@ public final class PortRing extends AbstractCloseable
         {
             if (!isClosing())
             {
-                requireWhole();
+                file.requireWhole();
                 buffer.getAndAddInt(SLEEPERS_OFFSET, -1);
             }
         }
@@ -1348,7 +1295,7 @@ public final class PortRing extends AbstractCloseable
     {
         throwIfClosed();
         return buffer.getIntVolatile(OVERFLOW_OFFSET) != 0
-            || (int)buffer.getLongVolatile(PROD_OFFSET) != (int)buffer.getLongVolatile(CONS_OFFSET);
+            || (int)buffer.getLongVolatile(PROD_OFFSET) != consumerCursor();
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -1404,7 +1351,7 @@ public final class PortRing extends AbstractCloseable
         }
         catch (final InternalError ex)
         {
-            throw lostPages(ex);
+            throw file.lostPages(ex);
         }
     }
 
@@ -1414,7 +1361,7 @@ public final class PortRing extends AbstractCloseable
         for (int attempt = 0; attempt < UNREAD_SCAN_ATTEMPTS; attempt++)
         {
             final int prod = (int)buffer.getLongVolatile(PROD_OFFSET);
-            final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+            final int cons = consumerCursor();
             VarHandle.loadLoadFence(); // smp_rmb: prod is read before the entries it covers
             final int size = trustedSize();
             final int unread = prod - cons;
@@ -1434,7 +1381,7 @@ public final class PortRing extends AbstractCloseable
                 }
             }
             VarHandle.loadLoadFence(); // smp_rmb: the entries are read before the indices are checked again
-            if ((int)buffer.getLongVolatile(PROD_OFFSET) == prod && (int)buffer.getLongVolatile(CONS_OFFSET) == cons)
+            if ((int)buffer.getLongVolatile(PROD_OFFSET) == prod && consumerCursor() == cons)
             {
                 return false;
             }
@@ -1450,7 +1397,7 @@ public final class PortRing extends AbstractCloseable
     public boolean isEmpty()
     {
         throwIfClosed();
-        return (int)buffer.getLongVolatile(PROD_OFFSET) == (int)buffer.getLongVolatile(CONS_OFFSET);
+        return (int)buffer.getLongVolatile(PROD_OFFSET) == consumerCursor();
     }
 
     /**
@@ -1461,7 +1408,7 @@ public final class PortRing extends AbstractCloseable
     public int size()
     {
         throwIfClosed();
-        final int cons = (int)buffer.getLongVolatile(CONS_OFFSET);
+        final int cons = consumerCursor();
         return Math.max(0, Math.min((int)buffer.getLongVolatile(PROD_OFFSET) - cons, capacity()));
     }
 
@@ -1535,12 +1482,12 @@ public final class PortRing extends AbstractCloseable
     /**
      * The free-running consumer index.
      *
-     * @return cons.
+     * @return cons (the sole reader's own, see {@link #claimExclusiveReader()}).
      */
     public int consumerIndex()
     {
         throwIfClosed();
-        return (int)buffer.getLongVolatile(CONS_OFFSET);
+        return consumerCursor();
     }
 
     /**
@@ -1550,7 +1497,7 @@ public final class PortRing extends AbstractCloseable
      */
     public Path file()
     {
-        return shared == null ? null : shared.file();
+        return file.file();
     }
 
     /**
@@ -1563,33 +1510,7 @@ public final class PortRing extends AbstractCloseable
     public void checkFile() throws IOException
     {
         throwIfClosed();
-        if (shared != null && !shared.isWhole())
-        {
-            throw new RingFormatException(Errno.EIO, name + " was truncated: " + shared.describeTruncation());
-        }
-    }
-
-    /**
-     * Fail unless the mapped file still covers the mapping (one {@code fstat}; cold paths only). Every cold
-     * path calls this before an atomic on the mapping: HotSpot turns a fault in a plain or ordered access
-     * into an InternalError, but a fault inside an interpreted compare-and-set or get-and-add kills the JVM.
-     */
-    private void requireWhole()
-    {
-        if (shared != null && !shared.isWhole())
-        {
-            throw new RingException(Errno.EIO, name + " was truncated: " + shared.describeTruncation());
-        }
-    }
-
-    /**
-     * The ring's answer to the JVM's InternalError for a fault on mapped memory ({@code SIGBUS}: pages its
-     * file lost to a truncation, or could not get on a full disk).
-     */
-    private RingException lostPages(final InternalError fault)
-    {
-        return new RingException(Errno.EIO, name + " faulted on its shared memory (" + fault.getMessage()
-            + "): its file was truncated under the mapping or its disk is full; stop using it", fault);
+        file.checkFile();
     }
 
     private void throwIfClosed()
@@ -1608,9 +1529,9 @@ public final class PortRing extends AbstractCloseable
     {
         try
         {
-            if (exclusiveProducer && (shared == null || shared.isWhole()))
+            if (exclusiveProducer && file.isWhole())
             {
-                clearExclusiveWord(); // a truncated file: the role ends here, its shared word with the file
+                exclusiveClaim.clearWord(); // a truncated file: the role ends here, its shared word with the file
             }
         }
         catch (final InternalError ex)
@@ -1620,11 +1541,9 @@ public final class PortRing extends AbstractCloseable
         finally
         {
             exclusiveProducer = false;
-            LIVE_EXCLUSIVE_CLAIMS.remove(producerToken);
-            if (shared != null)
-            {
-                shared.close();
-            }
+            exclusiveReader = false;
+            exclusiveClaim.forget();
+            file.close();
         }
     }
 

@@ -111,6 +111,21 @@ public final class PortRingDescriptor
     }
 
     /**
+     * Whether a reader's snapshot can be trusted: no more unread ports than the size, and a size that is
+     * a power of two (0 and {@code Integer.MIN_VALUE} fail the second test) no larger than the maximum
+     * capacity, so every slot it reads lies inside the entries, with or without a wrap.
+     *
+     * @param available {@code prod - cons} of the snapshot.
+     * @param size      the size of the snapshot.
+     * @param maxMask   the maximum capacity checked against the mapping, minus one.
+     * @return true if the snapshot may be copied from.
+     */
+    static boolean isConsistentSnapshot(final int available, final int size, final int maxMask)
+    {
+        return Integer.compareUnsigned(available, size) <= 0 && ((size & (size - 1)) | ((size - 1) & ~maxMask)) == 0;
+    }
+
+    /**
      * Bytes a ring of the given maximum capacity occupies.
      *
      * @param maxCapacity a valid maximum capacity.

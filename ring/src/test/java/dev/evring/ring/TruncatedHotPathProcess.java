@@ -125,7 +125,7 @@ public final class TruncatedHotPathProcess
      * HotSpot reports a fault in compiled code at the thread's next call into the VM: an allocation too large
      * for the thread's buffer makes one, so an error a loop left pending is seen in its own phase.
      */
-    private static void surfacePendingFault()
+    static void surfacePendingFault()
     {
         final byte[] large = new byte[1 << 24];
         if (large.length != 1 << 24)
