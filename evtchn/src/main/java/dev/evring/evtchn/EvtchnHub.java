@@ -89,7 +89,7 @@ import java.util.concurrent.TimeUnit;
  * domain with {@link Evtchn#bindUnboundPort(int)} and drives it with {@link Evtchn#notify(int)} and
  * {@link Evtchn#awaitPending}; {@link EvtchnHubMain} runs a hub as a process of its own.
  */
-public final class EvtchnHub implements AutoCloseable
+public final class EvtchnHub implements AutoCloseable, RemoteDomainHost
 {
     /** The hub's own domain. */
     public static final int HUB_DOMID = 0;
@@ -351,6 +351,7 @@ public final class EvtchnHub implements AutoCloseable
         timer.stop();
         poller.stop();
         acceptor.closeSessions();
+        conductor.closeRemote(); // before the counters it writes are unmapped
         counters.close();
         directory.close();
     }
@@ -368,6 +369,15 @@ public final class EvtchnHub implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public RemotePorts attachRemoteDomains(final RemoteDomains domains) throws EvtchnException
+    {
+        return conductor.attachRemoteDomains(domains);
     }
 
     /**

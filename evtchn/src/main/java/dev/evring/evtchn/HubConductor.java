@@ -49,6 +49,7 @@ final class HubConductor
     private final AtomicLong nextHandleId = new AtomicLong(1);
     private int nextDomid = 1;
     private boolean closed;
+    private volatile RemoteDomains remote;
 
     HubConductor(final HubConfig config, final Path directory, final HubCounters counters)
     {
@@ -230,13 +231,29 @@ final class HubConductor
 
     int control(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
     {
+        final RemoteDomains bridge = remote;
+        if (op == Protocol.OP_BIND_INTERDOMAIN && bridge != null && bridge.isRemote(a))
+        {
+            return bindRemote(handle, bridge, a, b);
+        }
         final PortRing fresh = op <= Protocol.OP_BIND_STATIC ? rings.prepare(handle) : null; // file work: no lock
+        return locked(handle, op, fresh, () -> controlLocked(handle, op, a, b));
+    }
+
+    /**
+     * A step of a handle's request, under the lock, with the event ring made for it outside the lock (if
+     * any): a failure no check foresaw is contained (the handles it damaged are faulted) and the request
+     * fails with EFAULT.
+     */
+    private int locked(final HubHandle handle, final int op, final PortRing fresh, final LockedStep step)
+        throws EvtchnException
+    {
         synchronized (lock)
         {
             try
             {
                 handle.freshEvents = fresh;
-                return controlLocked(handle, op, a, b);
+                return step.run();
             }
             catch (final RuntimeException | Error ex)
             {
@@ -251,7 +268,33 @@ final class HubConductor
         }
     }
 
+    /**
+     * What {@link #locked} runs.
+     */
+    private interface LockedStep
+    {
+        int run() throws EvtchnException;
+    }
+
     private int controlLocked(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
+    {
+        admit(handle, op, a, b);
+        try
+        {
+            return dispatch(handle, op, a, b);
+        }
+        catch (final EvtchnException ex)
+        {
+            errorsCounter.incrementRelease();
+            throw ex;
+        }
+    }
+
+    /**
+     * Before a control request, under the lock: the handle must be open, and the words it posted earlier
+     * take effect first.
+     */
+    private void admit(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
     {
         if (handle.released)
         {
@@ -266,15 +309,62 @@ final class HubConductor
             }
         }
         requestsCounter.incrementRelease();
+    }
+
+    /**
+     * bindInterdomain to a domain of another host (B2): a port is set aside under the lock, the remote hub
+     * validates and connects its end while the lock is free (the bridge waits for its answer), then the
+     * port is connected and given to the handle under the lock again. If the handle went meanwhile, the
+     * remote end is put back to unbound.
+     */
+    private int bindRemote(final HubHandle handle, final RemoteDomains bridge, final int remoteDomid, final int rport)
+        throws EvtchnException
+    {
+        final int op = Protocol.OP_BIND_INTERDOMAIN;
+        final int lport = locked(handle, op, null, () ->
+        {
+            admit(handle, op, remoteDomid, rport);
+            try
+            {
+                return ports.setAside(handle, remoteDomid, rport);
+            }
+            catch (final EvtchnException ex)
+            {
+                errorsCounter.incrementRelease();
+                throw ex;
+            }
+        });
         try
         {
-            return dispatch(handle, op, a, b);
+            bridge.bindInterdomain(handle.domid(), lport, remoteDomid, rport);
         }
         catch (final EvtchnException ex)
         {
-            errorsCounter.incrementRelease();
+            synchronized (lock)
+            {
+                errorsCounter.incrementRelease();
+                if (ports.isSetAside(handle, lport, rport))
+                {
+                    ports.freeSetAside(lport);
+                }
+            }
             throw ex;
         }
+        final PortRing fresh = rings.prepare(handle); // file work: no lock
+        return locked(handle, op, fresh, () ->
+        {
+            final boolean setAside = ports.isSetAside(handle, lport, rport);
+            if (!setAside || handle.released)
+            {
+                if (setAside)
+                {
+                    ports.freeSetAside(lport);
+                }
+                bridge.closed(lport, handle.domid(), remoteDomid, rport); // the remote end goes back to unbound
+                throw ErrorText.exception(op, closed ? Errno.ENODEV : Errno.EBADF, remoteDomid, rport);
+            }
+            return ports.connectSetAside(handle, lport, remoteDomid);
+        });
     }
 
     private int dispatch(final HubHandle handle, final int op, final int a, final int b) throws EvtchnException
@@ -473,10 +563,12 @@ final class HubConductor
 
     private int allocateDomid()
     {
-        for (int tries = 0; tries < EvtchnHub.DOMID_FIRST_RESERVED; tries++)
+        final RemoteDomains bridge = remote;
+        final int limit = bridge == null ? EvtchnHub.DOMID_FIRST_RESERVED : bridge.localDomidLimit();
+        for (int tries = 0; tries < limit; tries++)
         {
-            final int domid = nextDomid;
-            nextDomid = nextDomid + 1 >= EvtchnHub.DOMID_FIRST_RESERVED ? 1 : nextDomid + 1;
+            final int domid = nextDomid < limit ? nextDomid : 1;
+            nextDomid = domid + 1 >= limit ? 1 : domid + 1;
             if (!ports.hasDomain(domid))
             {
                 return domid;
@@ -658,6 +750,117 @@ final class HubConductor
             contain(requester, failure);
             faultDamaged();
             return requester == null || !requester.released;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // remote domains (the bridge's side, see RemotePorts)
+    // ----------------------------------------------------------------------------------------------
+
+    RemotePorts attachRemoteDomains(final RemoteDomains bridge) throws EvtchnException
+    {
+        synchronized (lock)
+        {
+            checkOpen();
+            if (remote != null)
+            {
+                throw new EvtchnException(Errno.EBUSY, "the hub at " + directory + " has a bridge already");
+            }
+            for (final HubHandle handle : handles)
+            {
+                if (handle.domid() >= bridge.localDomidLimit())
+                {
+                    throw new EvtchnException(Errno.EEXIST, "local domain " + handle.domid() + " is in the bridge's range");
+                }
+            }
+            remote = bridge;
+            ports.remoteDomains(bridge);
+            return new HubRemotePorts(this, bridge);
+        }
+    }
+
+    /**
+     * The hub is closing: the bridge stops before the counters file it writes is unmapped.
+     */
+    void closeRemote()
+    {
+        final RemoteDomains bridge = remote;
+        if (bridge != null)
+        {
+            bridge.hubClosed();
+        }
+    }
+
+    AtomicCounter newCounter(final String label)
+    {
+        synchronized (lock)
+        {
+            if (closed)
+            {
+                throw new IllegalStateException("the hub at " + directory + " is closed");
+            }
+            return counters.newCounter(label);
+        }
+    }
+
+    Errno connectRemote(final int domid, final int port, final int remoteDomid, final int rport)
+    {
+        synchronized (lock)
+        {
+            return closed ? Errno.ENODEV : ports.connectFromRemote(domid, port, remoteDomid, rport);
+        }
+    }
+
+    boolean fireFromRemote(final int port, final int remoteDomid, final int rport)
+    {
+        synchronized (lock)
+        {
+            if (closed)
+            {
+                return false;
+            }
+            try
+            {
+                return ports.fireFromRemote(port, remoteDomid, rport);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                contain(null, ex); // the holder's event ring was damaged: it is faulted, the bridge goes on
+                return false;
+            }
+            finally
+            {
+                faultDamaged();
+            }
+        }
+    }
+
+    boolean disconnectRemote(final int port, final int remoteDomid, final int rport)
+    {
+        synchronized (lock)
+        {
+            return !closed && ports.disconnectFromRemote(port, remoteDomid, rport);
+        }
+    }
+
+    int disconnectRemoteRange(final int fromDomid, final int toDomid)
+    {
+        synchronized (lock)
+        {
+            return ports.disconnectRemote(fromDomid, toDomid);
+        }
+    }
+
+    void detachRemote(final RemoteDomains bridge)
+    {
+        synchronized (lock)
+        {
+            if (remote == bridge)
+            {
+                ports.disconnectRemote(bridge.localDomidLimit(), EvtchnHub.DOMID_FIRST_RESERVED);
+                ports.remoteDomains(null);
+                remote = null;
+            }
         }
     }
 }

@@ -74,6 +74,16 @@ public final class HubCounters implements AutoCloseable
         return new HubCounters(mapping, reader, null);
     }
 
+    /**
+     * Allocate one more counter in the file (a bridge's), for the hub's process only.
+     *
+     * @throws IllegalStateException if the file has no room left.
+     */
+    AtomicCounter newCounter(final String label)
+    {
+        return ((CountersManager)reader).newCounter(label);
+    }
+
     AtomicCounter counter(final HubCounter kind)
     {
         return counters[kind.ordinal()];

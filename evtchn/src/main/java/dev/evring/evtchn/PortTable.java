@@ -44,6 +44,7 @@ final class PortTable
     private final AtomicCounter coalescedCounter;
     private final AtomicCounter overflowsCounter;
     private int lowestFree = 1;
+    private RemoteDomains remote;
 
     PortTable(final int maxPorts, final EventRings rings, final DamagedHandles damaged, final HubCounters counters)
     {
@@ -302,7 +303,7 @@ final class PortTable
         switch (kind[port])
         {
             case INTERDOMAIN:
-                fire(remotePort[port]);
+                fireOtherEnd(port);
                 return 0;
             case VIRQ:
                 throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
@@ -324,7 +325,7 @@ final class PortTable
         }
         if (kind[port] == PortKind.INTERDOMAIN)
         {
-            fire(remotePort[port]);
+            fireOtherEnd(port);
         }
         return true;
     }
@@ -476,7 +477,11 @@ final class PortTable
     private void unbindPeer(final int port)
     {
         final int peer = remotePort[port];
-        if (kind[peer] == PortKind.INTERDOMAIN && remotePort[peer] == port)
+        if (isRemote(remoteDomain[port]))
+        {
+            remote.closed(port, portDomain[port], remoteDomain[port], peer);
+        }
+        else if (kind[peer] == PortKind.INTERDOMAIN && remotePort[peer] == port)
         {
             kind[peer] = PortKind.UNBOUND;
             remoteDomain[peer] = portDomain[port];
@@ -522,6 +527,21 @@ final class PortTable
         }
     }
 
+    /**
+     * Fire the other end of an interdomain port: a local port, or through the bridge a port of another host.
+     */
+    private void fireOtherEnd(final int port)
+    {
+        if (isRemote(remoteDomain[port]))
+        {
+            remote.notify(port, portDomain[port], remoteDomain[port], remotePort[port]);
+        }
+        else
+        {
+            fire(remotePort[port]);
+        }
+    }
+
     private void deliver(final HubHandle handle, final int port)
     {
         enabled[port] = false;
@@ -543,5 +563,133 @@ final class PortTable
         {
             overflowsCounter.incrementRelease();
         }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // remote domains: channels to hubs on other hosts, carried by a bridge (B2)
+    // ----------------------------------------------------------------------------------------------
+
+    void remoteDomains(final RemoteDomains domains)
+    {
+        remote = domains;
+    }
+
+    private boolean isRemote(final int domid)
+    {
+        return remote != null && remote.isRemote(domid);
+    }
+
+    /**
+     * The first half of bindInterdomain to a remote domain: a new port of the handle's domain, unbound for
+     * {@link EvtchnHub#DOMID_FIRST_RESERVED} (which no domain can connect to) while the remote hub answers.
+     */
+    int setAside(final HubHandle handle, final int remoteDomid, final int rport) throws EvtchnException
+    {
+        if (handle.restrictDomid != HubHandle.UNRESTRICTED && handle.restrictDomid != remoteDomid)
+        {
+            throw ErrorText.exception(Protocol.OP_BIND_INTERDOMAIN, Errno.EACCES, remoteDomid, rport);
+        }
+        final int lport = allocatePort(handle.domain);
+        kind[lport] = PortKind.UNBOUND;
+        remoteDomain[lport] = EvtchnHub.DOMID_FIRST_RESERVED;
+        remotePort[lport] = rport;
+        return lport;
+    }
+
+    /**
+     * Whether {@code lport} is still the port {@link #setAside} made for this handle's domain.
+     */
+    boolean isSetAside(final HubHandle handle, final int lport, final int rport)
+    {
+        return kind[lport] == PortKind.UNBOUND && remoteDomain[lport] == EvtchnHub.DOMID_FIRST_RESERVED
+            && portDomain[lport] == handle.domid() && remotePort[lport] == rport;
+    }
+
+    void freeSetAside(final int lport)
+    {
+        closePort(lport);
+    }
+
+    /**
+     * The second half, once the remote hub connected its end: the port is connected, given to the handle
+     * and left pending (E3); a notify from the remote end in between is covered by that first delivery.
+     */
+    int connectSetAside(final HubHandle handle, final int lport, final int remoteDomid) throws EvtchnException
+    {
+        kind[lport] = PortKind.INTERDOMAIN;
+        remoteDomain[lport] = remoteDomid;
+        pending[lport] = true; // like Xen: a new channel starts with its local end pending
+        raisedCounter.incrementRelease();
+        attach(handle, lport, false);
+        return lport;
+    }
+
+    /**
+     * A remote domain binds to a local port: it must be unbound for that remote domain (E3).
+     *
+     * @return null when connected, else the refusal.
+     */
+    Errno connectFromRemote(final int domid, final int port, final int remoteDomid, final int rport)
+    {
+        if (!domains.containsKey(domid))
+        {
+            return Errno.ESRCH;
+        }
+        if (port <= 0 || port >= maxPorts || kind[port] != PortKind.UNBOUND || portDomain[port] != domid
+            || remoteDomain[port] != remoteDomid)
+        {
+            return Errno.EINVAL;
+        }
+        kind[port] = PortKind.INTERDOMAIN;
+        remotePort[port] = rport;
+        return null;
+    }
+
+    boolean fireFromRemote(final int port, final int remoteDomid, final int rport)
+    {
+        if (!isConnectedTo(port, remoteDomid, rport))
+        {
+            return false;
+        }
+        fire(port);
+        return true;
+    }
+
+    /**
+     * The remote end closed: back to unbound, waiting for the closer's domain again (E17).
+     */
+    boolean disconnectFromRemote(final int port, final int remoteDomid, final int rport)
+    {
+        if (!isConnectedTo(port, remoteDomid, rport))
+        {
+            return false;
+        }
+        kind[port] = PortKind.UNBOUND;
+        remotePort[port] = 0;
+        return true;
+    }
+
+    /**
+     * A peer is lost: every port connected to a domain of its range goes back to unbound (B5).
+     */
+    int disconnectRemote(final int fromDomid, final int toDomid)
+    {
+        int count = 0;
+        for (int port = allocated.nextSetBit(1); port >= 0; port = allocated.nextSetBit(port + 1))
+        {
+            if (kind[port] == PortKind.INTERDOMAIN && remoteDomain[port] >= fromDomid && remoteDomain[port] < toDomid)
+            {
+                kind[port] = PortKind.UNBOUND;
+                remotePort[port] = 0;
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private boolean isConnectedTo(final int port, final int remoteDomid, final int rport)
+    {
+        return port > 0 && port < maxPorts && kind[port] == PortKind.INTERDOMAIN
+            && remoteDomain[port] == remoteDomid && remotePort[port] == rport;
     }
 }
