@@ -291,12 +291,22 @@ public final class SharedMappedFile implements AutoCloseable
     }
 
     /**
-     * Unmap the file and close its descriptor; the file stays. The mapping must not be used afterwards.
+     * Unmap the file and close its descriptor; the file stays. The mapping must not be used afterwards. A
+     * late report of a fault on a file another process cut (an {@link InternalError} raised at the unmap) does
+     * not stop the close.
      */
     @Override
     public void close()
     {
-        IoUtil.unmap(mapping);
+        try
+        {
+            IoUtil.unmap(mapping);
+        }
+        catch (final InternalError late)
+        {
+            // HotSpot may report a fault of an earlier access to a cut file only at this call into the VM;
+            // the mapping is gone either way, and close still gives the descriptor back
+        }
         try
         {
             descriptor.close();
