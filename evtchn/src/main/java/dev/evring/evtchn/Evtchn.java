@@ -4,7 +4,6 @@ import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.PortRing;
 import dev.evring.ring.RingOverflowException;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.channels.SelectableChannel;
 import java.nio.file.Path;
@@ -57,12 +56,11 @@ public final class Evtchn implements AutoCloseable
     private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
 
     private final HubLink link;
-    private final long spinBeforeSleepNs;
-    private final ThreadLocal<IdleStrategy> idle;
     private final int domid;
     private final HeldPorts held;
     private final AtomicInteger users = new AtomicInteger();
     private final DoorbellWaiter waiter;
+    private final PendingWait pendingWait;
     private final Object watcherLock = new Object();
     private volatile PendingWatcher watcher;
     private volatile boolean closed;
@@ -70,8 +68,6 @@ public final class Evtchn implements AutoCloseable
     Evtchn(final HubLink link, final HandleOptions options)
     {
         this.link = link;
-        this.spinBeforeSleepNs = options.spinBeforeSleepNs();
-        this.idle = ThreadLocal.withInitial(options.idleStrategy());
         this.domid = link.domid();
         this.held = new HeldPorts(link.maxPorts());
         this.waiter = timeoutNs ->
@@ -82,6 +78,7 @@ public final class Evtchn implements AutoCloseable
             }
             return link.waiter().await(timeoutNs);
         };
+        this.pendingWait = new PendingWait(link, options, waiter, this::nextPortDrivingHub, this::checkUsable);
     }
 
     /**
@@ -292,59 +289,7 @@ public final class Evtchn implements AutoCloseable
         enter();
         try
         {
-            final long start = System.nanoTime();
-            final long deadline = start + unit.toNanos(timeout);
-            final IdleStrategy idle = this.idle.get();
-            idle.reset();
-            while (true) // polling: costs no system call, and sees the hub's failure through the link
-            {
-                final int port = nextPortDrivingHub();
-                if (port >= 0)
-                {
-                    return port;
-                }
-                final long now = System.nanoTime();
-                if (now - deadline >= 0)
-                {
-                    return -1;
-                }
-                if (now - start >= spinBeforeSleepNs)
-                {
-                    break;
-                }
-                checkUsable();
-                if (Thread.interrupted())
-                {
-                    throw new InterruptedException("interrupted while waiting for a port");
-                }
-                idle.idle();
-            }
-            while (true)
-            {
-                final int port = nextPortDrivingHub(); // an invoker hub's requests posted so far apply before any sleep
-                if (port >= 0)
-                {
-                    return port;
-                }
-                final long remaining = deadline - System.nanoTime();
-                if (remaining <= 0)
-                {
-                    return -1;
-                }
-                final PortRing events = link.events();
-                if (events == null)
-                {
-                    if (Thread.interrupted())
-                    {
-                        throw new InterruptedException("interrupted while waiting for a port");
-                    }
-                    waiter.await(remaining);
-                }
-                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, idle, waiter, 0)) // spun above
-                {
-                    return -1;
-                }
-            }
+            return pendingWait.await(unit.toNanos(timeout));
         }
         catch (final LinkFailedException ex)
         {

@@ -30,7 +30,8 @@
  * which uses {@code HubConnector} (the directory and peer checks, bounded connects), {@code BellSocket}
  * (the doorbell socket a sleeper waits on) and {@code HubWatchdog} (the hub's heartbeat and pid).
  * {@code HeldPorts} records the ports a handle holds; {@code EventReads} takes ports off its event ring,
- * skipping the blanks an unbind left.
+ * skipping the blanks an unbind left; {@code PendingWait} is {@code awaitPending}: spin, then sleep on the
+ * doorbell.
  *
  * <h2>How the pieces talk</h2>
  * <ul>
