@@ -78,8 +78,10 @@ final class HubDirectory implements AutoCloseable
     private static final int STICKY = 01000;
     private static final int PERMISSION_BITS = 07777;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
-    private static final Pattern HUB_FILE = Pattern.compile(
-        "hub\\.(lock|mark|sock)|" + Pattern.quote(HubCounters.FILE_NAME) + "|h[0-9]+\\.(events|requests)");
+    private static final Pattern HUB_FILE = Pattern.compile(String.join("|", Pattern.quote(LOCK_FILE),
+        Pattern.quote(MARK_FILE), Pattern.quote(SOCKET_FILE), Pattern.quote(HubCountersDescriptor.FILE_NAME),
+        Pattern.quote(HubHandle.RING_FILE_PREFIX) + "[0-9]+(" + Pattern.quote(HubHandle.EVENTS_SUFFIX) + "|"
+            + Pattern.quote(HubHandle.REQUESTS_SUFFIX) + ")"));
 
     private final Path directory;
     private final FileChannel lockChannel;
