@@ -26,8 +26,9 @@ import java.util.Objects;
  * ENOSPC, not a SIGBUS) and checks the file is whole. Guest memory cannot use it: it may exceed the 2 GiB a
  * {@code MappedByteBuffer} holds, and it stays sparse on purpose, like a real guest's RAM: reserving
  * gigabytes of pages a guest may never touch would write them all at launch. So {@link #createFile} makes a
- * sparse file, and on a file system too full to back a page the first touch of that page faults (HotSpot
- * reports the SIGBUS of an {@code Unsafe} access as an {@code InternalError} in the thread that touched it).
+ * sparse file, and on a file system too full to back a page the first touch of that page faults: HotSpot
+ * reports that SIGBUS as an {@code InternalError} in the thread that touched the page, possibly a little
+ * after the access (see {@code PortRing}'s class comment).
  *
  * <p>The plain accessors have no ordering guarantees between threads or processes; use the volatile and
  * compare-and-set accessors (naturally aligned) or explicit fences to publish data to the other side.
