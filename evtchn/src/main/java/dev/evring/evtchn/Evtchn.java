@@ -4,14 +4,12 @@ import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.PortRing;
 import dev.evring.ring.RingOverflowException;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.channels.SelectableChannel;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A handle on an event-channel hub, shaped like libxenevtchn's {@code xenevtchn_handle} (the kernel's
@@ -58,14 +56,11 @@ public final class Evtchn implements AutoCloseable
     private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
 
     private final HubLink link;
-    private final long spinBeforeSleepNs;
-    private final ThreadLocal<IdleStrategy> idle;
     private final int domid;
-    private final int maxPorts;
-    private final AtomicLongArray bound;
-    private final AtomicLongArray virqs;
+    private final HeldPorts held;
     private final AtomicInteger users = new AtomicInteger();
     private final DoorbellWaiter waiter;
+    private final PendingWait pendingWait;
     private final Object watcherLock = new Object();
     private volatile PendingWatcher watcher;
     private volatile boolean closed;
@@ -73,12 +68,8 @@ public final class Evtchn implements AutoCloseable
     Evtchn(final HubLink link, final HandleOptions options)
     {
         this.link = link;
-        this.spinBeforeSleepNs = options.spinBeforeSleepNs();
-        this.idle = ThreadLocal.withInitial(options.idleStrategy());
         this.domid = link.domid();
-        this.maxPorts = link.maxPorts();
-        this.bound = new AtomicLongArray((maxPorts + 63) >>> 6);
-        this.virqs = new AtomicLongArray((maxPorts + 63) >>> 6);
+        this.held = new HeldPorts(link.maxPorts());
         this.waiter = timeoutNs ->
         {
             if (closed)
@@ -87,6 +78,7 @@ public final class Evtchn implements AutoCloseable
             }
             return link.waiter().await(timeoutNs);
         };
+        this.pendingWait = new PendingWait(link, options, waiter, this::nextPortDrivingHub, this::checkUsable);
     }
 
     /**
@@ -113,11 +105,7 @@ public final class Evtchn implements AutoCloseable
      * @param hubDirectory the hub's directory (see {@link HubConfig#directory()}).
      * @param options      the handle's options.
      * @return the handle.
-     * @throws EvtchnException {@link Errno#ENODEV} if no live hub runs there, {@link Errno#EACCES} if the
-     *                         directory cannot be reached, if it or its parent is another user's (or open to
-     *                         writes from others, or a symbolic link), or if the socket is served by another
-     *                         user (an impostor: nothing is sent to it), {@link Errno#ETIMEDOUT} if the hub
-     *                         does not take the connection or answer.
+     * @throws EvtchnException as {@link #open(Path)}.
      */
     public static Evtchn open(final Path hubDirectory, final HandleOptions options) throws EvtchnException
     {
@@ -203,7 +191,7 @@ public final class Evtchn implements AutoCloseable
         try
         {
             link.control(Protocol.OP_BIND_STATIC, port, 0);
-            setBit(bound, port);
+            held.add(port, false);
         }
         finally
         {
@@ -217,11 +205,7 @@ public final class Evtchn implements AutoCloseable
         try
         {
             final int port = link.control(op, a, b);
-            if (isVirq)
-            {
-                setBit(virqs, port);
-            }
-            setBit(bound, port);
+            held.add(port, isVirq);
             return port;
         }
         finally
@@ -244,8 +228,7 @@ public final class Evtchn implements AutoCloseable
         try
         {
             link.control(Protocol.OP_UNBIND, port, 0);
-            clearBit(bound, port);
-            clearBit(virqs, port);
+            held.remove(port);
         }
         finally
         {
@@ -306,59 +289,7 @@ public final class Evtchn implements AutoCloseable
         enter();
         try
         {
-            final long start = System.nanoTime();
-            final long deadline = start + unit.toNanos(timeout);
-            final IdleStrategy idle = this.idle.get();
-            idle.reset();
-            while (true) // polling: costs no system call, and sees the hub's failure through the link
-            {
-                final int port = nextPortDrivingHub();
-                if (port >= 0)
-                {
-                    return port;
-                }
-                final long now = System.nanoTime();
-                if (now - deadline >= 0)
-                {
-                    return -1;
-                }
-                if (now - start >= spinBeforeSleepNs)
-                {
-                    break;
-                }
-                checkUsable();
-                if (Thread.interrupted())
-                {
-                    throw new InterruptedException("interrupted while waiting for a port");
-                }
-                idle.idle();
-            }
-            while (true)
-            {
-                final int port = nextPortDrivingHub(); // an invoker hub's requests posted so far apply before any sleep
-                if (port >= 0)
-                {
-                    return port;
-                }
-                final long remaining = deadline - System.nanoTime();
-                if (remaining <= 0)
-                {
-                    return -1;
-                }
-                final PortRing events = link.events();
-                if (events == null)
-                {
-                    if (Thread.interrupted())
-                    {
-                        throw new InterruptedException("interrupted while waiting for a port");
-                    }
-                    waiter.await(remaining);
-                }
-                else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, idle, waiter, 0)) // spun above
-                {
-                    return -1;
-                }
-            }
+            return pendingWait.await(unit.toNanos(timeout));
         }
         catch (final LinkFailedException ex)
         {
@@ -411,20 +342,9 @@ public final class Evtchn implements AutoCloseable
         {
             return -1;
         }
-        while (true)
-        {
-            final long port = events.readOne();
-            if (port == PortRing.NONE)
-            {
-                consumed();
-                return -1;
-            }
-            if (port != Protocol.BLANK)
-            {
-                consumed();
-                return (int)port;
-            }
-        }
+        final int port = EventReads.nextPort(events);
+        consumed();
+        return port;
     }
 
     /**
@@ -449,24 +369,9 @@ public final class Evtchn implements AutoCloseable
             {
                 return 0;
             }
-            while (true)
-            {
-                final int n = events.read(ports, off, room);
-                int kept = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    final int port = ports[off + i];
-                    if (port != Protocol.BLANK)
-                    {
-                        ports[off + kept++] = port;
-                    }
-                }
-                if (n == 0 || kept > 0)
-                {
-                    consumed();
-                    return kept;
-                }
-            }
+            final int kept = EventReads.read(events, ports, off, room);
+            consumed();
+            return kept;
         }
         catch (final IllegalStateException ex)
         {
@@ -493,7 +398,7 @@ public final class Evtchn implements AutoCloseable
             for (int i = 0; i < count; i++)
             {
                 final int port = ports[off + i];
-                if (isBound(port))
+                if (held.isBound(port))
                 {
                     link.post(Protocol.RING_UNMASK, port);
                 }
@@ -516,7 +421,7 @@ public final class Evtchn implements AutoCloseable
     public void unmask(final int port) throws EvtchnException
     {
         checkUsable();
-        if (isBound(port))
+        if (held.isBound(port))
         {
             link.post(Protocol.RING_UNMASK, port);
         }
@@ -544,11 +449,11 @@ public final class Evtchn implements AutoCloseable
     private void postNotify(final int ringOp, final int port) throws EvtchnException
     {
         checkUsable();
-        if (!isBound(port))
+        if (!held.isBound(port))
         {
             throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.ENOTCONN, port, 0);
         }
-        if (testBit(virqs, port))
+        if (held.isVirq(port))
         {
             throw ErrorText.exception(Protocol.OP_NOTIFY, Errno.EINVAL, port, 0);
         }
@@ -604,7 +509,7 @@ public final class Evtchn implements AutoCloseable
         enter();
         try
         {
-            return pollMask(link);
+            return EventReads.pollMask(link);
         }
         catch (final IllegalStateException ex)
         {
@@ -614,20 +519,6 @@ public final class Evtchn implements AutoCloseable
         {
             exit();
         }
-    }
-
-    /**
-     * A link's poll mask, with rings of blanks only counted as empty.
-     */
-    static int pollMask(final HubLink link)
-    {
-        final PortRing events = link.events();
-        if (events == null)
-        {
-            return PortRing.POLLOUT;
-        }
-        final int mask = events.pollMask();
-        return (mask & PortRing.POLLIN) != 0 && !link.hasPorts() ? mask & ~PortRing.POLLIN : mask;
     }
 
     /**
@@ -749,46 +640,6 @@ public final class Evtchn implements AutoCloseable
     public String toString()
     {
         return "Evtchn{domid=" + domid + (closed ? ", closed" : "") + '}';
-    }
-
-    private boolean isBound(final int port)
-    {
-        return port > 0 && port < maxPorts && testBit(bound, port);
-    }
-
-    private static boolean testBit(final AtomicLongArray bits, final int port)
-    {
-        return (bits.get(port >>> 6) & (1L << port)) != 0;
-    }
-
-    private void setBit(final AtomicLongArray bits, final int port)
-    {
-        if (port <= 0 || port >= maxPorts)
-        {
-            return;
-        }
-        final int index = port >>> 6;
-        long word;
-        do
-        {
-            word = bits.get(index);
-        }
-        while (!bits.compareAndSet(index, word, word | (1L << port)));
-    }
-
-    private void clearBit(final AtomicLongArray bits, final int port)
-    {
-        if (port <= 0 || port >= maxPorts)
-        {
-            return;
-        }
-        final int index = port >>> 6;
-        long word;
-        do
-        {
-            word = bits.get(index);
-        }
-        while (!bits.compareAndSet(index, word, word & ~(1L << port)));
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.evring.evtchn;
 
 /**
  * The counters a hub keeps in its {@code counters.dat} file (an Agrona {@code CountersManager} layout),
- * readable from any process with {@link StatCommand} or {@link HubCounters#map(java.nio.file.Path)}.
+ * readable from any process with {@code evring stat} or {@link HubCounters#map(java.nio.file.Path)}.
  * The first three are gauges, the rest only grow.
  */
 public enum HubCounter

@@ -1,13 +1,12 @@
 package dev.evring.evtchn;
 
-import org.agrona.IoUtil;
+import dev.evring.ring.SharedMappedFile;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,11 +24,11 @@ public final class HubCounters implements AutoCloseable
     /** Room for this many counters ({@link HubCountersDescriptor#MAX_COUNTERS}). */
     public static final int MAX_COUNTERS = HubCountersDescriptor.MAX_COUNTERS;
 
-    private final MappedByteBuffer mapping;
+    private final SharedMappedFile mapping;
     private final CountersReader reader;
     private final AtomicCounter[] counters;
 
-    private HubCounters(final MappedByteBuffer mapping, final CountersReader reader, final AtomicCounter[] counters)
+    private HubCounters(final SharedMappedFile mapping, final CountersReader reader, final AtomicCounter[] counters)
     {
         this.mapping = mapping;
         this.reader = reader;
@@ -39,9 +38,17 @@ public final class HubCounters implements AutoCloseable
     static HubCounters create(final Path directory) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
-        HubDirectory.createFilled(file, HubCountersDescriptor.FILE_LENGTH); // not sparse: a full disk is ENOSPC, not SIGBUS
-        final MappedByteBuffer mapping = IoUtil.mapExistingFile(file.toFile(), FILE_NAME);
-        final UnsafeBuffer whole = new UnsafeBuffer(mapping);
+        final SharedMappedFile mapping;
+        try
+        {
+            // every page written for real: a full disk is ENOSPC here, not a SIGBUS at the first count
+            mapping = SharedMappedFile.create(file, HubCountersDescriptor.FILE_LENGTH, HubCountersDescriptor.FILE_LENGTH);
+        }
+        catch (final IOException ex)
+        {
+            throw HubDirectory.failure("cannot create " + file, ex);
+        }
+        final UnsafeBuffer whole = new UnsafeBuffer(mapping.mapping());
         final CountersManager manager = new CountersManager(
             HubCountersDescriptor.metadata(whole), HubCountersDescriptor.values(whole));
         final HubCounter[] kinds = HubCounter.values();
@@ -67,8 +74,14 @@ public final class HubCounters implements AutoCloseable
         {
             throw new IOException("no hub counters at " + file + ": is a hub running in " + directory + "?");
         }
-        final MappedByteBuffer mapping = IoUtil.mapExistingFile(file.toFile(), FILE_NAME);
-        final UnsafeBuffer whole = new UnsafeBuffer(mapping);
+        final SharedMappedFile mapping = SharedMappedFile.open(file);
+        if (mapping.length() != HubCountersDescriptor.FILE_LENGTH)
+        {
+            mapping.close();
+            throw new IOException(file + " is " + mapping.length() + " bytes, not a hub's counters file ("
+                + HubCountersDescriptor.FILE_LENGTH + ")");
+        }
+        final UnsafeBuffer whole = new UnsafeBuffer(mapping.mapping());
         final CountersReader reader = new CountersReader(
             HubCountersDescriptor.metadata(whole), HubCountersDescriptor.values(whole));
         return new HubCounters(mapping, reader, null);
@@ -126,6 +139,6 @@ public final class HubCounters implements AutoCloseable
                 counter.disconnectCountersManager();
             }
         }
-        IoUtil.unmap(mapping);
+        mapping.close();
     }
 }

@@ -1,14 +1,15 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
+import dev.evring.ring.ErrnoException;
+import dev.evring.ring.SharedMappedFile;
 import org.agrona.MarkFile;
 import org.agrona.SystemUtil;
-import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import com.sun.security.auth.module.UnixSystem;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -36,6 +37,23 @@ import java.util.regex.Pattern;
  * when the hub dies, however it dies), and an Agrona {@link MarkFile} with the hub's pid, start time and
  * a heartbeat. Starting over a live hub is refused; the files of a dead one are removed first.
  *
+ * <p>The mark file ({@value #MARK_FILE}, {@value #MARK_LENGTH} bytes, little-endian; {@link HubMark} reads it
+ * from other processes):
+ *
+ * <pre>
+ *   0 +---------------------------------------------+
+ *     | version (4): MARK_VERSION once the hub is up |  written last (MarkFile.signalReady)
+ *   8 +---------------------------------------------+
+ *     | heartbeat (8): epoch ms, every 100 ms        |  EvtchnHub.HEARTBEAT_PERIOD_MS
+ *  16 +---------------------------------------------+
+ *     | pid (8): the hub's process                   |
+ *  24 +---------------------------------------------+
+ *     | start time (8): epoch ms                     |
+ *  32 +---------------------------------------------+
+ *     | unused, zero                                 |
+ * 4096 +--------------------------------------------+  MARK_LENGTH
+ * </pre>
+ *
  * <p><b>Other users (H4).</b> The directory and its parent are checked the way careful daemons check
  * theirs: the directory must be owned by the hub's uid and closed to writes from group and others, and
  * never a symbolic link; the parent must be the hub user's alone too, or root's and closed or sticky
@@ -54,27 +72,33 @@ final class HubDirectory implements AutoCloseable
     static final int MARK_PID_OFFSET = 16;
     static final int MARK_START_TIME_OFFSET = 24;
     static final int MARK_LENGTH = 4096;
-    private static final int FILL_CHUNK = 64 * 1024;
     private static final int ROOT_UID = 0;
     private static final int GROUP_OTHER_WRITE = 0022;
     private static final int OTHER_WRITE = 0002;
     private static final int STICKY = 01000;
     private static final int PERMISSION_BITS = 07777;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
-    private static final Pattern HUB_FILE = Pattern.compile(
-        "hub\\.(lock|mark|sock)|" + Pattern.quote(HubCounters.FILE_NAME) + "|h[0-9]+\\.(events|requests)");
+    private static final Pattern HUB_FILE = Pattern.compile(String.join("|", Pattern.quote(LOCK_FILE),
+        Pattern.quote(MARK_FILE), Pattern.quote(SOCKET_FILE), Pattern.quote(HubCountersDescriptor.FILE_NAME),
+        Pattern.quote(HubHandle.RING_FILE_PREFIX) + "[0-9]+(" + Pattern.quote(HubHandle.EVENTS_SUFFIX) + "|"
+            + Pattern.quote(HubHandle.REQUESTS_SUFFIX) + ")"));
 
     private final Path directory;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    private final SharedMappedFile markMapping;
     private final MarkFile markFile;
 
-    private HubDirectory(final Path directory, final FileChannel lockChannel, final FileLock lock, final MarkFile markFile)
+    private HubDirectory(
+        final Path directory, final FileChannel lockChannel, final FileLock lock, final SharedMappedFile markMapping)
     {
         this.directory = directory;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.markFile = markFile;
+        this.markMapping = markMapping;
+        // over the buffer of a file mapped whole: MarkFile's own constructors would map it again, or (the
+        // directory-level one) delete and recreate the whole directory with a sparse mark file
+        this.markFile = new MarkFile(new UnsafeBuffer(markMapping.mapping()), MARK_VERSION_OFFSET, MARK_HEARTBEAT_OFFSET);
     }
 
     /**
@@ -140,19 +164,11 @@ final class HubDirectory implements AutoCloseable
         try
         {
             removeLeftovers(directory);
-            final Path markPath = directory.resolve(MARK_FILE);
-            createFilled(markPath, MARK_LENGTH);
-            final long now = System.currentTimeMillis();
-            // the file-level constructor on the file just filled: the directory-level one deletes and recreates
-            // the whole directory, and a mark file it made would be sparse (a full disk would then kill the JVM)
-            final MarkFile markFile = new MarkFile(
-                markPath.toFile(), true, MARK_VERSION_OFFSET, MARK_HEARTBEAT_OFFSET, MARK_LENGTH,
-                1000, SystemEpochClock.INSTANCE, version -> { }, message -> { });
-            markFile.buffer().putLong(MARK_PID_OFFSET, SystemUtil.getPid());
-            markFile.buffer().putLong(MARK_START_TIME_OFFSET, now);
-            markFile.timestampRelease(now);
-            markFile.signalReady(MARK_VERSION);
-            return new HubDirectory(directory, lockChannel, lock, markFile);
+            // every page written for real: a full disk is ENOSPC here, not a SIGBUS at the first heartbeat
+            final SharedMappedFile markMapping = SharedMappedFile.create(directory.resolve(MARK_FILE), MARK_LENGTH, MARK_LENGTH);
+            final HubDirectory claimed = new HubDirectory(directory, lockChannel, lock, markMapping);
+            claimed.writeMark(System.currentTimeMillis());
+            return claimed;
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -165,39 +181,15 @@ final class HubDirectory implements AutoCloseable
     }
 
     /**
-     * Create a file of {@code length} zero bytes written for real, not a sparse file: a hub maps its files,
-     * and touching a page of a sparse file that the file system has no room for kills the JVM (SIGBUS)
-     * where a write fails with ENOSPC. A file that could not be filled is removed.
-     *
-     * @param file   the file, which must not exist.
-     * @param length its length in bytes.
-     * @throws EvtchnException ENOSPC when the file system is full, else as {@link #failure}.
+     * Write the hub's pid and start time, beat the first heartbeat, and only then the version that says
+     * the mark is complete.
      */
-    static void createFilled(final Path file, final int length) throws EvtchnException
+    private void writeMark(final long now)
     {
-        try (FileChannel channel = FileChannel.open(
-            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))
-        {
-            try
-            {
-                final ByteBuffer zeros = ByteBuffer.allocate(Math.min(length, FILL_CHUNK));
-                long written = 0;
-                while (written < length)
-                {
-                    zeros.clear().limit((int)Math.min(zeros.capacity(), length - written));
-                    written += channel.write(zeros, written);
-                }
-            }
-            catch (final IOException ex)
-            {
-                Files.deleteIfExists(file);
-                throw ex;
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw failure("cannot create " + file, ex);
-        }
+        markFile.buffer().putLong(MARK_PID_OFFSET, SystemUtil.getPid());
+        markFile.buffer().putLong(MARK_START_TIME_OFFSET, now);
+        markFile.timestampRelease(now);
+        markFile.signalReady(MARK_VERSION);
     }
 
     /**
@@ -212,6 +204,11 @@ final class HubDirectory implements AutoCloseable
         if (ex instanceof EvtchnException)
         {
             return (EvtchnException)ex;
+        }
+        if (ex instanceof ErrnoException)
+        {
+            final Errno errno = ((ErrnoException)ex).errno();
+            return new EvtchnException(errno, what + ": " + ex.getMessage().substring(errno.name().length() + 2), ex);
         }
         final String reason = ex instanceof FileSystemException && ((FileSystemException)ex).getReason() != null
             ? ((FileSystemException)ex).getReason() : String.valueOf(ex.getMessage());
@@ -447,21 +444,14 @@ final class HubDirectory implements AutoCloseable
 
     private static String describeMark(final Path directory)
     {
-        final Path mark = directory.resolve(MARK_FILE);
         try
         {
-            if (Files.size(mark) >= MARK_LENGTH)
-            {
-                final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(mark))
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                return " (pid " + bytes.getLong(MARK_PID_OFFSET) + ")";
-            }
+            return " (pid " + HubMark.read(directory).pid() + ")";
         }
         catch (final IOException ignore)
         {
-            // the description is best effort
+            return ""; // the description is best effort
         }
-        return "";
     }
 
     private static void removeLeftovers(final Path directory) throws IOException
@@ -496,6 +486,7 @@ final class HubDirectory implements AutoCloseable
     public void close()
     {
         markFile.close();
+        markMapping.close();
         try
         {
             removeLeftovers(directory);

@@ -22,6 +22,10 @@ import java.nio.file.Path;
 final class HubHandle
 {
     static final int UNRESTRICTED = -1;
+    /** A handle's ring files are {@code h<id>.events} and {@code h<id>.requests} in the hub directory. */
+    static final String RING_FILE_PREFIX = "h";
+    static final String EVENTS_SUFFIX = ".events";
+    static final String REQUESTS_SUFFIX = ".requests";
 
     final long id;
     final Domain domain;
@@ -60,12 +64,12 @@ final class HubHandle
 
     static String eventsFileName(final long id)
     {
-        return "h" + id + ".events";
+        return RING_FILE_PREFIX + id + EVENTS_SUFFIX;
     }
 
     static String requestsFileName(final long id)
     {
-        return "h" + id + ".requests";
+        return RING_FILE_PREFIX + id + REQUESTS_SUFFIX;
     }
 
     /**

@@ -86,7 +86,7 @@ final class PendingWatcher implements AutoCloseable
                 }
                 else if (events.awaitReadable(WAIT_SLICE_MS, TimeUnit.MILLISECONDS, idle, waiter))
                 {
-                    if (Evtchn.pollMask(link) == PortRing.POLLOUT)
+                    if (EventReads.pollMask(link) == PortRing.POLLOUT)
                     {
                         LockSupport.parkNanos(BLANKS_ONLY_PARK_NS); // only blanks: the next read takes them
                     }
@@ -162,7 +162,7 @@ final class PendingWatcher implements AutoCloseable
      */
     synchronized void consumed()
     {
-        if (signalled && Evtchn.pollMask(link) == PortRing.POLLOUT)
+        if (signalled && EventReads.pollMask(link) == PortRing.POLLOUT)
         {
             try
             {

@@ -4,34 +4,17 @@ import dev.evring.ring.DoorbellWaiter;
 import dev.evring.ring.Errno;
 import dev.evring.ring.LocalDoorbell;
 import dev.evring.ring.PortRing;
-import jdk.net.ExtendedSocketOptions;
-import org.agrona.IoUtil;
-import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.Closeable;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A remote handle's link: one connection to the hub's control socket (requests and replies, doorbell
@@ -58,9 +41,6 @@ final class SocketLink implements HubLink
 {
     private static final long WELCOME_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int SPINS_BEFORE_YIELD = 1000;
-    private static final int CONNECTING = 0;
-    private static final int CONNECTED = 1;
-    private static final int EXPIRED = 2;
 
     private final Path directory;
     private final HandleOptions options;
@@ -70,11 +50,7 @@ final class SocketLink implements HubLink
     private final ConcurrentHashMap<Long, CompletableFuture<int[]>> calls = new ConcurrentHashMap<>();
     private final CompletableFuture<long[]> welcome = new CompletableFuture<>();
     private final CompletableFuture<Long> bellKey = new CompletableFuture<>();
-    private final ReentrantLock bellWaiter = new ReentrantLock();
-    private final ByteBuffer bellBytes = ByteBuffer.allocateDirect(64);
-    private SocketChannel bellSocket;
-    private Selector bellSelector;
-    private volatile boolean bellOpen;
+    private volatile BellSocket bellSocket;
     private final AtomicLong requestIds = new AtomicLong();
     private final ByteBuffer request = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
     private final Object postLock = new Object();
@@ -82,13 +58,7 @@ final class SocketLink implements HubLink
     private volatile EvtchnException failure;
     private volatile boolean closing;
     private volatile PortRing events;
-    private MappedByteBuffer markMapping;
-    private UnsafeBuffer mark;
-    private long hubPid;
-    private ProcessHandle hubProcess;
-    private long lastHeartbeat;
-    private long lastHeartbeatChangeNs;
-    private ScheduledFuture<?> watch;
+    private volatile HubWatchdog watchdog;
     private PortRing requests;
     private long handleId;
     private int domid;
@@ -106,7 +76,8 @@ final class SocketLink implements HubLink
             {
                 throw new LinkFailedException(cause);
             }
-            return bellOpen && bellWaiter.tryLock() ? awaitBellSocket(timeoutNs) : bell.await(timeoutNs);
+            final BellSocket socket = bellSocket;
+            return socket != null && socket.tryClaimSleeper() ? awaitBellSocket(socket, timeoutNs) : bell.await(timeoutNs);
         };
         this.reader = new Thread(this::readLoop, "evtchn-handle-" + directory.getFileName());
         reader.setDaemon(true);
@@ -114,47 +85,13 @@ final class SocketLink implements HubLink
 
     static SocketLink connect(final Path directory, final HandleOptions options) throws EvtchnException
     {
-        HubDirectory.checkOwnDirectory(directory); // ENODEV if missing, EACCES if unreachable or not safely ours (H4)
-        HubDirectory.checkParent(directory);
-        final Path socket = directory.resolve(HubDirectory.SOCKET_FILE);
-        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS))
-        {
-            throw new EvtchnException(Errno.ENODEV, "no hub at " + directory + " (no " + HubDirectory.SOCKET_FILE
-                + "): start one with `evring hub --dir " + directory + "` or EvtchnHub.start");
-        }
-        final SocketChannel channel;
-        try
-        {
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        }
-        catch (final IOException ex)
-        {
-            throw new EvtchnException(Errno.ENODEV, "cannot open a UNIX-domain socket: " + ex.getMessage(), ex);
-        }
-        try
-        {
-            connectWithin(channel, socket, options.hubTimeoutNs());
-        }
-        catch (final IOException ex)
-        {
-            closeQuietly(channel);
-            throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "no live hub at "
-                + directory + " (" + ex.getMessage() + "): the hub died or stopped; start a new one there", ex);
-        }
-        try
-        {
-            checkHubPeer(channel, socket);
-        }
-        catch (final EvtchnException ex)
-        {
-            closeQuietly(channel);
-            throw ex;
-        }
+        final SocketChannel channel = HubConnector.connectControl(directory, options.hubTimeoutNs());
         final SocketLink link = new SocketLink(directory, options, channel);
         link.reader.start();
         try
         {
-            link.watchHub(); // from now on a stopped hub fails the link after the hub timeout
+            // from now on a stopped hub fails the link after the hub timeout
+            link.watchdog = HubWatchdog.start(directory, options.hubTimeoutNs(), () -> link.failure != null, link::fail);
             final long pid = options.processId() != 0 ? options.processId() : ProcessHandle.current().pid();
             try
             {
@@ -165,7 +102,7 @@ final class SocketLink implements HubLink
                 // the hub refused this peer and closed first: the reader thread reports its reason
             }
             link.awaitWelcome();
-            link.openBellSocket(socket);
+            link.openBellSocket(directory.resolve(HubDirectory.SOCKET_FILE));
             return link;
         }
         catch (final IOException ex)
@@ -173,76 +110,6 @@ final class SocketLink implements HubLink
             link.close();
             throw ex instanceof EvtchnException ? (EvtchnException)ex : new EvtchnException(Errno.ENODEV, "lost the "
                 + "connection to the hub at " + directory + " while attaching: " + ex.getMessage(), ex);
-        }
-    }
-
-    /**
-     * Connect to the hub's socket within a bound: a stopped hub whose backlog is full never takes the
-     * connection, and closing the channel ends the wait (E23). The connect and the deadline race for the
-     * channel: exactly one of them wins it.
-     *
-     * @throws EvtchnException ETIMEDOUT when the bound passed first.
-     * @throws IOException     when the connection failed otherwise.
-     */
-    private static void connectWithin(final SocketChannel channel, final Path socket, final long timeoutNs)
-        throws IOException
-    {
-        final AtomicInteger state = new AtomicInteger(CONNECTING);
-        final ScheduledFuture<?> deadline = HandleTimers.after(() ->
-        {
-            if (state.compareAndSet(CONNECTING, EXPIRED))
-            {
-                closeQuietly(channel);
-            }
-        }, timeoutNs);
-        try
-        {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            if (!state.compareAndSet(CONNECTING, CONNECTED))
-            {
-                throw new IOException("the channel was closed as it connected");
-            }
-        }
-        catch (final IOException ex)
-        {
-            if (state.get() == EXPIRED)
-            {
-                throw new EvtchnException(Errno.ETIMEDOUT, "the hub at " + socket.getParent() + " did not take the "
-                    + "connection within the hub timeout (" + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms): it is "
-                    + "stopped or hung", ex);
-            }
-            throw ex;
-        }
-        finally
-        {
-            deadline.cancel(false);
-        }
-    }
-
-    /**
-     * Refuse a hub socket served by another user (H4): {@code SO_PEERCRED} names the user of the process
-     * that listens, whatever the file's owner and the directory say. Checked before anything is sent, so
-     * an impostor learns nothing (not even this process's pid).
-     */
-    private static void checkHubPeer(final SocketChannel channel, final Path socket) throws EvtchnException
-    {
-        final UserPrincipal peer;
-        final UserPrincipal self;
-        try
-        {
-            peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
-            self = HubDirectory.processUser();
-        }
-        catch (final IOException | UnsupportedOperationException ex)
-        {
-            throw new EvtchnException(Errno.EACCES, "cannot tell which user serves " + socket + " (" + ex.getMessage()
-                + "): a handle trusts only a hub of its own user", ex);
-        }
-        if (!self.equals(peer))
-        {
-            throw new EvtchnException(Errno.EACCES, socket + " is served by user " + peer.getName() + ", not by this "
-                + "process's user (uid " + HubDirectory.processUid() + "): an impostor, or another user's hub, holds "
-                + "the hub's place; nothing was sent to it");
         }
     }
 
@@ -268,63 +135,22 @@ final class SocketLink implements HubLink
             throwIfFailed();
             return; // the hub sent no key: doorbells stay frames
         }
-        SocketChannel socketChannel = null;
-        Selector selector = null;
-        try
-        {
-            socketChannel = SocketChannel.open(StandardProtocolFamily.UNIX);
-            connectWithin(socketChannel, socket, options.hubTimeoutNs());
-            checkHubPeer(socketChannel, socket); // the key goes to the hub only
-            final ByteBuffer frame = ByteBuffer.allocate(Protocol.MAX_REQUEST_LENGTH).order(Protocol.ORDER);
-            Protocol.writeFully(socketChannel,
-                Protocol.putRequest(frame, Protocol.OP_BELL, key, (int)handleId, (int)(handleId >>> 32)));
-            socketChannel.configureBlocking(false);
-            selector = Selector.open();
-            socketChannel.register(selector, SelectionKey.OP_READ);
-            final ByteBuffer ack = ByteBuffer.allocate(1);
-            final long deadline = System.nanoTime() + WELCOME_TIMEOUT_NS;
-            while (ack.hasRemaining() && System.nanoTime() - deadline < 0 && failure == null)
-            {
-                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                selector.selectedKeys().clear();
-                if (socketChannel.read(ack) < 0)
-                {
-                    break;
-                }
-            }
-            if (!ack.hasRemaining() && ack.get(0) == Protocol.BELL_ACK)
-            {
-                bellSocket = socketChannel;
-                bellSelector = selector;
-                bellOpen = true;
-                return;
-            }
-        }
-        catch (final IOException ex)
-        {
-            // no doorbell socket: doorbells stay frames
-        }
-        closeQuietly(socketChannel);
-        closeQuietly(selector);
+        bellSocket = BellSocket.open(socket, key, handleId, options.hubTimeoutNs(), WELCOME_TIMEOUT_NS, () -> failure != null);
         throwIfFailed();
     }
 
     /**
-     * Sleep on the doorbell socket (this thread holds {@link #bellWaiter}) until a doorbell byte arrives,
-     * the timeout passes, the link fails or the thread is interrupted; then let the other sleepers of this
-     * handle look at the ring too.
+     * Sleep on the doorbell socket (this thread holds it) until a doorbell byte arrives, the timeout
+     * passes, the link fails or the thread is interrupted; then let the other sleepers of this handle look
+     * at the ring too.
      *
      * @return true if a doorbell was taken.
      */
-    private boolean awaitBellSocket(final long timeoutNs) throws InterruptedException
+    private boolean awaitBellSocket(final BellSocket socket, final long timeoutNs) throws InterruptedException
     {
         try
         {
-            if (timeoutNs > 0)
-            {
-                sleepOnBellSocket(timeoutNs);
-            }
-            final boolean rung = takeBellBytes();
+            final boolean rung = socket.sleep(timeoutNs);
             if (Thread.interrupted())
             {
                 throw new InterruptedException("interrupted while asleep on the doorbell of " + directory);
@@ -338,57 +164,9 @@ final class SocketLink implements HubLink
         }
         finally
         {
-            bellWaiter.unlock();
+            socket.releaseSleeper();
             bell.ring(); // sleepers waiting behind this one look at the ring again
         }
-    }
-
-    private void sleepOnBellSocket(final long timeoutNs)
-    {
-        // whole milliseconds, rounded up: select(0) would wait forever
-        final long timeoutMs =
-            Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(timeoutNs, Long.MAX_VALUE / 2) + 999_999));
-        try
-        {
-            bellSelector.select(timeoutMs);
-            bellSelector.selectedKeys().clear();
-        }
-        catch (final IOException | ClosedSelectorException ex)
-        {
-            bellOpen = false; // the handle is closing: the caller sees the failure, or sleeps on the local doorbell
-        }
-    }
-
-    /**
-     * Read every doorbell byte waiting on the socket.
-     *
-     * @return true if there was at least one; false also when the socket broke (it is then given up, and
-     * doorbells come as frames).
-     */
-    private boolean takeBellBytes()
-    {
-        final ByteBuffer bytes = bellBytes;
-        boolean rung = false;
-        try
-        {
-            int n;
-            do
-            {
-                bytes.clear();
-                n = bellSocket.read(bytes);
-                rung |= n > 0;
-            }
-            while (n > 0);
-            if (n < 0)
-            {
-                bellOpen = false; // the hub closed it: it is going away or released this handle
-            }
-        }
-        catch (final IOException ex)
-        {
-            bellOpen = false;
-        }
-        return rung;
     }
 
     private void awaitWelcome() throws EvtchnException
@@ -427,89 +205,6 @@ final class SocketLink implements HubLink
     }
 
     /**
-     * Map the hub's mark file and start checking its heartbeat and pid.
-     */
-    private void watchHub() throws EvtchnException
-    {
-        final Path markFile = directory.resolve(HubDirectory.MARK_FILE);
-        try
-        {
-            markMapping = IoUtil.mapExistingFile(markFile.toFile(), FileChannel.MapMode.READ_ONLY, "hub mark file");
-        }
-        catch (final RuntimeException ex)
-        {
-            throw new EvtchnException(
-                Errno.ENODEV, "cannot map the hub's mark file " + markFile + ": " + ex.getMessage(), ex);
-        }
-        if (markMapping.capacity() < HubDirectory.MARK_LENGTH)
-        {
-            throw new EvtchnException(Errno.ENODEV, "the hub's mark file " + markFile + " is truncated");
-        }
-        mark = new UnsafeBuffer(markMapping);
-        hubPid = mark.getLongVolatile(HubDirectory.MARK_PID_OFFSET);
-        hubProcess = ProcessHandle.of(hubPid).orElse(null); // null: a hub in another pid namespace, heartbeat only
-        lastHeartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
-        lastHeartbeatChangeNs = System.nanoTime();
-        watch = HandleTimers.watch(this::checkHub, options.hubTimeoutNs());
-    }
-
-    /**
-     * The watchdog's check: the heartbeat must move within the hub timeout, and the hub's process must
-     * exist (when this process can see it: a hub in another pid namespace is judged by its heartbeat).
-     * Time is measured with this process's monotonic clock from the last change seen, so a wall clock
-     * that jumps does not matter.
-     */
-    private synchronized void checkHub()
-    {
-        if (failure != null || mark == null)
-        {
-            return; // failed already, or closed: the mark file is unmapped
-        }
-        if (!markFileWhole())
-        {
-            fail(new EvtchnException(Errno.ENODEV, "the mark file of the hub at " + directory + " (pid " + hubPid + ") "
-                + "was removed or truncated: the hub is gone or broken; open a new handle once a hub runs there again"));
-            return;
-        }
-        final long heartbeat = mark.getLongVolatile(HubDirectory.MARK_HEARTBEAT_OFFSET);
-        final long now = System.nanoTime();
-        if (heartbeat != lastHeartbeat)
-        {
-            lastHeartbeat = heartbeat;
-            lastHeartbeatChangeNs = now;
-            return;
-        }
-        if (hubProcess != null && !hubProcess.isAlive())
-        {
-            fail(new EvtchnException(Errno.ENODEV, "the hub at " + directory + " (pid " + hubPid + ") is gone; open a "
-                + "new handle once a hub runs there again"));
-        }
-        else if (now - lastHeartbeatChangeNs > options.hubTimeoutNs())
-        {
-            fail(new EvtchnException(Errno.ETIMEDOUT, "the hub at " + directory + " (pid " + hubPid + ") has not "
-                + "updated its heartbeat for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeartbeatChangeNs)
-                + " ms (hub timeout " + TimeUnit.NANOSECONDS.toMillis(options.hubTimeoutNs()) + " ms): it is "
-                + "stopped (SIGSTOP), hung or starved of CPU; this handle is given up, open a new one"));
-        }
-    }
-
-    /**
-     * Whether the hub's mark file still has its whole length: reading a mapping whose file was cut short
-     * would kill this thread with SIGBUS (an InternalError), and with it every later hub check (E23).
-     */
-    private boolean markFileWhole()
-    {
-        try
-        {
-            return Files.size(directory.resolve(HubDirectory.MARK_FILE)) >= HubDirectory.MARK_LENGTH;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-    }
-
-    /**
      * Fail the link for good: the first failure is kept, every waiting call and sleeper is woken, and the
      * connection is dropped (a hub that resumes releases the handle).
      */
@@ -528,7 +223,7 @@ final class SocketLink implements HubLink
         calls.forEach((id, call) -> call.completeExceptionally(cause));
         calls.clear();
         wake();
-        closeQuietly(channel);
+        HubConnector.closeQuietly(channel);
     }
 
     private void readLoop()
@@ -823,10 +518,10 @@ final class SocketLink implements HubLink
     public void wake()
     {
         bell.ring();
-        final Selector selector = bellSelector;
-        if (selector != null)
+        final BellSocket socket = bellSocket;
+        if (socket != null)
         {
-            selector.wakeup(); // the sleeper on the doorbell socket
+            socket.wakeup(); // the sleeper on the doorbell socket
         }
     }
 
@@ -856,15 +551,17 @@ final class SocketLink implements HubLink
         {
             Thread.currentThread().interrupt();
         }
-        final ScheduledFuture<?> watch = this.watch;
-        if (watch != null)
+        final HubWatchdog watchdog = this.watchdog;
+        if (watchdog != null)
         {
-            watch.cancel(false);
+            watchdog.close();
         }
-        closeQuietly(channel);
-        bellOpen = false;
-        closeQuietly(bellSocket);
-        closeQuietly(bellSelector);
+        HubConnector.closeQuietly(channel);
+        final BellSocket socket = bellSocket;
+        if (socket != null)
+        {
+            socket.close();
+        }
         final PortRing requestRing = requests;
         final PortRing eventRing = events;
         final Runnable unmapRings = () ->
@@ -879,17 +576,6 @@ final class SocketLink implements HubLink
             }
         };
         HandleTimers.linger(unmapRings, options.ringLingerNs());
-        unmapMark();
-    }
-
-    private synchronized void unmapMark()
-    {
-        if (markMapping != null)
-        {
-            mark = null; // the watchdog's check looks at it under the same lock
-            IoUtil.unmap(markMapping);
-            markMapping = null;
-        }
     }
 
     /**
@@ -902,24 +588,8 @@ final class SocketLink implements HubLink
         reader.join(TimeUnit.NANOSECONDS.toMillis(boundNs));
         if (reader.isAlive())
         {
-            closeQuietly(channel); // the hub did not answer the end of stream in time: stop waiting for it
+            HubConnector.closeQuietly(channel); // the hub did not answer the end of stream in time: stop waiting for it
             reader.join(TimeUnit.SECONDS.toMillis(1));
-        }
-    }
-
-    private static void closeQuietly(final Closeable closeable)
-    {
-        if (closeable == null)
-        {
-            return;
-        }
-        try
-        {
-            closeable.close();
-        }
-        catch (final IOException ignore)
-        {
-            // nothing more to do for a socket or selector we are leaving
         }
     }
 }

@@ -24,6 +24,15 @@
  *   off by the conductor once the operation is done.</li>
  * </ul>
  *
+ * <h2>The handle's parts</h2>
+ * {@link dev.evring.evtchn.Evtchn} is the API over a {@code HubLink}: a {@code LocalLink} in the hub's
+ * process, or a {@code SocketLink} in any other (its reader thread, the control calls and the request ring),
+ * which uses {@code HubConnector} (the directory and peer checks, bounded connects), {@code BellSocket}
+ * (the doorbell socket a sleeper waits on) and {@code HubWatchdog} (the hub's heartbeat and pid).
+ * {@code HeldPorts} records the ports a handle holds; {@code EventReads} takes ports off its event ring,
+ * skipping the blanks an unbind left; {@code PendingWait} is {@code awaitPending}: spin, then sleep on the
+ * doorbell.
+ *
  * <h2>How the pieces talk</h2>
  * <ul>
  *   <li><b>Control socket</b> ({@code hub.sock}, a UNIX-domain socket, {@link dev.evring.evtchn.Protocol}):
@@ -44,8 +53,9 @@
  *
  * <h2>Trust</h2>
  * The hub never trusts memory a client can write: a handle's event and request rings are mapped by the
- * client too, so whatever the hub reads there is validated or kept on the hub's side, no operation on such
- * a mapping may kill the JVM, every wait on it is bounded, and a client that damages its own files loses
+ * client too, so whatever the hub reads there is validated or kept on the hub's side, every atomic on such a
+ * mapping comes after a check that its file is whole (the JVM's remaining limits are in
+ * {@link dev.evring.ring.PortRing}'s class comment), every wait on it is bounded, and a client that damages its own files loses
  * only its own handle (SEMANTICS H1 to H3, H5). Every hub thread contains a failure met while serving one
  * session and goes on serving the others.
  */

@@ -39,8 +39,8 @@ final class Conditions
         boolean onBellSocket = false;
         for (final StackTraceElement frame : stack)
         {
-            onBellSocket |= frame.getClassName().equals(SocketLink.class.getName())
-                && frame.getMethodName().equals("sleepOnBellSocket");
+            onBellSocket |= frame.getClassName().equals(BellSocket.class.getName())
+                && frame.getMethodName().equals("sleepOnSocket");
         }
         return state == Thread.State.RUNNABLE && onBellSocket && stack.length > 0 && stack[0].isNativeMethod();
     }

@@ -112,7 +112,7 @@ final class HubStartFailureTest
         {
             hub.destroyForcibly(); // a hub that started after all must not outlive the test
         }
-        final List<String> said = Files.readAllLines(err).stream().filter(line -> line.startsWith("evring hub:")).toList();
+        final List<String> said = Files.readAllLines(err).stream().filter(line -> line.startsWith("evtchn hub:")).toList();
         final String all = Files.readString(err);
         assertEquals(1, hub.exitValue(), all);
         assertEquals(1, said.size(), all);

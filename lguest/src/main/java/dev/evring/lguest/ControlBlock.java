@@ -1,16 +1,13 @@
 package dev.evring.lguest;
 
-import org.agrona.IoUtil;
+import dev.evring.ring.SharedMappedFile;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.invoke.VarHandle;
-import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The control file shared by the launcher and the guest JVM: a header page, then one page per vCPU that
@@ -61,11 +58,11 @@ final class ControlBlock implements AutoCloseable
     private static final int IRQS_OFFSET = 256;
     private static final int HALTED_OFFSET = 384;
 
-    private final MappedByteBuffer mapped;
+    private final SharedMappedFile mapped;
     private final UnsafeBuffer buffer;
     private final int cpus;
 
-    private ControlBlock(final MappedByteBuffer mapped, final UnsafeBuffer buffer, final int cpus)
+    private ControlBlock(final SharedMappedFile mapped, final UnsafeBuffer buffer, final int cpus)
     {
         this.mapped = mapped;
         this.buffer = buffer;
@@ -82,19 +79,15 @@ final class ControlBlock implements AutoCloseable
      * @param memoryOwned whether the launcher created the memory file (and so deletes it).
      * @param launcherPid the launcher's process id.
      * @return the mapped control block.
-     * @throws IOException if the file exists or cannot be created.
+     * @throws IOException if the file exists or cannot be created ({@code ErrnoException} ENOSPC when the
+     *                     file system has no room for it: its pages are reserved before they are touched).
      */
     static ControlBlock create(
         final Path file, final int cpus, final long base, final long pfnLimit, final boolean memoryOwned,
         final long launcherPid) throws IOException
     {
-        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
-        {
-            raf.setLength(length(cpus));
-        }
-        final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString());
-        final UnsafeBuffer header = new UnsafeBuffer(mapped);
+        final SharedMappedFile mapped = SharedMappedFile.create(file, length(cpus), length(cpus));
+        final UnsafeBuffer header = new UnsafeBuffer(mapped.mapping());
         header.putInt(VERSION_OFFSET, VERSION);
         header.putInt(CPUS_OFFSET, cpus);
         header.putLong(LAUNCHER_PID_OFFSET, launcherPid);
@@ -120,14 +113,14 @@ final class ControlBlock implements AutoCloseable
         {
             throw new IOException(file + " is not an lguest control file (" + size + " bytes)");
         }
-        final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString());
-        final UnsafeBuffer header = new UnsafeBuffer(mapped);
+        final SharedMappedFile mapped = SharedMappedFile.open(file);
+        final UnsafeBuffer header = new UnsafeBuffer(mapped.mapping());
         final long magic = header.getLongOpaque(MAGIC_OFFSET);
         VarHandle.loadLoadFence(); // smp_rmb: read the header only after the magic that says it is complete
         final int cpus = header.getInt(CPUS_OFFSET);
         if (magic != MAGIC || header.getInt(VERSION_OFFSET) != VERSION || cpus < 1 || length(cpus) != size)
         {
-            IoUtil.unmap(mapped);
+            mapped.close();
             throw new IOException(file + " is not an lguest control file of version " + VERSION);
         }
         return new ControlBlock(mapped, header, cpus);
@@ -351,7 +344,7 @@ final class ControlBlock implements AutoCloseable
     @Override
     public void close()
     {
-        IoUtil.unmap(mapped);
+        mapped.close();
     }
 
     private static int page(final int cpu)

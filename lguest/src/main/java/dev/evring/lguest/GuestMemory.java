@@ -4,6 +4,7 @@ import net.openhft.chronicle.core.OS;
 import org.agrona.UnsafeApi;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,15 @@ import java.util.Objects;
  * the guest it kills the guest with a reason naming the address (the kernel's {@code lgread}/{@code lgwrite}
  * checks). Sizes above 2 GiB work: the mapping is made with Chronicle Core's {@code OS.map}, which takes long
  * offsets and lengths, and accessed by long address.
+ *
+ * <p><b>Why not {@code SharedMappedFile}.</b> Every other shared file of evring is created and mapped by
+ * {@link dev.evring.ring.SharedMappedFile}, which reserves the pages it will touch (a full disk is then an
+ * ENOSPC, not a SIGBUS) and checks the file is whole. Guest memory cannot use it: it may exceed the 2 GiB a
+ * {@code MappedByteBuffer} holds, and it stays sparse on purpose, like a real guest's RAM: reserving
+ * gigabytes of pages a guest may never touch would write them all at launch. So {@link #createFile} makes a
+ * sparse file, and on a file system too full to back a page the first touch of that page faults: HotSpot
+ * reports that SIGBUS as an {@code InternalError} in the thread that touched the page, possibly a little
+ * after the access (see {@code PortRing}'s class comment).
  *
  * <p>The plain accessors have no ordering guarantees between threads or processes; use the volatile and
  * compare-and-set accessors (naturally aligned) or explicit fences to publish data to the other side.
@@ -101,6 +111,23 @@ public final class GuestMemory implements AutoCloseable
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
             return new GuestMemory(OS.map(channel, FileChannel.MapMode.READ_WRITE, base, length), pfnLimit, fault);
+        }
+    }
+
+    /**
+     * Create a guest memory file of {@code length} bytes, sparse (see the class comment for why it is not a
+     * {@link dev.evring.ring.SharedMappedFile}).
+     *
+     * @param file   the file; it must not exist.
+     * @param length its length in bytes, {@code base + pfnLimit * PAGE_SIZE}.
+     * @throws IOException if the file exists or cannot be created or sized.
+     */
+    static void createFile(final Path file, final long length) throws IOException
+    {
+        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+        {
+            raf.setLength(length);
         }
     }
 

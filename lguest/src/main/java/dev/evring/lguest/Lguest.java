@@ -7,10 +7,8 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -533,11 +531,7 @@ public final class Lguest implements AutoCloseable
             memoryOwned = !Files.exists(memoryFile);
             if (memoryOwned)
             {
-                Files.newByteChannel(memoryFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-                try (RandomAccessFile raf = new RandomAccessFile(memoryFile.toFile(), "rw"))
-                {
-                    raf.setLength(length);
-                }
+                GuestMemory.createFile(memoryFile, length);
             }
             else if (Files.size(memoryFile) < length)
             {

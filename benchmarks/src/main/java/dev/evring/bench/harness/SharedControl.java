@@ -1,14 +1,10 @@
 package dev.evring.bench.harness;
 
-import org.agrona.IoUtil;
+import dev.evring.ring.SharedMappedFile;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.MappedByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The memory-mapped file two benchmark peers share: a control block (who is there, which phase each has
@@ -50,20 +46,21 @@ public final class SharedControl implements AutoCloseable
     private static final int STREAM_END_OFFSET = 640;
     private static final int RESPONDER_STREAMING_OFFSET = 768;
 
-    private final MappedByteBuffer mapped;
+    private final SharedMappedFile mapped;
     private final UnsafeBuffer buffer;
     private final UnsafeBuffer region;
 
-    private SharedControl(final MappedByteBuffer mapped)
+    private SharedControl(final SharedMappedFile mapped)
     {
         this.mapped = mapped;
-        this.buffer = new UnsafeBuffer(mapped);
+        this.buffer = new UnsafeBuffer(mapped.mapping());
         final int regionLength = buffer.getInt(REGION_LENGTH_OFFSET);
         this.region = new UnsafeBuffer(buffer, REGION_OFFSET, regionLength);
     }
 
     /**
-     * Create the shared file (zeroed) and write its header.
+     * Create the shared file (zeroed; the control block's pages reserved, the mechanism region left sparse
+     * for the mechanism to use as it needs) and write its header.
      *
      * @param file         the file to create; it must not exist.
      * @param regionLength bytes the mechanism needs after the control block.
@@ -76,14 +73,8 @@ public final class SharedControl implements AutoCloseable
         {
             throw new IllegalArgumentException("regionLength must not be negative, got " + regionLength);
         }
-        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-        final long length = (long)REGION_OFFSET + regionLength;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
-        {
-            raf.setLength(length);
-        }
-        final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString(), 0, length);
-        final UnsafeBuffer header = new UnsafeBuffer(mapped);
+        final SharedMappedFile mapped = SharedMappedFile.create(file, (long)REGION_OFFSET + regionLength, REGION_OFFSET);
+        final UnsafeBuffer header = new UnsafeBuffer(mapped.mapping());
         header.putInt(VERSION_OFFSET, VERSION);
         header.putInt(REGION_LENGTH_OFFSET, regionLength);
         // publish the magic last: a peer that sees it sees the whole header
@@ -100,17 +91,18 @@ public final class SharedControl implements AutoCloseable
      */
     public static SharedControl open(final Path file) throws IOException
     {
-        final long length = Files.size(file);
+        final SharedMappedFile mapped = SharedMappedFile.open(file);
+        final long length = mapped.length();
         if (length < REGION_OFFSET)
         {
+            mapped.close();
             throw new IOException(file + " is " + length + " bytes: not a benchmark control file");
         }
-        final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), file.toString(), 0, length);
-        final UnsafeBuffer header = new UnsafeBuffer(mapped);
+        final UnsafeBuffer header = new UnsafeBuffer(mapped.mapping());
         if (header.getLongVolatile(MAGIC_OFFSET) != MAGIC || header.getInt(VERSION_OFFSET) != VERSION
             || REGION_OFFSET + (long)header.getInt(REGION_LENGTH_OFFSET) > length)
         {
-            IoUtil.unmap(mapped);
+            mapped.close();
             throw new IOException(file + " is not a benchmark control file of version " + VERSION);
         }
         return new SharedControl(mapped);
@@ -327,6 +319,6 @@ public final class SharedControl implements AutoCloseable
     @Override
     public void close()
     {
-        IoUtil.unmap(mapped);
+        mapped.close();
     }
 }
