@@ -390,6 +390,7 @@ final class PortRingTest
             final BitSet[] seen = new BitSet[readers];
             final int[] counts = new int[readers];
             final List<Thread> threads = new ArrayList<>();
+            final CountDownLatch running = new CountDownLatch(readers);
             for (int r = 0; r < readers; r++)
             {
                 final int reader = r;
@@ -398,6 +399,7 @@ final class PortRingTest
                 {
                     try
                     {
+                        running.countDown();
                         counts[reader] = readUntilDone(ring, reader, 1 + reader * 37, done, seen[reader]);
                     }
                     catch (final Throwable ex)
@@ -409,6 +411,8 @@ final class PortRingTest
                 threads.add(thread);
                 thread.start();
             }
+            // on a loaded machine a thread may start long after the producer: a ring shared by one reader proves nothing
+            assertTrue(running.await(60, TimeUnit.SECONDS), "the readers started");
             int port = 0;
             while (port < ports && failure.get() == null)
             {
