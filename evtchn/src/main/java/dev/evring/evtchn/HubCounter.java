@@ -25,8 +25,10 @@ public enum HubCounter
     REQUESTS("requests handled"),
     /** Doorbells rung for sleeping handles. */
     WAKEUPS("wake-ups sent"),
-    /** Refused requests, bad frames, refused peers. */
-    ERRORS("errors");
+    /** Refused requests, bad frames, refused peers, clients cut off for breaking their own files. */
+    ERRORS("errors"),
+    /** Failed accepts on the hub socket (EMFILE, ENFILE, ...), each retried after a back-off. */
+    ACCEPT_FAILURES("accept failures");
 
     private final String label;
 

@@ -14,19 +14,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A hub's counters file: the values region ({@link #MAX_COUNTERS} records of
- * {@link CountersReader#COUNTER_LENGTH} bytes) followed by the metadata region, laid out by Agrona's
- * {@link CountersManager} so that any process can map it and read the counters live, the way AeronStat
- * reads Aeron's {@code cnc.dat}.
+ * A hub's counters file, laid out as {@link HubCountersDescriptor} draws it (Agrona's
+ * {@link CountersManager} layout), so that any process can map it and read the counters live, the way
+ * AeronStat reads Aeron's {@code cnc.dat}.
  */
 public final class HubCounters implements AutoCloseable
 {
-    /** The counters file's name in the hub directory. */
-    public static final String FILE_NAME = "counters.dat";
-    /** Room for this many counters. */
-    public static final int MAX_COUNTERS = 32;
-    static final int VALUES_LENGTH = MAX_COUNTERS * CountersReader.COUNTER_LENGTH;
-    static final int METADATA_LENGTH = MAX_COUNTERS * CountersReader.METADATA_LENGTH;
+    /** The counters file's name in the hub directory ({@link HubCountersDescriptor#FILE_NAME}). */
+    public static final String FILE_NAME = HubCountersDescriptor.FILE_NAME;
+    /** Room for this many counters ({@link HubCountersDescriptor#MAX_COUNTERS}). */
+    public static final int MAX_COUNTERS = HubCountersDescriptor.MAX_COUNTERS;
 
     private final MappedByteBuffer mapping;
     private final CountersReader reader;
@@ -42,10 +39,11 @@ public final class HubCounters implements AutoCloseable
     static HubCounters create(final Path directory) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
-        HubDirectory.createFilled(file, VALUES_LENGTH + METADATA_LENGTH); // not sparse: a full disk is ENOSPC, not SIGBUS
+        HubDirectory.createFilled(file, HubCountersDescriptor.FILE_LENGTH); // not sparse: a full disk is ENOSPC, not SIGBUS
         final MappedByteBuffer mapping = IoUtil.mapExistingFile(file.toFile(), FILE_NAME);
+        final UnsafeBuffer whole = new UnsafeBuffer(mapping);
         final CountersManager manager = new CountersManager(
-            new UnsafeBuffer(mapping, VALUES_LENGTH, METADATA_LENGTH), new UnsafeBuffer(mapping, 0, VALUES_LENGTH));
+            HubCountersDescriptor.metadata(whole), HubCountersDescriptor.values(whole));
         final HubCounter[] kinds = HubCounter.values();
         final AtomicCounter[] counters = new AtomicCounter[kinds.length];
         for (final HubCounter kind : kinds)
@@ -65,14 +63,25 @@ public final class HubCounters implements AutoCloseable
     public static HubCounters map(final Path directory) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file) || Files.size(file) != VALUES_LENGTH + METADATA_LENGTH)
+        if (!Files.isRegularFile(file) || Files.size(file) != HubCountersDescriptor.FILE_LENGTH)
         {
             throw new IOException("no hub counters at " + file + ": is a hub running in " + directory + "?");
         }
         final MappedByteBuffer mapping = IoUtil.mapExistingFile(file.toFile(), FILE_NAME);
+        final UnsafeBuffer whole = new UnsafeBuffer(mapping);
         final CountersReader reader = new CountersReader(
-            new UnsafeBuffer(mapping, VALUES_LENGTH, METADATA_LENGTH), new UnsafeBuffer(mapping, 0, VALUES_LENGTH));
+            HubCountersDescriptor.metadata(whole), HubCountersDescriptor.values(whole));
         return new HubCounters(mapping, reader, null);
+    }
+
+    /**
+     * Allocate one more counter in the file (a bridge's), for the hub's process only.
+     *
+     * @throws IllegalStateException if the file has no room left.
+     */
+    AtomicCounter newCounter(final String label)
+    {
+        return ((CountersManager)reader).newCounter(label);
     }
 
     AtomicCounter counter(final HubCounter kind)

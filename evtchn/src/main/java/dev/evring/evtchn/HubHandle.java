@@ -1,16 +1,21 @@
 package dev.evring.evtchn;
 
+import dev.evring.ring.Errno;
 import dev.evring.ring.LocalDoorbell;
 import dev.evring.ring.PortRing;
 import org.agrona.collections.IntHashSet;
 
-import java.nio.MappedByteBuffer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The hub's side of one handle (the kernel's {@code per_user_data}): its domain, its ports, its event
  * ring (written only by the hub) and, for a remote handle, its request ring and control session.
  * Mutable fields are guarded by the hub's lock; {@link #events} is also read by an in-process handle.
+ *
+ * <p>What the hub must know about the event ring it keeps here, never in the ring: its capacity
+ * ({@link #eventCapacity}, which the client could overwrite in the shared size word).
  */
 final class HubHandle
 {
@@ -23,11 +28,12 @@ final class HubHandle
     final IntHashSet ports = new IntHashSet();
     int restrictDomid = UNRESTRICTED;
     volatile PortRing events;
-    MappedByteBuffer eventsMapping;
+    int eventCapacity;
     Path eventsFile;
     PortRing requests;
     Path requestsFile;
     volatile boolean released;
+    Errno damage;
 
     HubHandle(final long id, final Domain domain, final HubSession session)
     {
@@ -55,5 +61,24 @@ final class HubHandle
     static String requestsFileName(final long id)
     {
         return "h" + id + ".requests";
+    }
+
+    /**
+     * Remove one of a handle's files, if it is there; a file that cannot be removed is left to the next
+     * hub in the directory, which removes leftovers.
+     */
+    static void deleteQuietly(final Path file)
+    {
+        try
+        {
+            if (file != null)
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // the next hub in this directory removes leftovers
+        }
     }
 }

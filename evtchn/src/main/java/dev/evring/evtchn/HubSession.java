@@ -35,7 +35,8 @@ final class HubSession implements Runnable
     private static final int OUT_FRAMES = 4;
     private static final SecureRandom BELL_KEYS = new SecureRandom();
 
-    private final EvtchnHub hub;
+    private final HubConductor hub;
+    private final SessionAcceptor acceptor;
     private final SocketChannel channel;
     private final long writeTimeoutNs;
     private final ByteBuffer in = ByteBuffer.allocate(4 * (4 + Protocol.MAX_REQUEST_LENGTH)).order(Protocol.ORDER);
@@ -53,9 +54,10 @@ final class HubSession implements Runnable
     private HubHandle handle;
     private Thread thread;
 
-    HubSession(final EvtchnHub hub, final SocketChannel channel)
+    HubSession(final HubConductor hub, final SessionAcceptor acceptor, final SocketChannel channel)
     {
         this.hub = hub;
+        this.acceptor = acceptor;
         this.channel = channel;
         this.writeTimeoutNs = hub.config().clientWriteTimeout().toNanos();
     }
@@ -319,6 +321,10 @@ final class HubSession implements Runnable
         {
             // the connection ended or was closed by a fault
         }
+        catch (final RuntimeException | Error ex)
+        {
+            hub.countError(); // anything else ends this session alone (H2): its handle is released below
+        }
         finally
         {
             if (handle != null)
@@ -337,7 +343,7 @@ final class HubSession implements Runnable
             {
                 close();
             }
-            hub.sessionEnded(this);
+            acceptor.sessionEnded(this);
         }
     }
 
@@ -462,7 +468,7 @@ final class HubSession implements Runnable
      */
     private boolean handOverAsBell(final long key, final long handleId)
     {
-        if (hub.attachBell(handleId, key, channel))
+        if (acceptor.attachBell(handleId, key, channel))
         {
             handedOver = true;
             return true;

@@ -11,12 +11,12 @@ import dev.evring.ring.PortRing;
  */
 final class LocalLink implements HubLink
 {
-    private final EvtchnHub hub;
+    private final HubConductor hub;
     private final HubHandle handle;
     private final DoorbellWaiter waiter;
     private final boolean drivesHub;
 
-    LocalLink(final EvtchnHub hub, final HubHandle handle)
+    LocalLink(final HubConductor hub, final HubHandle handle)
     {
         this.hub = hub;
         this.handle = handle;
@@ -80,7 +80,7 @@ final class LocalLink implements HubLink
     @Override
     public int pollHub()
     {
-        return drivesHub ? hub.pollRequests() : 0;
+        return drivesHub ? hub.poller().dutyCycle() : 0;
     }
 
     @Override

@@ -1,0 +1,232 @@
+package dev.evring.bridge;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableRingBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One peer hub as the bridge sees it: its domid range, the stream to it, the backlog of messages not yet
+ * sent and whether it has proved itself.
+ *
+ * <p>The backlog is one ordered queue, so that a NOTIFY always leaves before a later CLOSE of the same
+ * port. A port with a NOTIFY in the backlog is in {@link #owed}: further notifies of it fold into that
+ * NOTIFY, which leaves after them (B3, B4). The backlog is therefore bounded by one NOTIFY per port plus
+ * the binds and closes of channels, each of which needed a round trip of its own.
+ *
+ * <p>Threads: hub threads append (under the hub's lock, then this object's monitor, never the other way
+ * round); the bridge's duty cycle drains and owns the handshake fields.
+ */
+final class Peer
+{
+    /** No image: the peer has not proved itself. */
+    static final int NO_SESSION = 0;
+    private static final int DRAIN_LIMIT = 256;
+
+    final BridgePeer config;
+    final int base;
+    final int span;
+    private final ExclusivePublication publication;
+    private final AtomicCounter notifiesSent;
+    private final AtomicCounter backPressure;
+
+    // guarded by this
+    private final ExpandableRingBuffer backlog = new ExpandableRingBuffer();
+    private final IntHashSet owed = new IntHashSet();
+    private final BridgeCodec codec = new BridgeCodec();
+    private boolean up;
+    private boolean closed;
+    private boolean dataSent;
+
+    // the duty cycle's own
+    int session = NO_SESSION;
+    byte[] challenge = BridgeKey.nonce();
+    byte[] lastHelloNonce;
+    long lastHeardNs;
+    long nextSendNs;
+    int probesOwed;
+    long nextProbeNs;
+
+    Peer(final BridgePeer config, final int base, final int span, final ExclusivePublication publication,
+        final AtomicCounter notifiesSent, final AtomicCounter backPressure)
+    {
+        this.config = config;
+        this.base = base;
+        this.span = span;
+        this.publication = publication;
+        this.notifiesSent = notifiesSent;
+        this.backPressure = backPressure;
+    }
+
+    /**
+     * Whether this peer's local domid range holds {@code domid}.
+     */
+    boolean holds(final int domid)
+    {
+        return domid >= base && domid < base + span;
+    }
+
+    synchronized boolean isUp()
+    {
+        return up;
+    }
+
+    synchronized void up(final boolean isUp)
+    {
+        up = isUp;
+        if (!isUp)
+        {
+            backlog.reset(backlog.capacity());
+            owed.clear();
+        }
+        notifyAll();
+    }
+
+    /**
+     * Wait until the peer is up, the bridge closes or the deadline passes.
+     *
+     * @return whether it is up.
+     */
+    synchronized boolean awaitUp(final long deadlineNs) throws InterruptedException
+    {
+        long remainingNs;
+        while (!up && !closed && (remainingNs = deadlineNs - System.nanoTime()) > 0)
+        {
+            TimeUnit.NANOSECONDS.timedWait(this, remainingNs);
+        }
+        return up;
+    }
+
+    /**
+     * Queue a NOTIFY for a local port, unless one is already queued.
+     *
+     * @return false if the peer is not up or the notify was folded into a queued one.
+     */
+    synchronized boolean queueNotify(final int port, final int domid, final int remotePort)
+    {
+        if (!up || !owed.add(port))
+        {
+            return false;
+        }
+        append(codec.channel(BridgeMessageDescriptor.NOTIFY, domid, port, remotePort));
+        return true;
+    }
+
+    /**
+     * Queue a CLOSE for a local port: after any NOTIFY of it already queued; later notifies of a new binding
+     * of the same port queue a NOTIFY of their own.
+     */
+    synchronized void queueClose(final int port, final int domid, final int remotePort)
+    {
+        if (up)
+        {
+            owed.remove(port);
+            append(codec.channel(BridgeMessageDescriptor.CLOSE, domid, port, remotePort));
+        }
+    }
+
+    /**
+     * Queue a bind request or reply.
+     *
+     * @return false if the peer is not up.
+     */
+    synchronized boolean queueBind(final int type, final long requestId, final int binderDomid, final int binderPort,
+        final int unboundDomid, final int unboundPort, final int errno)
+    {
+        if (!up)
+        {
+            return false;
+        }
+        append(codec.bind(type, requestId, binderDomid, binderPort, unboundDomid, unboundPort, errno));
+        return true;
+    }
+
+    /**
+     * Queue a message the caller wrote into its own codec (handshake and heartbeats, from the duty cycle).
+     */
+    synchronized void queue(final DirectBuffer message, final int length)
+    {
+        backlog.append(message, 0, length);
+    }
+
+    synchronized boolean isBacklogEmpty()
+    {
+        return backlog.isEmpty();
+    }
+
+    /**
+     * Offer the backlog to the peer's stream, in order, until it is empty or the stream pushes back (what
+     * is not taken stays for the next duty cycle: nothing is dropped).
+     *
+     * @return the number of bytes sent.
+     */
+    synchronized int drain()
+    {
+        return backlog.isEmpty() ? 0 : backlog.consume(this::send, DRAIN_LIMIT);
+    }
+
+    private boolean send(final MutableDirectBuffer buffer, final int offset, final int length, final int headOffset)
+    {
+        final long result = publication.offer(buffer, offset, length);
+        if (result < 0)
+        {
+            if (up && (result == Publication.BACK_PRESSURED || result == Publication.NOT_CONNECTED
+                || result == Publication.ADMIN_ACTION))
+            {
+                backPressure.increment();
+            }
+            return false;
+        }
+        final byte type = buffer.getByte(offset + BridgeMessageDescriptor.TYPE_OFFSET);
+        dataSent |= type != BridgeMessageDescriptor.HEARTBEAT;
+        if (type == BridgeMessageDescriptor.NOTIFY)
+        {
+            owed.remove(buffer.getInt(offset + BridgeMessageDescriptor.CHANNEL_PORT_OFFSET, BridgeMessageDescriptor.ORDER));
+            notifiesSent.increment();
+        }
+        return true;
+    }
+
+    /**
+     * Whether anything but heartbeats left since the last call.
+     */
+    synchronized boolean takeDataSent()
+    {
+        final boolean sent = dataSent;
+        dataSent = false;
+        return sent;
+    }
+
+    private void append(final int length)
+    {
+        if (!backlog.append(codec.buffer(), 0, length))
+        {
+            throw new IllegalStateException("the backlog to " + config.name() + " is full");
+        }
+    }
+
+    /**
+     * The bridge closes: down for good, waiters released, the stream closed.
+     */
+    void close()
+    {
+        synchronized (this)
+        {
+            closed = true;
+        }
+        up(false);
+        publication.close();
+    }
+
+    @Override
+    public String toString()
+    {
+        return config.name() + " at " + config.endpoint() + ": domids " + base + ".." + (base + span - 1) + " = "
+            + config.name() + "'s 0.." + (span - 1) + (isUp() ? " (up)" : " (down)");
+    }
+}
