@@ -25,13 +25,17 @@ final class DamagedHandles
     }
 
     /**
-     * A handle is to be cut off with this errno (the first reason reported wins).
+     * A handle is to be cut off with this errno (the first reason reported wins). A handle whose release
+     * was cut short (a late fault) may be reported again, so that its release completes.
      */
     void report(final HubHandle handle, final Errno errno)
     {
         if (handle.damage == null)
         {
             handle.damage = errno;
+        }
+        if (!handles.contains(handle))
+        {
             handles.add(handle);
         }
     }

@@ -90,6 +90,59 @@ final class EventRings
         }
     }
 
+    /**
+     * Make a remote handle's event ring file ahead of its first bind, outside the hub's lock (creating,
+     * reserving and mapping a file is the slowest step of a bind, and nobody else should wait for it).
+     *
+     * @return the new ring, or null if the handle has one (or is local) or the file cannot be made now (the
+     *         bind then tries again under the lock and fails with the reason).
+     */
+    PortRing prepare(final HubHandle handle)
+    {
+        if (handle.isLocal() || handle.events != null)
+        {
+            return null;
+        }
+        try
+        {
+            return createFile(handle);
+        }
+        catch (final EvtchnException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * Drop the ring {@link #prepare} made if the bind did not take it (it failed, or the handle went).
+     */
+    void discardFresh(final HubHandle handle)
+    {
+        final PortRing fresh = handle.freshEvents;
+        if (fresh != null)
+        {
+            handle.freshEvents = null;
+            fresh.close();
+            HubHandle.deleteQuietly(fresh.file());
+        }
+    }
+
+    private PortRing createFile(final HubHandle handle) throws EvtchnException
+    {
+        final Path file = directory.resolve(HubHandle.eventsFileName(handle.id));
+        try
+        {
+            final PortRing events = PortRing.create(file, PortRing.DEFAULT_INITIAL_CAPACITY, capacityLimit, ReaderWaiting.DOORBELL);
+            events.producerLockTimeout(PRODUCER_LOCK_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return events;
+        }
+        catch (final IOException ex)
+        {
+            final Errno errno = ex instanceof ErrnoException ? ((ErrnoException)ex).errno() : Errno.ENOMEM;
+            throw new EvtchnException(errno, "cannot create the event ring " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
     private void create(final HubHandle handle) throws EvtchnException
     {
         final int initial = PortRing.DEFAULT_INITIAL_CAPACITY;
@@ -100,18 +153,9 @@ final class EventRings
         }
         else
         {
-            final Path file = directory.resolve(HubHandle.eventsFileName(handle.id));
-            try
-            {
-                events = PortRing.create(file, initial, capacityLimit, ReaderWaiting.DOORBELL);
-            }
-            catch (final IOException ex)
-            {
-                final Errno errno = ex instanceof ErrnoException ? ((ErrnoException)ex).errno() : Errno.ENOMEM;
-                throw new EvtchnException(errno, "cannot create the event ring " + file + ": " + ex.getMessage(), ex);
-            }
-            handle.eventsFile = file;
-            events.producerLockTimeout(PRODUCER_LOCK_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            events = handle.freshEvents != null ? handle.freshEvents : createFile(handle);
+            handle.freshEvents = null;
+            handle.eventsFile = events.file();
         }
         events.claimExclusiveProducer(); // the hub is the only writer of every event ring
         final HubSession session = handle.session;

@@ -66,15 +66,23 @@ import java.util.concurrent.TimeUnit;
  * {@code ring_prod_lock} in one). A handle's requests take effect in the order it made them: before a
  * control request, the hub applies the unmask and notify words the handle posted earlier.
  *
- * <p><b>Trust.</b> Peers run as the hub's user and map files in its directory. Malformed frames, unknown
- * ops, random request words and corrupted request-ring indices are refused or get the offender
- * disconnected; a forged sleeper count only costs the offender its own doorbells; the hub and other
- * handles keep working.
+ * <p><b>Trust: the hub never trusts memory a client can write.</b> Peers run as the hub's user and map
+ * their ring files read-write, so whatever the hub reads there (sizes, indices, locks, flags, request
+ * words) is either kept on the hub's side (an event ring's capacity and producer index: the hub is its
+ * exclusive producer) or validated before use, no operation on such a mapping may kill the JVM (the ring
+ * checks its file is whole before every atomic, and a fault becomes an error), and every wait on shared
+ * memory is bounded (a ring's producer lock: 10 ms). A client that
+ * truncates, zeroes or locks its own files, sends malformed frames, unknown ops or random request words
+ * loses its own handle (told why, released, counted in {@link HubCounter#ERRORS}, its files removed) and
+ * nobody else notices; a forged sleeper count only costs the offender its own doorbells. Every hub thread
+ * (accept, request, timer, sessions) survives any one session's failure, and a failed accept is retried
+ * ({@link HubCounter#ACCEPT_FAILURES}). Out of disk space, the one bind that needed room fails with
+ * {@code ENOSPC} and nothing else changes (SEMANTICS H1–H3, H5).
  *
  * <p><b>Parts.</b> This class is a facade over the parts that do the work, each named after its job
- * (see the package documentation): the {@link PortTable} (the kernel's {@code evtchn.c}), the
- * {@link HubConductor} (the lock, the handles, the requests), the {@link SessionAcceptor}, the
- * {@link RequestPoller} (the request duty cycle), the {@link EventRings} and the {@link TimerVirq}.
+ * (see the package documentation): the {@code PortTable} (the kernel's {@code evtchn.c}), the
+ * {@code HubConductor} (the lock, the handles, the requests), the {@code SessionAcceptor}, the
+ * {@code RequestPoller} (the request duty cycle), the {@code EventRings} and the {@code TimerVirq}.
  *
  * <p><b>Benchmarks and embedding.</b> A program (or a benchmark's child JVM) runs the hub in process with
  * {@link #start(HubConfig)}, takes domain 0 with {@link #openLocal()}, allocates a port for the peer
@@ -338,7 +346,7 @@ public final class EvtchnHub implements AutoCloseable, RemoteDomainHost
         acceptor.stopAccepting();
         for (final HubHandle handle : attached)
         {
-            conductor.release(handle);
+            conductor.releaseContained(handle);
         }
         timer.stop();
         poller.stop();

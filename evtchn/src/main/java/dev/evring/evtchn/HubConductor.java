@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The hub's conductor (the role of Aeron's driver conductor): the one lock, the handles and the domains
@@ -27,6 +28,9 @@ import java.util.List;
  */
 final class HubConductor
 {
+    /** A late fault is raised once: a release it interrupted completes at the next attempt. */
+    private static final int RELEASE_ATTEMPTS = 3;
+
     private final Object lock = new Object(); // orders every change to the port table and the handles
     private final HubConfig config;
     private final Path directory;
@@ -34,6 +38,7 @@ final class HubConductor
     private final PortTable ports;
     private final EventRings rings;
     private final DamagedHandles damaged = new DamagedHandles();
+    private final PostedWords posted;
     private final RequestPoller poller;
     private final AtomicCounter handlesCounter;
     private final AtomicCounter domainsCounter;
@@ -41,8 +46,8 @@ final class HubConductor
     private final AtomicCounter errorsCounter;
     private final Long2ObjectHashMap<Domain> domainsByPid = new Long2ObjectHashMap<>();
     private final List<HubHandle> handles = new ArrayList<>();
+    private final AtomicLong nextHandleId = new AtomicLong(1);
     private int nextDomid = 1;
-    private long nextHandleId = 1;
     private boolean closed;
     private volatile RemoteDomains remote;
 
@@ -53,6 +58,7 @@ final class HubConductor
         this.counters = counters;
         this.rings = new EventRings(directory, config.ringCapacityLimit(), damaged, counters);
         this.ports = new PortTable(config.maxPorts(), rings, damaged, counters);
+        this.posted = new PostedWords(ports, damaged, counters);
         this.poller = new RequestPoller(this, config);
         this.handlesCounter = counters.counter(HubCounter.HANDLES);
         this.domainsCounter = counters.counter(HubCounter.DOMAINS);
@@ -86,7 +92,8 @@ final class HubConductor
         synchronized (lock)
         {
             checkOpen();
-            final HubHandle handle = new HubHandle(nextHandleId++, ports.domain(EvtchnHub.HUB_DOMID), null);
+            final HubHandle handle = new HubHandle(
+                nextHandleId.getAndIncrement(), ports.domain(EvtchnHub.HUB_DOMID), null);
             handles.add(handle);
             handlesCounter.incrementRelease();
             return handle;
@@ -229,19 +236,23 @@ final class HubConductor
         {
             return bindRemote(handle, bridge, a, b);
         }
-        return locked(handle, op, () -> controlLocked(handle, op, a, b));
+        final PortRing fresh = op <= Protocol.OP_BIND_STATIC ? rings.prepare(handle) : null; // file work: no lock
+        return locked(handle, op, fresh, () -> controlLocked(handle, op, a, b));
     }
 
     /**
-     * A step of a handle's request, under the lock: a failure no check foresaw is contained (the handles
-     * it damaged are faulted) and the request fails with EFAULT.
+     * A step of a handle's request, under the lock, with the event ring made for it outside the lock (if
+     * any): a failure no check foresaw is contained (the handles it damaged are faulted) and the request
+     * fails with EFAULT.
      */
-    private int locked(final HubHandle handle, final int op, final LockedStep step) throws EvtchnException
+    private int locked(final HubHandle handle, final int op, final PortRing fresh, final LockedStep step)
+        throws EvtchnException
     {
         synchronized (lock)
         {
             try
             {
+                handle.freshEvents = fresh;
                 return step.run();
             }
             catch (final RuntimeException | Error ex)
@@ -251,6 +262,7 @@ final class HubConductor
             }
             finally
             {
+                rings.discardFresh(handle);
                 faultDamaged();
             }
         }
@@ -290,10 +302,10 @@ final class HubConductor
         }
         if (handle.requests != null)
         {
-            applyPosted(handle, config.requestRingCapacity());
-            if (handle.released)
+            posted.drain(handle, config.requestRingCapacity());
+            if (handle.damage != null)
             {
-                throw ErrorText.exception(op, Errno.EBADF, a, b);
+                throw ErrorText.exception(op, Errno.EBADF, a, b); // it is cut off as this request ends
             }
         }
         requestsCounter.incrementRelease();
@@ -309,7 +321,7 @@ final class HubConductor
         throws EvtchnException
     {
         final int op = Protocol.OP_BIND_INTERDOMAIN;
-        final int lport = locked(handle, op, () ->
+        final int lport = locked(handle, op, null, () ->
         {
             admit(handle, op, remoteDomid, rport);
             try
@@ -338,7 +350,8 @@ final class HubConductor
             }
             throw ex;
         }
-        return locked(handle, op, () ->
+        final PortRing fresh = rings.prepare(handle); // file work: no lock
+        return locked(handle, op, fresh, () ->
         {
             final boolean setAside = ports.isSetAside(handle, lport, rport);
             if (!setAside || handle.released)
@@ -413,7 +426,7 @@ final class HubConductor
             }
             try
             {
-                applyWord(handle, word);
+                posted.apply(handle, word);
             }
             finally
             {
@@ -438,7 +451,7 @@ final class HubConductor
             }
             try
             {
-                return applyPosted(handle, limit);
+                return posted.drain(handle, limit);
             }
             catch (final RuntimeException | Error ex)
             {
@@ -449,87 +462,6 @@ final class HubConductor
             {
                 faultDamaged();
             }
-        }
-    }
-
-    /**
-     * Take up to {@code limit} words from a handle's request ring and apply them, under the lock (the
-     * caller holds it). Words are claimed and applied under the same hold of the lock, and a control
-     * request applies the words posted before it first, so every handle's requests take effect in the
-     * order it made them (an unmask can never overtake the unbind that followed it and land on a new
-     * binding of the same port).
-     *
-     * @return the number of words taken.
-     */
-    private int applyPosted(final HubHandle handle, final int limit)
-    {
-        final int[] words = poller.words();
-        int taken = 0;
-        while (taken < limit)
-        {
-            final int asked = Math.min(words.length, limit - taken);
-            final int count;
-            try
-            {
-                count = handle.requests.read(words, 0, asked);
-            }
-            catch (final IllegalStateException ex) // overflowed or corrupted by the handle: RingOverflowException and others
-            {
-                fault(handle, Errno.EFAULT);
-                return taken + 1;
-            }
-            if (count == 0)
-            {
-                return taken;
-            }
-            taken += count;
-            for (int i = 0; i < count; i++)
-            {
-                if (!applyWord(handle, words[i]))
-                {
-                    fault(handle, Errno.ENOSYS);
-                    return taken;
-                }
-            }
-            if (count < asked)
-            {
-                return taken; // the ring held no more when it was read: no second look for an empty ring
-            }
-        }
-        return taken;
-    }
-
-    /**
-     * Apply one request word, under the lock.
-     *
-     * @return false for a word with an unknown operation (nothing was done).
-     */
-    private boolean applyWord(final HubHandle handle, final int word)
-    {
-        final int port = word & Protocol.RING_PORT_MASK;
-        requestsCounter.incrementRelease();
-        switch (word >>> Protocol.RING_PORT_BITS)
-        {
-            case Protocol.RING_UNMASK:
-                ports.unmask(handle, port);
-                return true;
-            case Protocol.RING_NOTIFY:
-                notifyFrom(handle, port);
-                return true;
-            case Protocol.RING_UNMASK_NOTIFY:
-                ports.unmask(handle, port);
-                notifyFrom(handle, port);
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private void notifyFrom(final HubHandle handle, final int port)
-    {
-        if (!ports.notifyFrom(handle, port))
-        {
-            errorsCounter.incrementRelease(); // a port the handle does not hold: a forged word
         }
     }
 
@@ -550,52 +482,83 @@ final class HubConductor
      */
     HubHandle attach(final HubSession session, final long pid) throws EvtchnException
     {
-        synchronized (lock)
+        if (pid <= 0)
         {
-            if (closed)
-            {
-                throw new EvtchnException(Errno.ENODEV, "the hub at " + directory + " is closing");
-            }
-            if (pid <= 0)
-            {
-                throw new EvtchnException(Errno.EINVAL, "hello names pid " + pid);
-            }
-            Domain domain = domainsByPid.get(pid);
-            final boolean newDomain = domain == null;
-            if (newDomain)
-            {
-                final int domid = allocateDomid();
-                if (domid < 0)
-                {
-                    throw new EvtchnException(Errno.ENOSPC, "every domid is in use");
-                }
-                domain = new Domain(domid, pid);
-            }
-            final HubHandle handle = new HubHandle(nextHandleId++, domain, session);
-            final Path requestsFile = directory.resolve(HubHandle.requestsFileName(handle.id));
-            try
-            {
-                handle.requests = PortRing.create(
-                    requestsFile, config.requestRingCapacity(), config.requestRingCapacity(), ReaderWaiting.SPIN);
-            }
-            catch (final IOException ex)
-            {
-                final Errno errno = ex instanceof ErrnoException ? ((ErrnoException)ex).errno() : Errno.ENOMEM;
-                throw new EvtchnException(errno, "cannot create " + requestsFile + ": " + ex.getMessage(), ex);
-            }
-            handle.requestsFile = requestsFile;
-            if (newDomain)
-            {
-                ports.addDomain(domain);
-                domainsByPid.put(pid, domain);
-                domainsCounter.incrementRelease();
-            }
-            domain.handles++;
-            handles.add(handle);
-            poller.add(handle);
-            handlesCounter.incrementRelease();
-            return handle;
+            throw new EvtchnException(Errno.EINVAL, "hello names pid " + pid);
         }
+        final long id = nextHandleId.getAndIncrement();
+        final PortRing requests = createRequestRing(id); // file work outside the lock: it never holds up others
+        boolean attached = false;
+        try
+        {
+            synchronized (lock)
+            {
+                final HubHandle handle = register(id, session, pid, requests);
+                attached = true;
+                return handle;
+            }
+        }
+        finally
+        {
+            if (!attached)
+            {
+                requests.close();
+                HubHandle.deleteQuietly(requests.file());
+            }
+        }
+    }
+
+    private PortRing createRequestRing(final long id) throws EvtchnException
+    {
+        final Path file = directory.resolve(HubHandle.requestsFileName(id));
+        try
+        {
+            final PortRing requests = PortRing.create(
+                file, config.requestRingCapacity(), config.requestRingCapacity(), ReaderWaiting.SPIN);
+            // the hub is the ring's only reader: cons stays on its side, and reading takes no atomic on the
+            // client's memory (a cut file is an error, never a SIGBUS); claimed before the client knows the file
+            requests.claimExclusiveReader();
+            return requests;
+        }
+        catch (final IOException ex)
+        {
+            final Errno errno = ex instanceof ErrnoException ? ((ErrnoException)ex).errno() : Errno.ENOMEM;
+            throw new EvtchnException(errno, "cannot create " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Enter a new remote handle in its process's domain (a new domain for a pid the hub has not seen, or
+     * whose handles are all closed). Under the lock.
+     */
+    private HubHandle register(final long id, final HubSession session, final long pid, final PortRing requests)
+        throws EvtchnException
+    {
+        if (closed)
+        {
+            throw new EvtchnException(Errno.ENODEV, "the hub at " + directory + " is closing");
+        }
+        Domain domain = domainsByPid.get(pid);
+        if (domain == null)
+        {
+            final int domid = allocateDomid();
+            if (domid < 0)
+            {
+                throw new EvtchnException(Errno.ENOSPC, "every domid is in use");
+            }
+            domain = new Domain(domid, pid);
+            ports.addDomain(domain);
+            domainsByPid.put(pid, domain);
+            domainsCounter.incrementRelease();
+        }
+        final HubHandle handle = new HubHandle(id, domain, session);
+        handle.requests = requests;
+        handle.requestsFile = requests.file();
+        domain.handles++;
+        handles.add(handle);
+        poller.add(handle);
+        handlesCounter.incrementRelease();
+        return handle;
     }
 
     private int allocateDomid()
@@ -637,41 +600,45 @@ final class HubConductor
 
     /**
      * Release a handle, first applying the request words it posted (a notify just before close is
-     * delivered) unless it is being released for posting bad ones.
+     * delivered) unless it is being released for posting bad ones. Safe to call again after a failure
+     * part-way (a memory fault the JVM raises late can land anywhere): each step either is idempotent or
+     * runs once, and {@link HubHandle#releaseDone} says when all have.
      */
     private void release(final HubHandle handle, final boolean applyPosted)
     {
         synchronized (lock)
         {
-            if (handle.released)
-            {
-                return;
-            }
-            if (applyPosted && handle.requests != null && !closed)
+            if (!handle.released && applyPosted && handle.requests != null && !closed)
             {
                 pollPosted(handle, config.requestRingCapacity()); // words posted before close take effect first
-                if (handle.released)
-                {
-                    return; // a malformed word or a broken ring: fault() has released it
-                }
             }
-            handle.released = true;
-            ports.detachAll(handle);
-            if (!handle.isLocal())
+            if (!handle.releaseDone)
             {
-                if (handle.damage == null && !EventRings.filesWhole(handle))
+                handle.released = true;
+                ports.detachAll(handle);
+                if (!handle.isLocal() && !handle.leftDomain)
                 {
-                    errorsCounter.incrementRelease(); // it cut its own files and left: an error, though nobody noticed
+                    handle.leftDomain = true;
+                    if (handle.damage == null && !EventRings.filesWhole(handle))
+                    {
+                        errorsCounter.incrementRelease(); // it cut its own files and left: an error, though nobody noticed
+                    }
+                    endRemote(handle);
                 }
-                endRemote(handle);
+                if (handles.remove(handle))
+                {
+                    handlesCounter.getAndAddRelease(-1);
+                }
+                handle.releaseDone = true;
             }
-            handles.remove(handle);
-            handlesCounter.getAndAddRelease(-1);
-            rings.drop(handle);
-            if (handle.localDoorbell != null)
-            {
-                handle.localDoorbell.ring();
-            }
+        }
+        // no port of the handle is held any more, so nothing delivers to its ring: unmapping and unlinking
+        // happen outside the lock, where they hold up nobody (each step may run again: all are idempotent)
+        rings.drop(handle);
+        HubHandle.deleteQuietly(handle.requestsFile);
+        if (handle.localDoorbell != null)
+        {
+            handle.localDoorbell.ring();
         }
         if (handle.session != null)
         {
@@ -680,8 +647,27 @@ final class HubConductor
     }
 
     /**
+     * Release a handle whatever the JVM throws meanwhile (its session's last act): a late memory fault
+     * that interrupts the release is contained and the release runs again, completing what is left.
+     */
+    void releaseContained(final HubHandle handle)
+    {
+        for (int attempt = 0; attempt < RELEASE_ATTEMPTS && !handle.releaseDone; attempt++)
+        {
+            try
+            {
+                release(handle);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                survives(null, ex);
+            }
+        }
+    }
+
+    /**
      * The remote part of a release: the domain ends with its process's last handle, and the request ring
-     * is unlinked now and unmapped by the next duty cycle.
+     * is unmapped by the next duty cycle.
      */
     private void endRemote(final HubHandle handle)
     {
@@ -693,7 +679,6 @@ final class HubConductor
             domainsCounter.getAndAddRelease(-1);
         }
         poller.retire(handle);
-        HubHandle.deleteQuietly(handle.requestsFile);
     }
 
     /**
@@ -717,7 +702,7 @@ final class HubConductor
         HubHandle handle;
         while ((handle = damaged.poll()) != null)
         {
-            if (!handle.released)
+            if (!handle.releaseDone)
             {
                 fault(handle, handle.damage);
             }
@@ -726,9 +711,10 @@ final class HubConductor
 
     /**
      * A failure of an operation that no check foresaw (an {@link InternalError} from pages a client cut,
-     * say, which the JVM may raise after the ring call that caused it returned): count it, and report the
-     * handles whose ring files are no longer whole, or, if none is, the handle that made the request.
-     * Under the lock; the caller faults the reported handles.
+     * say, which the JVM may raise after the ring call that caused it returned, in whatever the thread
+     * does next): count it, and report the handles whose ring files are no longer whole, or, if none is,
+     * the handle that made the request, unless the failure is such a late fault (its culprit may be gone
+     * already; the requester is then innocent). Under the lock; the caller faults the reported handles.
      *
      * @param requester the handle whose request failed, or null for the hub's own work (a timer tick).
      */
@@ -738,27 +724,32 @@ final class HubConductor
         boolean charged = false;
         for (final HubHandle handle : handles)
         {
-            if (!handle.isLocal() && !handle.released && !EventRings.filesWhole(handle))
+            if (!handle.isLocal() && !handle.releaseDone && !EventRings.filesWhole(handle))
             {
                 damaged.report(handle, Errno.EIO);
                 charged = true;
             }
         }
-        if (!charged && requester != null && !requester.isLocal())
+        if (!charged && requester != null && !requester.isLocal() && !(failure instanceof InternalError))
         {
-            damaged.report(requester, Errno.EFAULT);
+            damaged.report(requester, Errno.EFAULT); // a late memory fault is not the requester's: only counted
         }
     }
 
     /**
-     * {@link #contain} for a failure met outside the lock (the duty cycle's look at a request ring).
+     * {@link #contain} for a failure met outside the lock (the duty cycle's look at a request ring, an
+     * error the JVM raised late in a hub thread).
+     *
+     * @param requester the handle being served when it came, or null.
+     * @return true if the requester keeps its handle (the failure was charged to others, or to nobody).
      */
-    void containFailure(final HubHandle requester, final Throwable failure)
+    boolean survives(final HubHandle requester, final Throwable failure)
     {
         synchronized (lock)
         {
             contain(requester, failure);
             faultDamaged();
+            return requester == null || !requester.released;
         }
     }
 

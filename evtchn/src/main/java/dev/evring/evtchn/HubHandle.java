@@ -16,6 +16,8 @@ import java.nio.file.Path;
  *
  * <p>What the hub must know about the event ring it keeps here, never in the ring: its capacity
  * ({@link #eventCapacity}, which the client could overwrite in the shared size word).
+ * {@link #freshEvents} holds, during one bind request, an event ring made outside the lock for the
+ * handle's first bind.
  */
 final class HubHandle
 {
@@ -28,11 +30,14 @@ final class HubHandle
     final IntHashSet ports = new IntHashSet();
     int restrictDomid = UNRESTRICTED;
     volatile PortRing events;
+    PortRing freshEvents;
     int eventCapacity;
     Path eventsFile;
     PortRing requests;
     Path requestsFile;
     volatile boolean released;
+    boolean leftDomain;
+    volatile boolean releaseDone;
     Errno damage;
 
     HubHandle(final long id, final Domain domain, final HubSession session)

@@ -278,58 +278,32 @@ final class HubSession implements Runnable
         {
             final SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
             final long helloDeadline = System.nanoTime() + HELLO_TIMEOUT_NS;
-            while (true)
+            boolean serving = true;
+            while (serving)
             {
-                boolean sent = flush();
-                if (sent && !closing())
+                try
                 {
-                    sent = serveFrames();
+                    serving = step(key, helloDeadline);
                 }
-                if (handedOver)
+                catch (final CancelledKeyException ex)
                 {
-                    break; // the connection now belongs to its handle's session
+                    serving = false; // closed by a fault
                 }
-                if (sent && closing())
+                catch (final RuntimeException | Error ex) // a client's broken ring, met in this thread (H2)
                 {
-                    break;
-                }
-                final long now = System.nanoTime();
-                if (!sent && stalled(now))
-                {
-                    hub.countError(); // the client left its replies unread past the bound: disconnect it
-                    break;
-                }
-                if (handle == null && now - helloDeadline > 0)
-                {
-                    hub.countError(); // connected but never said hello
-                    break;
-                }
-                if (!channel.isOpen())
-                {
-                    break;
-                }
-                key.interestOps(sent ? SelectionKey.OP_READ : SelectionKey.OP_WRITE);
-                selector.select(SELECT_SLICE_MS);
-                selector.selectedKeys().clear();
-                if (sent && in.hasRemaining() && channel.read(in) < 0)
-                {
-                    break; // end of the connection: a closed handle or a dead process
+                    serving = hub.survives(handle, ex) && handle != null;
                 }
             }
         }
-        catch (final IOException | CancelledKeyException ex)
+        catch (final IOException ex)
         {
             // the connection ended or was closed by a fault
-        }
-        catch (final RuntimeException | Error ex)
-        {
-            hub.countError(); // anything else ends this session alone (H2): its handle is released below
         }
         finally
         {
             if (handle != null)
             {
-                hub.release(handle);
+                hub.releaseContained(handle);
             }
             try
             {
@@ -345,6 +319,47 @@ final class HubSession implements Runnable
             }
             acceptor.sessionEnded(this);
         }
+    }
+
+    /**
+     * One turn of the session: send what is queued, answer the frames read, wait for the socket.
+     *
+     * @return false once the session is over (closed, handed over, stalled, never greeted, ended).
+     */
+    private boolean step(final SelectionKey key, final long helloDeadline) throws IOException
+    {
+        boolean sent = flush();
+        if (sent && !closing())
+        {
+            sent = serveFrames();
+        }
+        if (handedOver)
+        {
+            return false; // the connection now belongs to its handle's session
+        }
+        if (sent && closing())
+        {
+            return false;
+        }
+        final long now = System.nanoTime();
+        if (!sent && stalled(now))
+        {
+            hub.countError(); // the client left its replies unread past the bound: disconnect it
+            return false;
+        }
+        if (handle == null && now - helloDeadline > 0)
+        {
+            hub.countError(); // connected but never said hello
+            return false;
+        }
+        if (!channel.isOpen())
+        {
+            return false;
+        }
+        key.interestOps(sent ? SelectionKey.OP_READ : SelectionKey.OP_WRITE);
+        selector.select(SELECT_SLICE_MS);
+        selector.selectedKeys().clear();
+        return !(sent && in.hasRemaining() && channel.read(in) < 0); // end of stream: a closed handle or a dead process
     }
 
     /**

@@ -15,11 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class RequestPoller
 {
-    private static final int POLL_BATCH = 1024;
-
     private final HubConductor conductor;
     private final HubConfig config;
-    private final int[] words = new int[POLL_BATCH];
     private final ConcurrentLinkedQueue<HubHandle> retired = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean polling = new AtomicBoolean();
     private volatile HubHandle[] polled = new HubHandle[0];
@@ -30,16 +27,6 @@ final class RequestPoller
     {
         this.conductor = conductor;
         this.config = config;
-    }
-
-    /**
-     * The scratch array request words are read into, used under the hub's lock only.
-     *
-     * @return the array.
-     */
-    int[] words()
-    {
-        return words;
     }
 
     /**
@@ -87,9 +74,28 @@ final class RequestPoller
         retired.add(handle);
     }
 
+    /**
+     * The request thread: duty cycles until stopped. A memory fault the JVM raises late can surface
+     * anywhere in the loop, its head included, so the loop runs inside the handler, never around it (H2).
+     */
     private void pollLoop()
     {
         final IdleStrategy idle = config.idleStrategy().get();
+        while (!stopped)
+        {
+            try
+            {
+                cycleUntilStopped(idle);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                conductor.survives(null, ex);
+            }
+        }
+    }
+
+    private void cycleUntilStopped(final IdleStrategy idle)
+    {
         while (!stopped)
         {
             idle.idle(dutyCycle());
@@ -138,11 +144,11 @@ final class RequestPoller
         try
         {
             // mapped: only the flag's owner closes request rings; a cut file faults on this first read
-            return handle.requests.isEmpty() ? 0 : conductor.pollPosted(handle, POLL_BATCH);
+            return handle.requests.isEmpty() ? 0 : conductor.pollPosted(handle, PostedWords.BATCH);
         }
         catch (final RuntimeException | Error ex)
         {
-            conductor.containFailure(handle, ex);
+            conductor.survives(handle, ex);
             return 1;
         }
     }

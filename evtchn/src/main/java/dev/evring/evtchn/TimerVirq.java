@@ -23,10 +23,25 @@ final class TimerVirq
             return thread;
         });
         final long periodNs = conductor.config().timerPeriod().toNanos();
-        scheduler.scheduleAtFixedRate(conductor::tickTimers, periodNs, periodNs, TimeUnit.NANOSECONDS);
+        scheduler.scheduleAtFixedRate(() -> tick(conductor), periodNs, periodNs, TimeUnit.NANOSECONDS);
         scheduler.scheduleAtFixedRate(
             () -> beat(conductor, directory), EvtchnHub.HEARTBEAT_PERIOD_MS, EvtchnHub.HEARTBEAT_PERIOD_MS,
             TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One timer tick; an error the JVM raises late, after the tick's own containment, is contained here.
+     */
+    private static void tick(final HubConductor conductor)
+    {
+        try
+        {
+            conductor.tickTimers();
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            conductor.survives(null, ex);
+        }
     }
 
     /**

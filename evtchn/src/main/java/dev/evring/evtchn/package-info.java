@@ -14,11 +14,14 @@
  *   handling of every request whichever way it came.</li>
  *   <li>{@code SessionAcceptor} and {@code HubSession}: the listening socket, the peer check, and one thread
  *   per connection reading control frames and writing replies and doorbells.</li>
- *   <li>{@code RequestPoller}: the request duty cycle over every handle's request ring, on the hub's
- *   request thread or the embedding program's ({@link dev.evring.evtchn.RequestPolling#INVOKER}).</li>
+ *   <li>{@code RequestPoller} and {@code PostedWords}: the request duty cycle over every handle's request
+ *   ring, on the hub's request thread or the embedding program's
+ *   ({@link dev.evring.evtchn.RequestPolling#INVOKER}), and the unmask and notify words it finds.</li>
  *   <li>{@code EventRings}: the handles' event rings, made, grown and dropped by the hub, their only
  *   writer.</li>
  *   <li>{@code TimerVirq}: {@link dev.evring.evtchn.Virq#TIMER} and the mark file's heartbeat.</li>
+ *   <li>{@code DamagedHandles}: the handles whose clients broke their own files during an operation, cut
+ *   off by the conductor once the operation is done.</li>
  * </ul>
  *
  * <h2>How the pieces talk</h2>
@@ -41,7 +44,9 @@
  *
  * <h2>Trust</h2>
  * The hub never trusts memory a client can write: a handle's event and request rings are mapped by the
- * client too, so whatever the hub reads there is validated or kept on the hub's side, and a client that
- * damages its own files loses only its own handle (SEMANTICS H1 to H6).
+ * client too, so whatever the hub reads there is validated or kept on the hub's side, no operation on such
+ * a mapping may kill the JVM, every wait on it is bounded, and a client that damages its own files loses
+ * only its own handle (SEMANTICS H1 to H3, H5). Every hub thread contains a failure met while serving one
+ * session and goes on serving the others.
  */
 package dev.evring.evtchn;
