@@ -94,16 +94,22 @@ public final class BridgeMap
     }
 
     /**
-     * Read a hub's map, if its hub runs a bridge.
+     * Read a hub's map, if its hub runs a bridge. A map older than the hub was left by an earlier hub of
+     * that directory that was killed, and is not this hub's.
      *
      * @param hubDirectory the hub directory.
+     * @param hubStartMs   when the running hub started (its mark file's start time, epoch milliseconds).
      * @return the lines, none if the hub has no bridge.
      * @throws IOException if the file exists but cannot be read.
      */
-    public static List<String> read(final Path hubDirectory) throws IOException
+    public static List<String> read(final Path hubDirectory, final long hubStartMs) throws IOException
     {
         final Path file = file(hubDirectory);
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        if (!Files.exists(file) || Files.getLastModifiedTime(file).toMillis() < hubStartMs)
+        {
+            return List.of();
+        }
+        return Files.readAllLines(file, StandardCharsets.UTF_8);
     }
 
     /**

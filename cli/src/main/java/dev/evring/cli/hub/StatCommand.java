@@ -107,7 +107,7 @@ public final class StatCommand implements Callable<Integer>
     {
         try
         {
-            final List<String> map = BridgeMap.read(hubDirectory);
+            final List<String> map = BridgeMap.read(hubDirectory, HubMark.read(hubDirectory).startTimeMs());
             if (!map.isEmpty())
             {
                 out.println("==========================");

@@ -4,7 +4,10 @@ import dev.evring.bridge.BridgeCounter;
 import dev.evring.bridge.BridgeKey;
 import dev.evring.bridge.EvtchnBridge;
 import dev.evring.cli.EvringCommand;
+import dev.evring.evtchn.EvtchnHub;
+import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.HubCounters;
+import dev.evring.evtchn.HubMark;
 import dev.evring.ring.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +96,21 @@ class BridgedHubCommandTest
         assertFalse(Files.exists(EvtchnBridge.aeronDirectory(dirB)), "the driver's directory is removed");
         assertFalse(Files.exists(dirB.resolve(HubCounters.FILE_NAME)), "the hub's files are removed");
         assertTrue(Files.exists(BridgeMap.file(dirA)), "the other hub serves on");
+    }
+
+    @Test
+    void b1_aMapLeftByAKilledHubIsNotShownForTheHubThatFollows() throws Exception
+    {
+        final Path dir = tmp.resolve("again");
+        Files.write(BridgeMap.file(dir), List.of("peer gone at 127.0.0.1:1: domids 2048..4095 = gone:0..2047"));
+        Files.setLastModifiedTime(BridgeMap.file(dir), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(dir)))
+        {
+            assertEquals(List.of(), BridgeMap.read(dir, HubMark.read(dir).startTimeMs()));
+            assertFalse(StatMain.run("--dir", dir.toString(), "--once").stream().anyMatch(line -> line.contains("gone")));
+            Files.write(BridgeMap.file(dir), List.of("bridge fresh listening on 127.0.0.1:2, peer timeout 2000 ms"));
+            assertEquals(1, BridgeMap.read(dir, HubMark.read(dir).startTimeMs()).size(), "a map written after the start is shown");
+        }
     }
 
     @Test
