@@ -13,15 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which local domid stands for which domain of which peer hub (B1), as a text file beside the hub
- * directory ({@code <hub dir>.bridge}, as the bridge's driver lives in {@code <hub dir>.aeron}), so that
- * {@code evring stat} can show it from another process. {@code evring hub} writes it once its bridge has
- * started and removes it when the hub stops.
+ * Which local domid stands for which domain of which peer hub, and whether each peer is up (B1), as a
+ * text file beside the hub directory ({@code <hub dir>.bridge}, as the bridge's driver lives in
+ * {@code <hub dir>.aeron}), so that {@code evring stat} can show it from another process. {@code evring hub}
+ * keeps it up to date while its bridge runs ({@link BridgeMapWriter}) and removes it when the hub stops.
  *
  * <pre>
  *   bridge a listening on 127.0.0.2:40100, peer timeout 2000 ms
  *   local domids 0..2047 = a's own domains
- *   peer b at 127.0.0.3:40100: domids 2048..4095 = b:0..2047
+ *   peer b at 127.0.0.3:40100: domids 2048..4095 = b:0..2047 (up)
  * </pre>
  */
 public final class BridgeMap
@@ -48,7 +48,7 @@ public final class BridgeMap
      * The lines of a running bridge's map.
      *
      * @param bridge the bridge.
-     * @return one line for this host, one for its own domids, one per peer.
+     * @return one line for this host, one for its own domids, one per peer with its state.
      */
     public static List<String> describe(final EvtchnBridge bridge)
     {
@@ -61,7 +61,8 @@ public final class BridgeMap
         for (final BridgePeer peer : config.peers())
         {
             lines.add("peer " + peer.name() + " at " + peer.endpoint() + ": domids " + bridge.domidOf(peer.name(), 0) + ".."
-                + bridge.domidOf(peer.name(), last) + " = " + peer.name() + ":0.." + last);
+                + bridge.domidOf(peer.name(), last) + " = " + peer.name() + ":0.." + last
+                + (bridge.isUp(peer.name()) ? " (up)" : " (down)"));
         }
         return lines;
     }
@@ -81,15 +82,15 @@ public final class BridgeMap
      * Write the map of a hub's bridge (whole, by a rename, so a reader never sees half of it).
      *
      * @param hubDirectory the hub directory.
-     * @param bridge       its bridge.
+     * @param lines        the map, as {@link #describe} gives it.
      * @return the file.
      * @throws IOException if it cannot be written.
      */
-    public static Path write(final Path hubDirectory, final EvtchnBridge bridge) throws IOException
+    public static Path write(final Path hubDirectory, final List<String> lines) throws IOException
     {
         final Path file = file(hubDirectory);
         final Path partial = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(partial, describe(bridge), StandardCharsets.UTF_8);
+        Files.write(partial, lines, StandardCharsets.UTF_8);
         return Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -12,7 +12,7 @@ import java.io.PrintStream;
 
 /**
  * {@code evring hub} with a bridge: {@link HubProgram#serve} plus an {@link EvtchnBridge} in the same
- * process, and the bridge's domid map beside the hub directory ({@link BridgeMap}) for {@code evring stat}.
+ * process, and the bridge's domid map beside the hub directory ({@link BridgeMapWriter}) for {@code evring stat}.
  */
 final class BridgedHubProgram
 {
@@ -41,9 +41,9 @@ final class BridgedHubProgram
             EvtchnHub hub = EvtchnHub.start(hubConfig);
             EvtchnBridge bridge = EvtchnBridge.start(hub, bridgeConfig))
         {
+            final BridgeMapWriter map = BridgeMapWriter.start(hub.directory(), bridge, err);
             try
             {
-                BridgeMap.write(hub.directory(), bridge);
                 out.println("evtchn hub ready dir=" + hub.directory() + " pid=" + SystemUtil.getPid() + " bridge="
                     + bridgeConfig.hostName() + '@' + BridgeMap.listenEndpoint(bridgeConfig));
                 out.flush();
@@ -52,7 +52,7 @@ final class BridgedHubProgram
             }
             finally
             {
-                BridgeMap.remove(hub.directory());
+                map.close(); // before the bridge closes
             }
         }
         catch (final Exception ex)

@@ -87,7 +87,7 @@ class BridgedHubCommandTest
         }
         assertTrue(stat.contains("bridge alpha listening on 127.0.0.1:" + portA + ", peer timeout 2000 ms"), stat.toString());
         assertTrue(stat.contains("local domids 0..2047 = alpha's own domains"), stat.toString());
-        assertTrue(stat.contains("peer beta at 127.0.0.1:" + portB + ": domids 2048..4095 = beta:0..2047"), stat.toString());
+        assertTrue(stat.contains("peer beta at 127.0.0.1:" + portB + ": domids 2048..4095 = beta:0..2047 (up)"), stat.toString());
 
         b.destroy(); // SIGTERM: the hub stops its bridge, removes its files and its map
         assertTrue(b.waitFor(60, TimeUnit.SECONDS));
@@ -95,7 +95,22 @@ class BridgedHubCommandTest
         assertFalse(Files.exists(BridgeMap.file(dirB)), "the map is removed");
         assertFalse(Files.exists(EvtchnBridge.aeronDirectory(dirB)), "the driver's directory is removed");
         assertFalse(Files.exists(dirB.resolve(HubCounters.FILE_NAME)), "the hub's files are removed");
-        assertTrue(Files.exists(BridgeMap.file(dirA)), "the other hub serves on");
+        awaitMapLine(dirA, "peer beta at 127.0.0.1:" + portB + ": domids 2048..4095 = beta:0..2047 (down)");
+    }
+
+    private static void awaitMapLine(final Path hubDirectory, final String line) throws IOException
+    {
+        final long deadline = System.nanoTime() + DEADLINE_NS;
+        final long started = HubMark.read(hubDirectory).startTimeMs();
+        List<String> map;
+        while (!(map = BridgeMap.read(hubDirectory, started)).contains(line))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("no '" + line + "' in the map of " + hubDirectory + ": " + map);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
     }
 
     @Test
@@ -107,7 +122,8 @@ class BridgedHubCommandTest
         try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(dir)))
         {
             assertEquals(List.of(), BridgeMap.read(dir, HubMark.read(dir).startTimeMs()));
-            assertFalse(StatMain.run("--dir", dir.toString(), "--once").stream().anyMatch(line -> line.contains("gone")));
+            assertFalse(StatMain.run("--dir", hub.directory().toString(), "--once").stream()
+                .anyMatch(line -> line.contains("gone")));
             Files.write(BridgeMap.file(dir), List.of("bridge fresh listening on 127.0.0.1:2, peer timeout 2000 ms"));
             assertEquals(1, BridgeMap.read(dir, HubMark.read(dir).startTimeMs()).size(), "a map written after the start is shown");
         }
