@@ -7,6 +7,7 @@ import dev.evring.bench.harness.RoundTrips;
 import dev.evring.bench.harness.RunPlan;
 import dev.evring.bench.harness.Watchdog;
 import dev.evring.bridge.BridgeConfig;
+import dev.evring.bridge.BridgeDutyCycle;
 import dev.evring.bridge.BridgeKey;
 import dev.evring.bridge.EvtchnBridge;
 import dev.evring.evtchn.Evtchn;
@@ -15,14 +16,11 @@ import dev.evring.evtchn.HandleOptions;
 import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.RequestPolling;
 import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.YieldingIdleStrategy;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Supplier;
 
 /**
  * Round trips through an event channel across hosts: each peer embeds a hub and an {@link EvtchnBridge}
@@ -31,11 +29,11 @@ import java.util.function.Supplier;
  * with {@code bindInterdomain}; A pings with {@code unmaskAndNotify}, A's bridge sends a NOTIFY, B's bridge
  * fires B's port, B takes it with {@code pending()} and answers the same way.
  *
- * <p>Each bridge runs its embedded media driver in invoker mode inside its own duty cycle (the bridge's
- * default), so each JVM has two threads at work: the peer's and the bridge's. Pinned to one CPU, both yield
- * to each other (the bridge with a {@link YieldingIdleStrategy}, the peer with {@link Thread#yield()}); with
- * CPUs to spare both spin. {@code aeron-udp} runs the same transport with the driver in the peer's own loop:
- * the ratio of the two is what the bridge adds to Aeron.
+ * <p>Nothing runs on a thread of its own: each hub polls requests in invoker mode
+ * ({@link RequestPolling#INVOKER}, run by the handle's {@code pending()}) and each bridge runs in invoker mode
+ * ({@link BridgeDutyCycle#INVOKER}: its embedded driver's, its client's and its own duty cycle), both from
+ * the peer's own spin loop, the arrangement of {@code aeron-udp}, whose invoker-mode driver and client run
+ * in the peer's loop too: the ratio of the two is what the bridge and the hubs add to Aeron.
  */
 public final class EvtchnBridgePingPong extends AbstractMechanism
 {
@@ -56,21 +54,9 @@ public final class EvtchnBridgePingPong extends AbstractMechanism
      */
     public EvtchnBridgePingPong()
     {
-        super("evtchn-bridge", "two hubs (one in each peer) bridged over Aeron UDP loopback, invoker-mode drivers in "
-            + "the bridges' threads: A's local handle notifies across hosts, B's local handle spins on pending() and "
-            + "answers with unmaskAndNotify", false);
-    }
-
-    /**
-     * Pinned to one CPU, each peer's thread yields it to its bridge's thread at every wait, by design: a CPU
-     * share near half is the mechanism, not other load.
-     *
-     * @return false.
-     */
-    @Override
-    public boolean peersSpin()
-    {
-        return false;
+        super("evtchn-bridge", "two hubs (one in each peer) bridged over Aeron UDP loopback, hubs and bridges (with "
+            + "their invoker-mode drivers) run by the peers' spin loops: A's local handle notifies across hosts, B's "
+            + "local handle spins on pending() and answers with unmaskAndNotify", false);
     }
 
     /**
@@ -104,36 +90,34 @@ public final class EvtchnBridgePingPong extends AbstractMechanism
     public Measurement initiate(final Peer peer) throws Exception
     {
         final RunPlan plan = peer.plan();
-        final Watchdog watchdog = peer.watchdog();
         final UnsafeBuffer region = peer.control().region();
-        final boolean spin = spins();
         final RoundTrips trips = new RoundTrips(plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs());
-        try (EvtchnHub hub = EvtchnHub.start(hubConfig(peer, "a", spin));
-            EvtchnBridge bridge = EvtchnBridge.start(hub, bridgeConfig(peer, "a", A_PORT, "b", B_PORT, spin));
-            Evtchn dom0 = hub.openLocal(HandleOptions.defaults().idleStrategy(idle(spin))))
+        try (EvtchnHub hub = EvtchnHub.start(hubConfig(peer, "a"));
+            EvtchnBridge bridge = EvtchnBridge.start(hub, bridgeConfig(peer, "a", A_PORT, "b", B_PORT));
+            Evtchn dom0 = hub.openLocal(HandleOptions.defaults().idleStrategy(BusySpinIdleStrategy::new)))
         {
+            final Duty duty = new Duty(bridge, peer.watchdog());
             awaitUp(bridge, "b");
             final int port = dom0.bindUnboundPort(bridge.domidOf("b", EvtchnHub.HUB_DOMID));
             region.putIntRelease(INITIATOR_PORT, port); // release: the port is allocated before B binds to it
-            RegionFlags.awaitNonZero(region, RESPONDER_BOUND, watchdog);
+            duty.awaitNonZero(region, RESPONDER_BOUND); // A's bridge answers B's bind meanwhile
             for (long i = 0; trips.more(i); i++)
             {
                 final long start = System.nanoTime();
-                exchange(dom0, port, spin, watchdog);
+                exchange(dom0, port, duty);
                 trips.record(i, start, System.nanoTime());
             }
             region.putIntRelease(STOP, 1); // release: B sees the stop once it has the last event
-            exchange(dom0, port, spin, watchdog);
+            exchange(dom0, port, duty);
             region.putIntRelease(DONE, 1); // release: A has the last echo, B's bridge may close
         }
         return Measurement.roundTrips(trips.histogram());
     }
 
-    private void exchange(final Evtchn dom0, final int port, final boolean spin, final Watchdog watchdog)
-        throws IOException
+    private void exchange(final Evtchn dom0, final int port, final Duty duty) throws IOException
     {
         dom0.unmaskAndNotify(port); // unmasks the port the last exchange took (the first finds it unmasked)
-        final int fired = await(dom0, spin, watchdog);
+        final int fired = duty.await(dom0);
         if (fired != port)
         {
             throw new PeerFailure(name() + ": notified back on port " + fired + ", expected " + port);
@@ -146,22 +130,22 @@ public final class EvtchnBridgePingPong extends AbstractMechanism
     @Override
     public void respond(final Peer peer) throws Exception
     {
-        final Watchdog watchdog = peer.watchdog();
         final UnsafeBuffer region = peer.control().region();
-        final boolean spin = spins();
-        try (EvtchnHub hub = EvtchnHub.start(hubConfig(peer, "b", spin));
-            EvtchnBridge bridge = EvtchnBridge.start(hub, bridgeConfig(peer, "b", B_PORT, "a", A_PORT, spin));
-            Evtchn dom0 = hub.openLocal(HandleOptions.defaults().idleStrategy(idle(spin))))
+        try (EvtchnHub hub = EvtchnHub.start(hubConfig(peer, "b"));
+            EvtchnBridge bridge = EvtchnBridge.start(hub, bridgeConfig(peer, "b", B_PORT, "a", A_PORT));
+            Evtchn dom0 = hub.openLocal(HandleOptions.defaults().idleStrategy(BusySpinIdleStrategy::new)))
         {
+            final Duty duty = new Duty(bridge, peer.watchdog());
             awaitUp(bridge, "a");
-            final int remotePort = RegionFlags.awaitNonZero(region, INITIATOR_PORT, watchdog);
+            final int remotePort = duty.awaitNonZero(region, INITIATOR_PORT);
+            // the bind runs B's bridge while it waits for A's answer
             final int port = dom0.bindInterdomain(bridge.domidOf("a", EvtchnHub.HUB_DOMID), remotePort);
             EvtchnPingPong.drainBindEvent(name(), dom0, port);
             region.putIntRelease(RESPONDER_BOUND, 1);
             boolean stop;
             do
             {
-                final int fired = await(dom0, spin, watchdog);
+                final int fired = duty.await(dom0);
                 if (fired != port)
                 {
                     throw new PeerFailure(name() + ": fired port " + fired + ", bound " + port);
@@ -171,37 +155,23 @@ public final class EvtchnBridgePingPong extends AbstractMechanism
                 dom0.unmaskAndNotify(port);
             }
             while (!stop);
-            RegionFlags.awaitNonZero(region, DONE, watchdog); // B's bridge sends the last echo after this notify
+            duty.awaitNonZero(region, DONE); // B's bridge sends the last echo in a duty cycle after this notify
         }
     }
 
-    /**
-     * Whether this JVM has a CPU for each of its two working threads (the peer's and the bridge's).
-     */
-    private static boolean spins()
-    {
-        return Runtime.getRuntime().availableProcessors() >= 2;
-    }
-
-    private static Supplier<IdleStrategy> idle(final boolean spin)
-    {
-        return spin ? BusySpinIdleStrategy::new : YieldingIdleStrategy::new;
-    }
-
-    private static HubConfig hubConfig(final Peer peer, final String host, final boolean spin)
+    private static HubConfig hubConfig(final Peer peer, final String host)
     {
         return HubConfig.directory(peer.directory().resolve("hub-" + host)).requestPolling(RequestPolling.INVOKER)
-            .idleStrategy(idle(spin));
+            .idleStrategy(BusySpinIdleStrategy::new);
     }
 
     private static BridgeConfig bridgeConfig(
-        final Peer peer, final String host, final int listenOffset, final String other, final int otherOffset,
-        final boolean spin)
+        final Peer peer, final String host, final int listenOffset, final String other, final int otherOffset)
     {
         final UnsafeBuffer region = peer.control().region();
         return BridgeConfig.hostName(host).listen(LOOPBACK, region.getInt(listenOffset))
             .peer(other, LOOPBACK, region.getInt(otherOffset)).keyFile(peer.directory().resolve(KEY))
-            .peerTimeout(PEER_TIMEOUT).idleStrategy(idle(spin));
+            .peerTimeout(PEER_TIMEOUT).dutyCycle(BridgeDutyCycle.INVOKER);
     }
 
     private void awaitUp(final EvtchnBridge bridge, final String other) throws InterruptedException
@@ -213,25 +183,49 @@ public final class EvtchnBridgePingPong extends AbstractMechanism
         }
     }
 
-    private static int await(final Evtchn handle, final boolean spin, final Watchdog watchdog) throws IOException
+    /**
+     * What a peer does while it waits: its bridge's duty cycle (the driver's, the client's and the bridge's
+     * own; the hub's request polling runs in the handle's {@code pending()}), and now and then the watchdog.
+     */
+    private static final class Duty
     {
-        long spins = 0;
-        int fired;
-        while ((fired = handle.pending()) < 0)
+        private final EvtchnBridge bridge;
+        private final Watchdog watchdog;
+        private long spins;
+
+        Duty(final EvtchnBridge bridge, final Watchdog watchdog)
         {
-            if (spin)
+            this.bridge = bridge;
+            this.watchdog = watchdog;
+        }
+
+        int await(final Evtchn handle) throws IOException
+        {
+            int fired;
+            while ((fired = handle.pending()) < 0)
             {
-                Thread.onSpinWait();
+                idle();
             }
-            else
+            return fired;
+        }
+
+        int awaitNonZero(final UnsafeBuffer region, final int offset)
+        {
+            int value;
+            while ((value = region.getIntAcquire(offset)) == 0) // acquire: pairs with the partner's release
             {
-                Thread.yield(); // the bridge's thread shares this CPU
+                idle();
             }
+            return value;
+        }
+
+        private void idle()
+        {
+            bridge.doWork();
             if ((++spins & Watchdog.CHECK_MASK) == 0)
             {
                 watchdog.check();
             }
         }
-        return fired;
     }
 }
