@@ -62,11 +62,12 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  *
  * <p><b>Transport.</b> One Aeron UDP unicast stream to each peer, received on one subscription at the listen
  * address: reliable and ordered per stream. The embedded media driver lives in {@code <hub dir>.aeron}
- * (removed on close); in the default {@link ThreadingMode#INVOKER} mode the bridge's single thread runs the
- * driver's and the client's duty cycles with its own, so the bridge costs one thread that idles with
- * {@link BridgeConfig#idleStrategy}. Term buffers are pre-touched ({@code sparse=false}). Aeron repairs a lost
- * frame once a later frame shows the gap; so that a lost last NOTIFY of a burst is not left for Aeron's own
- * 100 ms heartbeat to reveal, the bridge follows each burst with two small tail-loss probes.
+ * (removed on close); in the default {@link ThreadingMode#INVOKER} mode the driver's and the client's duty
+ * cycles run inside the bridge's own, so the bridge costs one thread that idles with
+ * {@link BridgeConfig#idleStrategy}, or none in {@link BridgeDutyCycle#INVOKER} mode (see Threads). Term
+ * buffers are pre-touched ({@code sparse=false}). Aeron repairs a lost frame once a later frame shows the gap;
+ * so that a lost last NOTIFY of a burst is not left for Aeron's own 100 ms heartbeat to reveal, the bridge
+ * follows each burst with two small tail-loss probes.
  *
  * <p><b>Threads.</b> One duty cycle runs at a time: the driver's invoker, the client conductor's, the
  * receiving of the peers' messages, and the sending of the queued ones, heartbeats and liveness checks. In
@@ -80,7 +81,10 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  *
  * <p><b>Liveness.</b> Peers exchange heartbeats every quarter of the peer timeout; a peer silent for the
  * timeout, whose image goes away, or that starts a new handshake is lost: every channel to it goes back to
- * unbound on this side, and it must prove itself again.
+ * unbound on this side, and it must prove itself again. Heartbeats and this check are part of the duty
+ * cycle: in {@link BridgeDutyCycle#INVOKER} mode they work while the program invokes {@link #doWork()}
+ * regularly (well within a quarter of the timeout), and a program that stops invoking is seen by its peers
+ * as dead once the timeout has passed, as a hung host would be.
  *
  * <p><b>Security.</b> Each side challenges the other with a fresh nonce; the answer is an HMAC-SHA256 of the
  * shared secret over the nonce and both names ({@link BridgeKey}). Hellos from unknown hosts and failed
