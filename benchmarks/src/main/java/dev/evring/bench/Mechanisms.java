@@ -1,9 +1,12 @@
 package dev.evring.bench;
 
 import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.mechanism.AeronPingPong;
+import dev.evring.bench.mechanism.AeronPingPong.Transport;
 import dev.evring.bench.mechanism.AgronaPingPong;
 import dev.evring.bench.mechanism.AgronaStream;
 import dev.evring.bench.mechanism.ChronicleQueuePingPong;
+import dev.evring.bench.mechanism.EvtchnBridgePingPong;
 import dev.evring.bench.mechanism.EvtchnPingPong;
 import dev.evring.bench.mechanism.Floor;
 import dev.evring.bench.mechanism.LguestEventfdPingPong;
@@ -32,6 +35,7 @@ public final class Mechanisms
         new PortRingPingPong("portring", ReaderWaiting.SPIN),
         new PortRingPingPong("portring-doorbell", ReaderWaiting.DOORBELL),
         new AgronaPingPong(),
+        new AeronPingPong("aeron-ipc", Transport.IPC),
         new ChronicleQueuePingPong(),
         new UdsPingPong("uds", false, 0),
         new UdsPingPong("uds-paused", false, EvtchnPingPong.SLEEP_GAP_US),
@@ -39,6 +43,8 @@ public final class Mechanisms
         new EvtchnPingPong("evtchn", false, RequestPolling.INVOKER),
         new EvtchnPingPong("evtchn-poller", false, RequestPolling.POLLER_THREAD),
         new EvtchnPingPong("evtchn-blocking", true, RequestPolling.POLLER_THREAD),
+        new AeronPingPong("aeron-udp", Transport.UDP),
+        new EvtchnBridgePingPong(),
         new LguestNotifyPingPong(),
         new LguestEventfdPingPong(),
         new PortRingStream("portring-stream", ReaderWaiting.SPIN),

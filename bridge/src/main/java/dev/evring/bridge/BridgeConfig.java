@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * close) in {@link ThreadingMode#INVOKER} mode: the driver's work runs inside the bridge's own duty cycle, so
  * it needs no thread and no core of its own (on a machine with two cores a driver thread would fight the
  * hub and its clients for them); {@link #threadingMode(ThreadingMode)} chooses another mode, and
- * {@link #aeronDirectory(String)} uses an external driver instead.
+ * {@link #aeronDirectory(String)} uses an external driver instead. {@link #dutyCycle(BridgeDutyCycle)} chooses
+ * whether the bridge runs that cycle on a thread of its own or the embedding program runs it.
  */
 public final class BridgeConfig
 {
@@ -67,6 +68,7 @@ public final class BridgeConfig
     private ThreadingMode threadingMode = ThreadingMode.INVOKER;
     private Supplier<IdleStrategy> idleStrategy = DEFAULT_IDLE_STRATEGY;
     private Consumer<MediaDriver.Context> driverOptions = context -> { };
+    private BridgeDutyCycle dutyCycle = BridgeDutyCycle.BRIDGE_THREAD;
 
     private BridgeConfig()
     {
@@ -221,7 +223,9 @@ public final class BridgeConfig
     }
 
     /**
-     * How the bridge's thread idles between duty cycles (each supplier call gives a fresh strategy).
+     * How the bridge's thread idles between duty cycles, and how a thread that waits in
+     * {@link EvtchnBridge#awaitUp} or a cross-host bind idles between the cycles it runs in
+     * {@link BridgeDutyCycle#INVOKER} mode (each supplier call gives a fresh strategy).
      *
      * @param supplier of idle strategies.
      * @return a changed copy.
@@ -230,6 +234,32 @@ public final class BridgeConfig
     {
         final BridgeConfig copy = copy();
         copy.idleStrategy = Objects.requireNonNull(supplier, "supplier");
+        return copy;
+    }
+
+    /**
+     * Who runs the bridge's duty cycle: its own thread ({@link BridgeDutyCycle#BRIDGE_THREAD}, the default),
+     * or the embedding program through {@link EvtchnBridge#doWork()} ({@link BridgeDutyCycle#INVOKER}: no
+     * thread, and the driver, the client and the bridge all run in the caller's loop).
+     *
+     * <pre>{@code
+     * try (EvtchnBridge bridge = EvtchnBridge.start(hub, config.dutyCycle(BridgeDutyCycle.INVOKER)))
+     * {
+     *     int fired;
+     *     while ((fired = dom0.pending()) < 0)          // dom0: a local handle of the hub
+     *     {
+     *         bridge.doWork();                           // often: peers time out a bridge that stops
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param dutyCycle who runs it.
+     * @return a changed copy.
+     */
+    public BridgeConfig dutyCycle(final BridgeDutyCycle dutyCycle)
+    {
+        final BridgeConfig copy = copy();
+        copy.dutyCycle = Objects.requireNonNull(dutyCycle, "dutyCycle");
         return copy;
     }
 
@@ -348,6 +378,16 @@ public final class BridgeConfig
     }
 
     /**
+     * Who runs the duty cycle.
+     *
+     * @return the choice.
+     */
+    public BridgeDutyCycle dutyCycle()
+    {
+        return dutyCycle;
+    }
+
+    /**
      * The extra driver settings.
      *
      * @return the consumer.
@@ -367,7 +407,8 @@ public final class BridgeConfig
     {
         return "BridgeConfig{host " + hostName + ", listen " + endpoint(listen) + ", peers " + peers
             + ", key " + keyFile + ", timeout " + peerTimeout + ", span " + domidSpan + ", "
-            + (aeronDirectory == null ? "embedded driver " + threadingMode : "driver at " + aeronDirectory) + '}';
+            + (aeronDirectory == null ? "embedded driver " + threadingMode : "driver at " + aeronDirectory)
+            + ", duty cycle " + dutyCycle + '}';
     }
 
     static String checkName(final String name)
@@ -414,6 +455,7 @@ public final class BridgeConfig
         copy.threadingMode = threadingMode;
         copy.idleStrategy = idleStrategy;
         copy.driverOptions = driverOptions;
+        copy.dutyCycle = dutyCycle;
         return copy;
     }
 }

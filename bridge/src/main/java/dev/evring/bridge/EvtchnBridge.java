@@ -33,6 +33,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 import static dev.evring.bridge.BridgeMessageDescriptor.*;
 
@@ -60,15 +62,29 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  *
  * <p><b>Transport.</b> One Aeron UDP unicast stream to each peer, received on one subscription at the listen
  * address: reliable and ordered per stream. The embedded media driver lives in {@code <hub dir>.aeron}
- * (removed on close); in the default {@link ThreadingMode#INVOKER} mode the bridge's single thread runs the
- * driver's and the client's duty cycles with its own, so the bridge costs one thread that idles with
- * {@link BridgeConfig#idleStrategy}. Term buffers are pre-touched ({@code sparse=false}). Aeron repairs a lost
- * frame once a later frame shows the gap; so that a lost last NOTIFY of a burst is not left for Aeron's own
- * 100 ms heartbeat to reveal, the bridge follows each burst with two small tail-loss probes.
+ * (removed on close); in the default {@link ThreadingMode#INVOKER} mode the driver's and the client's duty
+ * cycles run inside the bridge's own, so the bridge costs one thread that idles with
+ * {@link BridgeConfig#idleStrategy}, or none in {@link BridgeDutyCycle#INVOKER} mode (see Threads). Term
+ * buffers are pre-touched ({@code sparse=false}). Aeron repairs a lost frame once a later frame shows the gap;
+ * so that a lost last NOTIFY of a burst is not left for Aeron's own 100 ms heartbeat to reveal, the bridge
+ * follows each burst with two small tail-loss probes.
+ *
+ * <p><b>Threads.</b> One duty cycle runs at a time: the driver's invoker, the client conductor's, the
+ * receiving of the peers' messages, and the sending of the queued ones, heartbeats and liveness checks. In
+ * {@link BridgeDutyCycle#BRIDGE_THREAD} mode (the default) the bridge's own thread runs it. In
+ * {@link BridgeDutyCycle#INVOKER} mode the bridge starts no thread and the embedding program runs it with
+ * {@link #doWork()}, from any thread (a call made while another thread runs a cycle does nothing and returns
+ * 0); a thread waiting in {@link #awaitUp} or in a cross-host {@code bindInterdomain} runs it too while it
+ * waits. The hub calls the {@link RemoteDomains} methods from its own threads at any time, in either mode:
+ * they only queue work for the duty cycle (or, for a bind, wait for it). {@link #close()} may be called from
+ * any thread, also while another runs a cycle: it waits for that cycle to end.
  *
  * <p><b>Liveness.</b> Peers exchange heartbeats every quarter of the peer timeout; a peer silent for the
  * timeout, whose image goes away, or that starts a new handshake is lost: every channel to it goes back to
- * unbound on this side, and it must prove itself again.
+ * unbound on this side, and it must prove itself again. Heartbeats and this check are part of the duty
+ * cycle: in {@link BridgeDutyCycle#INVOKER} mode they work while the program invokes {@link #doWork()}
+ * regularly (well within a quarter of the timeout), and a program that stops invoking is seen by its peers
+ * as dead once the timeout has passed, as a hung host would be.
  *
  * <p><b>Security.</b> Each side challenges the other with a fresh nonce; the answer is an HMAC-SHA256 of the
  * shared secret over the nonce and both names ({@link BridgeKey}). Hellos from unknown hosts and failed
@@ -108,6 +124,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     private AgentInvoker driverInvoker;
     private AgentInvoker clientInvoker;
     private Subscription subscription;
+    private final ReentrantLock dutyLock = new ReentrantLock();
     private Thread thread;
     private volatile boolean running = true;
     private boolean closed;
@@ -132,7 +149,9 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
 
     /**
      * Start a bridge for a hub: read the key, attach to the hub, start the media driver (or connect to the
-     * external one), listen, open a stream to each peer, and start the bridge's thread (a daemon).
+     * external one), listen, open a stream to each peer, and start the bridge's thread (a daemon) unless the
+     * configuration gives the duty cycle to the caller ({@link BridgeDutyCycle#INVOKER}: then call
+     * {@link #doWork()} from now on).
      *
      * @param hub    the hub, in this process.
      * @param config the bridge's configuration.
@@ -195,9 +214,12 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             peersByName.put(peer.name(), made[i]);
         }
         peers = made;
-        thread = new Thread(this::run, "evring-bridge-" + hostName);
-        thread.setDaemon(true);
-        thread.start();
+        if (config.dutyCycle() == BridgeDutyCycle.BRIDGE_THREAD)
+        {
+            thread = new Thread(this::run, "evring-bridge-" + hostName);
+            thread.setDaemon(true);
+            thread.start();
+        }
     }
 
     private MediaDriver.Context driverContext()
@@ -298,7 +320,8 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     }
 
     /**
-     * Wait until a peer is up.
+     * Wait until a peer is up. In {@link BridgeDutyCycle#INVOKER} mode the waiting thread runs the duty cycle
+     * meanwhile (when no other thread does).
      *
      * @param peer    the peer's host name.
      * @param timeout how long at most.
@@ -307,7 +330,37 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
      */
     public boolean awaitUp(final String peer, final Duration timeout) throws InterruptedException
     {
-        return peer(peer).awaitUp(System.nanoTime() + timeout.toNanos());
+        final Peer known = peer(peer);
+        final long deadlineNs = System.nanoTime() + timeout.toNanos();
+        if (thread != null)
+        {
+            return known.awaitUp(deadlineNs);
+        }
+        invokeUntil(() -> known.isUp() || !running, deadlineNs);
+        return known.isUp();
+    }
+
+    /**
+     * Run one duty cycle in the caller's thread ({@link BridgeDutyCycle#INVOKER} mode): the embedded driver's
+     * invoker, the Aeron client conductor's, then the bridge's own work: the peers' messages received and
+     * applied to the hub, the queued notifies, closes and binds sent, hellos, heartbeats and tail-loss probes,
+     * and the liveness check of each peer. Call it often, from a loop that idles on the work it returns;
+     * peers send heartbeats every quarter of the peer timeout and see this bridge as dead (unbinding their
+     * ends of its channels) once it has not run for the timeout, and this bridge's clock only counts a peer's
+     * silence while it runs. Any thread may call it; a call made while another thread runs a cycle does
+     * nothing and returns 0, as does a call after {@link #close()}.
+     *
+     * @return the work done (0 when there was none), for an {@link IdleStrategy}.
+     * @throws IllegalStateException if the bridge runs its own thread ({@link BridgeDutyCycle#BRIDGE_THREAD}).
+     */
+    public int doWork()
+    {
+        if (thread != null)
+        {
+            throw new IllegalStateException("the bridge of " + hostName + " runs its own duty cycle thread; "
+                + "configure BridgeDutyCycle.INVOKER to invoke it");
+        }
+        return invoke();
     }
 
     /**
@@ -382,7 +435,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             {
                 throw refused(Errno.ENOTCONN, remoteDomid, remotePort, "is not up");
             }
-            final int errno = pending.answer.get(timeoutNs, TimeUnit.NANOSECONDS);
+            final int errno = answer(pending.answer);
             if (errno != 0)
             {
                 throw refused(Errno.of(errno), remoteDomid, remotePort, "refused the bind");
@@ -443,6 +496,24 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         stop(false);
     }
 
+    /**
+     * The answer to a bind, within the peer timeout; in invoker mode the waiting thread runs the duty cycle
+     * that brings it (the hub calls {@code bindInterdomain} without its lock).
+     */
+    private int answer(final CompletableFuture<Integer> answer)
+        throws InterruptedException, ExecutionException, TimeoutException
+    {
+        if (thread != null)
+        {
+            return answer.get(timeoutNs, TimeUnit.NANOSECONDS);
+        }
+        if (!invokeUntil(answer::isDone, System.nanoTime() + timeoutNs))
+        {
+            throw new TimeoutException();
+        }
+        return answer.get();
+    }
+
     // ----------------------------------------------------------------------------------------------
     // the duty cycle
     // ----------------------------------------------------------------------------------------------
@@ -452,11 +523,54 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         final IdleStrategy idle = config.idleStrategy().get();
         while (running)
         {
-            idle.idle(doWork());
+            idle.idle(invoke());
         }
     }
 
-    private int doWork()
+    /**
+     * Run duty cycles in this thread until a condition holds or a deadline passes.
+     *
+     * @return whether the condition holds.
+     */
+    private boolean invokeUntil(final BooleanSupplier condition, final long deadlineNs) throws InterruptedException
+    {
+        final IdleStrategy idle = config.idleStrategy().get();
+        while (!condition.getAsBoolean())
+        {
+            if (Thread.interrupted())
+            {
+                throw new InterruptedException();
+            }
+            if (deadlineNs - System.nanoTime() <= 0)
+            {
+                return false;
+            }
+            idle.idle(invoke());
+        }
+        return true;
+    }
+
+    /**
+     * One duty cycle, unless another thread runs one or the bridge stopped: the lock keeps cycles one at a
+     * time and lets {@link #stop} wait for the last.
+     */
+    private int invoke()
+    {
+        if (!dutyLock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            return running ? dutyCycle() : 0;
+        }
+        finally
+        {
+            dutyLock.unlock();
+        }
+    }
+
+    private int dutyCycle()
     {
         int work = driverInvoker == null ? 0 : driverInvoker.invoke();
         work += clientInvoker.invoke();
@@ -799,7 +913,8 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     }
 
     /**
-     * Stop the bridge: its thread ends, every channel to a peer goes back to unbound locally, waiting binds
+     * Stop the bridge: its thread ends (or, in invoker mode, the cycle another thread runs ends, and later
+     * calls of {@link #doWork()} do nothing), every channel to a peer goes back to unbound locally, waiting binds
      * fail, the streams and the embedded driver close (its directory is removed), and the hub forgets the
      * bridge. Peers see this host fall silent and unbind their ends. Idempotent.
      */
@@ -820,18 +935,45 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             closed = true;
         }
         running = false;
-        final Thread duty = thread;
-        if (duty != null && duty != Thread.currentThread())
+        final boolean cycleEnded = awaitLastCycle();
+        try
         {
-            try
+            release(hubOpen);
+        }
+        finally
+        {
+            if (cycleEnded)
+            {
+                dutyLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Wait (at most 10 s) for the duty cycle under way to end: the bridge's thread, or an invoker's cycle.
+     *
+     * @return whether this thread holds the duty lock (and must unlock it).
+     */
+    private boolean awaitLastCycle()
+    {
+        final Thread duty = thread;
+        try
+        {
+            if (duty != null && duty != Thread.currentThread())
             {
                 duty.join(TimeUnit.SECONDS.toMillis(10));
             }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
+            return dutyLock.tryLock(10, TimeUnit.SECONDS);
         }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void release(final boolean hubOpen)
+    {
         for (final PendingBind pending : pendingBinds.values())
         {
             pending.answer.completeExceptionally(new IOException("the bridge of " + hostName + " closed"));

@@ -63,7 +63,12 @@ final class Bridges
 
     static Host host(final Path directory, final BridgeConfig config) throws IOException
     {
-        final EvtchnHub hub = EvtchnHub.start(HubConfig.directory(directory));
+        return host(HubConfig.directory(directory), config);
+    }
+
+    static Host host(final HubConfig hubConfig, final BridgeConfig config) throws IOException
+    {
+        final EvtchnHub hub = EvtchnHub.start(hubConfig);
         try
         {
             return new Host(hub, EvtchnBridge.start(hub, config));

@@ -54,7 +54,6 @@ public final class EvtchnPingPong extends AbstractMechanism
     private static final int REGION_LENGTH = 4096;
     private static final String HUB = "hub";
     private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
-    private static final long SETUP_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long AWAIT_SLICE_MS = 100;
     /** How long A pauses before each ping of the sleeping variant, so that B is asleep when it arrives. */
     public static final long SLEEP_GAP_US = 20;
@@ -134,10 +133,10 @@ public final class EvtchnPingPong extends AbstractMechanism
             Evtchn dom0 = hub.openLocal(HandleOptions.defaults().idleStrategy(idle)))
         {
             region.putIntRelease(HUB_READY, 1); // release: the hub's files exist before B looks for them
-            final int remoteDomid = awaitNonZero(region, RESPONDER_DOMID, watchdog) - 1;
+            final int remoteDomid = RegionFlags.awaitNonZero(region, RESPONDER_DOMID, watchdog) - 1;
             final int port = dom0.bindUnboundPort(remoteDomid);
             region.putIntRelease(INITIATOR_PORT, port); // release: the port is allocated before B binds to it
-            awaitNonZero(region, RESPONDER_BOUND, watchdog);
+            RegionFlags.awaitNonZero(region, RESPONDER_BOUND, watchdog);
             final long wakeupsBefore = hub.counter(HubCounter.WAKEUPS);
             long exchanges = 1; // the stop below
             for (long i = 0; trips.more(i); i++, exchanges++)
@@ -198,16 +197,16 @@ public final class EvtchnPingPong extends AbstractMechanism
     {
         final Watchdog watchdog = peer.watchdog();
         final UnsafeBuffer region = peer.control().region();
-        awaitNonZero(region, HUB_READY, watchdog);
+        RegionFlags.awaitNonZero(region, HUB_READY, watchdog);
         final HandleOptions options = blocking
             ? HandleOptions.defaults().spinBeforeSleep(Duration.ZERO).hubTimeout(HUB_TIMEOUT)
             : HandleOptions.defaults().idleStrategy(BusySpinIdleStrategy::new).hubTimeout(HUB_TIMEOUT);
         try (Evtchn xce = Evtchn.open(peer.directory().resolve(HUB), options))
         {
             region.putIntRelease(RESPONDER_DOMID, xce.domid() + 1);
-            final int remotePort = awaitNonZero(region, INITIATOR_PORT, watchdog);
+            final int remotePort = RegionFlags.awaitNonZero(region, INITIATOR_PORT, watchdog);
             final int port = xce.bindInterdomain(EvtchnHub.HUB_DOMID, remotePort);
-            drainBindEvent(xce, port);
+            drainBindEvent(name(), xce, port);
             region.putIntRelease(RESPONDER_BOUND, 1);
             boolean stop;
             do
@@ -228,15 +227,20 @@ public final class EvtchnPingPong extends AbstractMechanism
     /**
      * Like Xen, a new interdomain channel starts with its local end pending, and the hub puts that event in
      * the ring before the bind returns: take it, so that A's first ping is the first event B answers.
+     *
+     * @param name the mechanism, for the error.
+     * @param xce  the handle that bound the port.
+     * @param port the new port.
+     * @throws IOException if the handle fails.
      */
-    private void drainBindEvent(final Evtchn xce, final int port) throws IOException
+    static void drainBindEvent(final String name, final Evtchn xce, final int port) throws IOException
     {
         int fired;
         while ((fired = xce.pending()) >= 0)
         {
             if (fired != port)
             {
-                throw new PeerFailure(name() + ": port " + fired + " fired before the first ping");
+                throw new PeerFailure(name + ": port " + fired + " fired before the first ping");
             }
             xce.unmask(fired);
         }
@@ -267,15 +271,4 @@ public final class EvtchnPingPong extends AbstractMechanism
         return fired;
     }
 
-    private static int awaitNonZero(final UnsafeBuffer region, final int offset, final Watchdog watchdog)
-    {
-        int value;
-        // acquire: pairs with the partner's release of the value
-        while ((value = region.getIntAcquire(offset)) == 0)
-        {
-            watchdog.check();
-            LockSupport.parkNanos(SETUP_POLL_NS);
-        }
-        return value;
-    }
 }

@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.zip.DataFormatException;
 
 /**
@@ -50,7 +49,6 @@ public final class LguestEventfdPingPong extends AbstractMechanism
     private static final String HUB = "hub";
     private static final String MEMORY = "guest.mem";
     private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
-    private static final long SETUP_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long RUN_SLICE_MS = 100;
 
     /**
@@ -98,10 +96,10 @@ public final class LguestEventfdPingPong extends AbstractMechanism
             Lguest lguest = Lguest.open(PairRunner.PEER_JVM_ARGS))
         {
             region.putIntRelease(HUB_READY, 1); // release: the hub's files exist before B looks for them
-            final int remoteDomid = awaitNonZero(region, RESPONDER_DOMID, watchdog) - 1;
+            final int remoteDomid = RegionFlags.awaitNonZero(region, RESPONDER_DOMID, watchdog) - 1;
             final int port = dom0.bindUnboundPort(remoteDomid);
             region.putIntRelease(INITIATOR_PORT, port); // release: the port is allocated before B binds it
-            awaitNonZero(region, RESPONDER_BOUND, watchdog);
+            RegionFlags.awaitNonZero(region, RESPONDER_BOUND, watchdog);
 
             lguest.initialize(peer.directory().resolve(MEMORY), 0, EventfdPingGuest.PAGES,
                 EventfdPingGuest.class.getName(), 1);
@@ -120,7 +118,7 @@ public final class LguestEventfdPingPong extends AbstractMechanism
             }
             final Histogram histogram = decode(memory);
             region.putIntRelease(STOP, 1); // release: B stops polling
-            awaitNonZero(region, RESPONDER_STOPPED, watchdog); // B polls no more: the hub may close
+            RegionFlags.awaitNonZero(region, RESPONDER_STOPPED, watchdog); // B polls no more: the hub may close
             return Measurement.roundTrips(histogram);
         }
         finally
@@ -166,19 +164,19 @@ public final class LguestEventfdPingPong extends AbstractMechanism
     {
         final Watchdog watchdog = peer.watchdog();
         final UnsafeBuffer region = peer.control().region();
-        awaitNonZero(region, HUB_READY, watchdog);
+        RegionFlags.awaitNonZero(region, HUB_READY, watchdog);
         final HandleOptions options =
             HandleOptions.defaults().idleStrategy(BusySpinIdleStrategy::new).hubTimeout(HUB_TIMEOUT);
         try (Evtchn xce = Evtchn.open(peer.directory().resolve(HUB), options))
         {
             region.putIntRelease(RESPONDER_DOMID, xce.domid() + 1);
-            final int port = xce.bindInterdomain(EvtchnHub.HUB_DOMID, awaitNonZero(region, INITIATOR_PORT, watchdog));
+            final int port = xce.bindInterdomain(EvtchnHub.HUB_DOMID, RegionFlags.awaitNonZero(region, INITIATOR_PORT, watchdog));
             for (int fired = xce.pending(); fired >= 0; fired = xce.pending()) // the bind-time event, like Xen
             {
                 xce.unmask(fired);
             }
             region.putIntRelease(RESPONDER_BOUND, 1);
-            awaitNonZero(region, GUEST_READY, watchdog);
+            RegionFlags.awaitNonZero(region, GUEST_READY, watchdog);
             try (GuestMemory memory = GuestMemory.map(peer.directory().resolve(MEMORY), 0, EventfdPingGuest.PAGES))
             {
                 answer(xce, port, memory, region, watchdog);
@@ -214,15 +212,4 @@ public final class LguestEventfdPingPong extends AbstractMechanism
         }
     }
 
-    private static int awaitNonZero(final UnsafeBuffer region, final int offset, final Watchdog watchdog)
-    {
-        int value;
-        // acquire: pairs with the partner's release of the value
-        while ((value = region.getIntAcquire(offset)) == 0)
-        {
-            watchdog.check();
-            LockSupport.parkNanos(SETUP_POLL_NS);
-        }
-        return value;
-    }
 }

@@ -28,6 +28,11 @@ record Comparison(String metric, String subject, String baseline, double ratio)
         new Pair("p50_over_floor", "portring-doorbell", "portring", ResultRow::ratioToFloor),
         new Pair("p50_over_floor", "evtchn", "portring", ResultRow::ratioToFloor),
         new Pair("p50_over_floor", "chronicle-queue", "portring", ResultRow::ratioToFloor),
+        // Aeron IPC is the strongest JVM IPC a user would pick instead of evring
+        new Pair("p50_over_floor", "portring", "aeron-ipc", ResultRow::ratioToFloor),
+        new Pair("p50_over_floor", "evtchn", "aeron-ipc", ResultRow::ratioToFloor),
+        // UDP round trips are system calls and the network stack, not cache-line transfers: raw p50s
+        new Pair("p50_ns", "evtchn-bridge", "aeron-udp", ResultRow::p50Ns),
         // wake-up bound round trips do not scale with the core placement the floor measures: raw p50s
         new Pair("p50_ns", "evtchn-blocking", "uds", ResultRow::p50Ns),
         new Pair("p50_ns", "evtchn-blocking", "uds-paused", ResultRow::p50Ns),

@@ -144,6 +144,33 @@ public class JsonReportTest
     }
 
     @Test
+    void theBridgeIsComparedWithAeronUdpAndTheRingsWithAeronIpc()
+    {
+        final ResultRow aeronIpc = new ResultRow("aeron-ipc", false, 250L, 300L, 500L, 900L, 20_000L, null, null,
+            100L, 100L, 250 / 100.0, 1.0, 1.0, null, null);
+        final ResultRow portring = new ResultRow("portring", false, 300L, 350L, 400L, 900L, 20_000L, null, null,
+            150L, 150L, 300 / 150.0, 1.0, 1.0, null, null);
+        final ResultRow aeronUdp = new ResultRow("aeron-udp", false, 8_000L, 9_000L, 20_000L, 90_000L, 20_000L, null,
+            null, 100L, 100L, 80.0, 1.0, 1.0, null, null);
+        final ResultRow bridge = new ResultRow("evtchn-bridge", false, 10_000L, 12_000L, 30_000L, 90_000L, 20_000L,
+            null, null, 140L, 140L, 10_000 / 140.0, 1.0, 1.0, null, null);
+        final BenchReport base = report();
+
+        final JsonNode comparisons = JsonReport.toJson(new BenchReport(base.machine(), true, RunPlan.QUICK,
+            base.startedAt(), base.loadAverageEnd(), List.of(aeronIpc, portring, aeronUdp, bridge), List.of()))
+            .get("comparisons");
+
+        assertEquals(2, comparisons.size(), comparisons.toString());
+        assertEquals("portring", comparisons.get(0).get("subject").asText());
+        assertEquals("aeron-ipc", comparisons.get(0).get("baseline").asText());
+        assertEquals((300 / 150.0) / (250 / 100.0), comparisons.get(0).get("ratio").asDouble(), 1e-9);
+        assertEquals("p50_ns", comparisons.get(1).get("metric").asText());
+        assertEquals("evtchn-bridge", comparisons.get(1).get("subject").asText());
+        assertEquals("aeron-udp", comparisons.get(1).get("baseline").asText());
+        assertEquals(1.25, comparisons.get(1).get("ratio").asDouble(), 1e-9);
+    }
+
+    @Test
     void unknownAllocationIsNull()
     {
         final BenchReport base = report();

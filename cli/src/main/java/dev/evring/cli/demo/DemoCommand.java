@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * {@code evring demo}: an embedded hub in a fresh directory, consumer JVMs in domains of their own
  * exchanging events over interdomain channels (a ring of neighbours, and each with the hub's domain 0),
  * VIRQ_TIMER in every consumer, a live status line, then a summary and a latency histogram. Every file is
- * removed at the end, on Ctrl-C too.
+ * removed at the end, on Ctrl-C too. With {@code --hosts 2}, two hubs bridged over Aeron UDP on two
+ * loopback addresses, the consumers split between them (see {@link DemoRun}).
  *
  * <p>The summary is one {@code name: value} fact per line, for scripts: {@code events: N},
  * {@code overflows: 0}, {@code files left: 0}, {@code hub directory removed: yes}, {@code result: ok}. The
@@ -48,6 +49,11 @@ public final class DemoCommand implements Callable<Integer>
 
     @Option(names = "--consumers", paramLabel = "N", description = "Consumer JVMs, 2 to " + MAX_CONSUMERS + " (default: ${DEFAULT-VALUE}).")
     String consumers = "2";
+
+    @Option(names = "--hosts", paramLabel = "N",
+        description = "1: one hub; 2: two hubs on two loopback addresses bridged over Aeron UDP, the consumers split "
+            + "between them (default: ${DEFAULT-VALUE}).")
+    String hosts = "1";
 
     @Option(names = "--idle", paramLabel = "MODE",
         description = "How handles wait for events: spin, yield, backoff or block (default: ${DEFAULT-VALUE}).")
@@ -89,8 +95,9 @@ public final class DemoCommand implements Callable<Integer>
             final Duration runFor = parseDuration(duration);
             final DemoIdle waitMode = parseIdle(idle);
             final int consumerCount = parseConsumers(consumers);
+            final int hostCount = parseHosts(hosts);
             final DemoDirectory hubDirectory = DemoDirectory.choose(directory);
-            run = new DemoRun(consumerCount, waitMode, runFor, hubDirectory, out, System.console() != null);
+            run = new DemoRun(consumerCount, hostCount, waitMode, runFor, hubDirectory, out, System.console() != null);
             final DemoRun toClose = run;
             cleanup = new Thread(() ->
             {
@@ -227,6 +234,23 @@ public final class DemoCommand implements Callable<Integer>
             throw new DemoFailure(DemoFailure.USAGE, "--consumers must be a whole number from 2 to " + MAX_CONSUMERS + ", got " + count);
         }
         return count;
+    }
+
+    /**
+     * Parse {@code --hosts}.
+     *
+     * @param text 1 or 2.
+     * @return the number.
+     * @throws DemoFailure for anything else.
+     */
+    static int parseHosts(final String text) throws DemoFailure
+    {
+        final String value = text.strip();
+        if (!value.equals("1") && !value.equals("2"))
+        {
+            throw new DemoFailure(DemoFailure.USAGE, "--hosts must be 1 or 2, got '" + text + "'");
+        }
+        return Integer.parseInt(value);
     }
 
     private static DemoIdle parseIdle(final String text) throws DemoFailure

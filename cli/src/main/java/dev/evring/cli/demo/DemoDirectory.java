@@ -30,8 +30,12 @@ final class DemoDirectory
     /** The least free space the demo starts with (its files are a few sparse rings and counters). */
     static final long MIN_FREE_BYTES = 8L << 20;
 
+    /** The suffix of the second host's hub directory with {@code --hosts 2}, beside the first's. */
+    static final String SECOND_HOST = "-b";
+
     private static final String DEMO_PREFIX = "demo-";
-    private static final Pattern DEMO_DIRECTORY = Pattern.compile(Pattern.quote(DEMO_PREFIX) + "([0-9]+)");
+    private static final Pattern DEMO_DIRECTORY =
+        Pattern.compile(Pattern.quote(DEMO_PREFIX) + "([0-9]+)(?:" + Pattern.quote(SECOND_HOST) + ")?");
 
     private final Path path;
     private final boolean created;

@@ -63,17 +63,24 @@ final class DemoReport
      * @param elapsedNs    time since traffic started.
      * @param eventsPerSec events per second over the last interval.
      * @param window       round trips of the last interval.
+     * @param crossHost    round trips across the bridge in the last interval, null with one host.
      * @param portsBound   ports bound now.
      * @param overflows    overflows so far.
      * @return one line, without a line end.
      */
     static String status(
-        final long elapsedNs, final double eventsPerSec, final Histogram window, final long portsBound, final long overflows)
+        final long elapsedNs, final double eventsPerSec, final Histogram window, final Histogram crossHost,
+        final long portsBound, final long overflows)
     {
-        final String latency = window.getTotalCount() == 0 ? "p50 - p99 -"
+        return String.format(Locale.ROOT, "[%5.1f s] events/s %,12.0f | round trip %s%s | ports bound %d | overflows %d",
+            elapsedNs / 1e9, eventsPerSec, percentiles(window),
+            crossHost == null ? "" : " | cross-host " + percentiles(crossHost), portsBound, overflows);
+    }
+
+    private static String percentiles(final Histogram window)
+    {
+        return window.getTotalCount() == 0 ? "p50 - p99 -"
             : "p50 " + micros(window.getValueAtPercentile(50)) + " p99 " + micros(window.getValueAtPercentile(99));
-        return String.format(Locale.ROOT, "[%5.1f s] events/s %,12.0f | round trip %s | ports bound %d | overflows %d",
-            elapsedNs / 1e9, eventsPerSec, latency, portsBound, overflows);
     }
 
     /**

@@ -3,14 +3,10 @@ package dev.evring.cli.demo;
 import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
 import dev.evring.evtchn.EvtchnHub;
-import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.HubCounter;
-import dev.evring.evtchn.HubMark;
-import dev.evring.ring.Errno;
+import org.HdrHistogram.Histogram;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +21,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  *   consumer i ──ping──&gt; consumer i+1 (echo)     one interdomain channel per neighbour, in a ring
- *   consumer i ──ping──&gt; domain 0 (echo)         one interdomain channel each, to the hub's own domain
+ *   consumer i ──ping──&gt; domain 0 (echo)         one interdomain channel each, to its hub's own domain
  *   hub        ──VIRQ_TIMER──&gt; every consumer
  * </pre>
+ *
+ * With two hosts ({@code --hosts 2}) there are two hubs in this JVM, each with its {@link DemoHost} domain 0,
+ * bridged over Aeron UDP on two loopback addresses ({@link DemoBridges}); consumer i runs on host
+ * {@code i % 2}, so every channel of the ring crosses the bridge, and a second handle of host a's domain 0
+ * pings host b's domain 0 across it: the live line shows that cross-host round trip too.
  *
  * {@link #close()} stops everything and removes every file; it is idempotent, so the demo calls it both
  * when the run ends and from a shutdown hook (Ctrl-C).
@@ -39,41 +40,44 @@ final class DemoRun implements AutoCloseable
 
     private static final long START_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(90);
     private static final long ANSWER_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
-    private static final long REPORT_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long STATUS_PERIOD_NS = TimeUnit.SECONDS.toNanos(1);
-    private static final long STOP_WAIT_MS = 30_000;
+    /** How long the demo waits for a loop or a consumer to finish once told to stop. */
+    static final long STOP_WAIT_MS = 30_000;
     private static final String ERASE_TO_END_OF_LINE = "\033[K";
 
     private final int consumers;
+    private final int hostCount;
     private final DemoIdle idle;
     private final Duration duration;
     private final DemoDirectory directory;
     private final PrintWriter out;
     private final boolean terminal;
     private final DemoTally tally;
+    private final DemoTally crossTally = new DemoTally(1);
     private final List<DemoChild> children = new CopyOnWriteArrayList<>(); // read by close() on a shutdown hook
+    private final List<DemoHost> hosts = new CopyOnWriteArrayList<>();
     private final List<String> failures = new ArrayList<>();
-    private EvtchnHub hub;
-    private Evtchn domain0;
-    private DemoLoop domain0Loop;
-    private Thread domain0Thread;
-    private volatile Throwable domain0Failure;
+    private DemoBridges bridges;
+    private Evtchn crossHandle;
+    private Thread crossThread;
+    private volatile Throwable crossFailure;
     private volatile boolean stopping;
     private boolean closed;
     private long portsBoundPeak;
     private List<String> filesLeft = List.of();
 
     DemoRun(
-        final int consumers, final DemoIdle idle, final Duration duration, final DemoDirectory directory,
-        final PrintWriter out, final boolean terminal)
+        final int consumers, final int hostCount, final DemoIdle idle, final Duration duration,
+        final DemoDirectory directory, final PrintWriter out, final boolean terminal)
     {
         this.consumers = consumers;
+        this.hostCount = hostCount;
         this.idle = idle;
         this.duration = duration;
         this.directory = directory;
         this.out = out;
         this.terminal = terminal;
-        this.tally = new DemoTally(consumers + 1);
+        this.tally = new DemoTally(consumers + hostCount + 1); // consumers, each host's domain 0, the cross-host loop
     }
 
     /**
@@ -84,70 +88,53 @@ final class DemoRun implements AutoCloseable
      */
     DemoReport.Summary run() throws DemoFailure, InterruptedException
     {
-        startHub();
+        startHosts();
         final int[] domids = startConsumers();
         connect(domids);
         final long elapsedNs = traffic();
-        final long overflows = hub.counter(HubCounter.OVERFLOWS);
-        final long hubErrors = hub.counter(HubCounter.ERRORS);
+        final long overflows = sum(HubCounter.OVERFLOWS);
+        final long hubErrors = sum(HubCounter.ERRORS);
         close();
         return summarise(elapsedNs, overflows, hubErrors);
     }
 
-    private void startHub() throws DemoFailure
+    private void startHosts() throws DemoFailure, InterruptedException
     {
-        try
+        hosts.add(DemoHost.start("a", directory, 0, out));
+        out.println("hub: domain 0 in " + hosts.get(0).directory() + " (VIRQ_TIMER every " + TIMER_PERIOD.toMillis() + " ms)");
+        if (hostCount == 2)
         {
-            hub = EvtchnHub.start(HubConfig.directory(directory.path()).timerPeriod(TIMER_PERIOD));
+            final Path second = directory.path().resolveSibling(directory.path().getFileName() + DemoDirectory.SECOND_HOST);
+            hosts.add(DemoHost.start("b", DemoDirectory.choose(second), consumers + 1, out));
+            bridges = DemoBridges.plan(directory.path());
+            bridges.connect(hosts.toArray(DemoHost[]::new));
+            out.println("hub: domain 0 in " + hosts.get(1).directory() + ", host b");
+            out.println("bridge: host a on " + bridges.listen(0) + ", host b on " + bridges.listen(1)
+                + " (Aeron UDP, key " + bridges.keyFile() + ", mode 0600): up");
         }
-        catch (final EvtchnException ex)
-        {
-            if (ex.errno() == Errno.EBUSY)
-            {
-                throw new DemoFailure(DemoFailure.FAILED, "a hub" + describeHubPid() + " is already running in " + directory.path()
-                    + ": stop it first, or run the demo without --dir (it then uses a fresh directory)", ex);
-            }
-            throw startFailure(ex);
-        }
-        catch (final IOException ex)
-        {
-            throw startFailure(ex);
-        }
-        for (final Path left : directory.cleared())
-        {
-            out.println("note: removed " + left + ", left by a demo that was killed");
-        }
-        if (directory.stale())
-        {
-            out.println("note: cleared the files a dead hub left in " + directory.path());
-        }
-        out.println("hub: domain 0 in " + hub.directory() + " (VIRQ_TIMER every " + TIMER_PERIOD.toMillis() + " ms)");
         out.flush();
     }
 
-    private String describeHubPid()
+    private DemoHost hostOf(final int consumer)
     {
-        try
-        {
-            return " (pid " + HubMark.read(directory.path()).pid() + ')';
-        }
-        catch (final IOException ex)
-        {
-            return ""; // the pid is a courtesy: the mark file may be gone or still being written
-        }
+        return hosts.get(consumer % hostCount);
     }
 
-    private DemoFailure startFailure(final IOException ex)
+    private long sum(final HubCounter counter)
     {
-        return new DemoFailure(DemoFailure.FAILED, "cannot start the hub in " + directory.path() + " (" + ex.getMessage()
-            + "): check that the directory is writable and its file system has room, or give another --dir", ex);
+        long sum = 0;
+        for (final DemoHost host : hosts)
+        {
+            sum += host.counter(counter);
+        }
+        return sum;
     }
 
     private int[] startConsumers() throws DemoFailure, InterruptedException
     {
         for (int i = 0; i < consumers; i++)
         {
-            children.add(DemoChild.start(i, hub.directory(), idle, tally, out));
+            children.add(DemoChild.start(i, hostOf(i).directory(), idle, tally, out));
         }
         final int[] domids = new int[consumers];
         for (final DemoChild child : children)
@@ -162,23 +149,30 @@ final class DemoRun implements AutoCloseable
         final int[] pingPorts = new int[consumers];
         for (int i = 0; i < consumers; i++)
         {
-            pingPorts[i] = children.get(i).request(
-                DemoProtocol.ALLOC + ' ' + domids[(i + 1) % consumers], DemoProtocol.PORT, ANSWER_TIMEOUT_NS);
+            final int next = (i + 1) % consumers;
+            pingPorts[i] = children.get(i).request(DemoProtocol.ALLOC + ' ' + hostOf(i).domidOf(hostOf(next), domids[next]),
+                DemoProtocol.PORT, ANSWER_TIMEOUT_NS);
         }
         for (int i = 0; i < consumers; i++)
         {
-            children.get((i + 1) % consumers).request(
-                DemoProtocol.BIND + ' ' + domids[i] + ' ' + pingPorts[i], DemoProtocol.PORT, ANSWER_TIMEOUT_NS);
+            final int next = (i + 1) % consumers;
+            children.get(next).request(DemoProtocol.BIND + ' ' + hostOf(next).domidOf(hostOf(i), domids[i]) + ' '
+                + pingPorts[i], DemoProtocol.PORT, ANSWER_TIMEOUT_NS);
+        }
+        for (final DemoHost host : hosts)
+        {
+            host.openDomain0(idle);
         }
         try
         {
-            domain0 = hub.openLocal();
-            domain0Loop = new DemoLoop(domain0, idle);
             for (int i = 0; i < consumers; i++)
             {
-                final int port = domain0.bindUnboundPort(domids[i]);
-                domain0Loop.addEcho(port);
+                final int port = hostOf(i).echoFor(domids[i]);
                 children.get(i).request(DemoProtocol.HUB + ' ' + port, DemoProtocol.PORT, ANSWER_TIMEOUT_NS);
+            }
+            if (hostCount == 2)
+            {
+                connectAcross(hosts.get(0), hosts.get(1));
             }
         }
         catch (final EvtchnException ex)
@@ -189,10 +183,15 @@ final class DemoRun implements AutoCloseable
         {
             child.request(DemoProtocol.TIMER, DemoProtocol.PORT, ANSWER_TIMEOUT_NS);
         }
-        portsBoundPeak = hub.counter(HubCounter.PORTS_BOUND);
+        portsBoundPeak = sum(HubCounter.PORTS_BOUND);
         out.println("started " + consumers + " consumer JVMs in domains " + describe(domids) + "; idle " + idle.label());
         out.println("channels: " + consumers + " between neighbouring consumers (a ring), " + consumers
             + " to domain 0, VIRQ_TIMER in every consumer; " + portsBoundPeak + " ports bound");
+        if (hostCount == 2)
+        {
+            out.println("hosts: consumers 1, 3, ... on host a, 2, 4, ... on host b, so every ring channel crosses the bridge; "
+                + "domain 0 of a pings domain 0 of b across it");
+        }
         final int cpus = Runtime.getRuntime().availableProcessors();
         if (idle == DemoIdle.SPIN && consumers + 2 > cpus)
         {
@@ -204,6 +203,25 @@ final class DemoRun implements AutoCloseable
     }
 
     /**
+     * One more handle of host a's domain 0 binds a port for host b's domain 0, which binds to it across the
+     * bridge and echoes: the loop of that handle measures the cross-host round trip on its own.
+     */
+    private void connectAcross(final DemoHost a, final DemoHost b) throws EvtchnException
+    {
+        crossHandle = a.openLocal();
+        final DemoLoop crossLoop = new DemoLoop(crossHandle, idle);
+        final int port = crossHandle.bindUnboundPort(a.domidOf(b, EvtchnHub.HUB_DOMID));
+        b.echoTo(b.domidOf(a, crossHandle.domid()), port);
+        crossLoop.addInitiator(port);
+        crossThread = DemoHost.run("demo-cross-host", crossLoop, () -> stopping, loop ->
+        {
+            final Histogram interval = loop.takeInterval();
+            tally.update(consumers + hostCount, loop.events(), loop.roundTrips(), loop.ticks(), interval);
+            crossTally.update(0, loop.events(), loop.roundTrips(), loop.ticks(), interval);
+        }, error -> crossFailure = error);
+    }
+
+    /**
      * Start every loop, print the status line until the duration is over or something fails, then stop
      * the loops and wait for the consumers' last figures.
      *
@@ -211,9 +229,10 @@ final class DemoRun implements AutoCloseable
      */
     private long traffic() throws InterruptedException
     {
-        domain0Thread = new Thread(this::runDomain0, "demo-domain0");
-        domain0Thread.setDaemon(true);
-        domain0Thread.start();
+        for (final DemoHost host : hosts)
+        {
+            host.startLoop(() -> stopping, tally);
+        }
         for (final DemoChild child : children)
         {
             child.send(DemoProtocol.GO);
@@ -239,10 +258,10 @@ final class DemoRun implements AutoCloseable
             if (at - lastStatus >= STATUS_PERIOD_NS || at - end >= 0)
             {
                 final long events = tally.events();
-                final long portsBound = hub.counter(HubCounter.PORTS_BOUND);
+                final long portsBound = sum(HubCounter.PORTS_BOUND);
                 portsBoundPeak = Math.max(portsBoundPeak, portsBound);
                 printStatus(DemoReport.status(at - start, (events - lastEvents) * 1e9 / (at - lastStatus), tally.takeLive(),
-                    portsBound, hub.counter(HubCounter.OVERFLOWS)));
+                    hostCount == 2 ? crossTally.takeLive() : null, portsBound, sum(HubCounter.OVERFLOWS)));
                 lastStatus = at;
                 lastEvents = events;
             }
@@ -256,24 +275,6 @@ final class DemoRun implements AutoCloseable
         return elapsedNs;
     }
 
-    private void runDomain0()
-    {
-        try
-        {
-            domain0Loop.run(() -> stopping, REPORT_PERIOD_NS,
-                loop -> tally.update(0, loop.events(), loop.roundTrips(), loop.ticks(), loop.takeInterval()));
-        }
-        catch (final EvtchnException | RuntimeException ex)
-        {
-            domain0Failure = ex;
-        }
-        catch (final InterruptedException ex)
-        {
-            domain0Failure = ex;
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private void checkLoops()
     {
         for (final DemoChild child : children)
@@ -283,10 +284,21 @@ final class DemoRun implements AutoCloseable
                 failures.add(child.name() + " stopped early" + child.describeEnd());
             }
         }
-        final Throwable failure = domain0Failure;
-        if (failure != null)
+        checkDomain0Loops();
+    }
+
+    private void checkDomain0Loops()
+    {
+        for (final DemoHost host : hosts)
         {
-            failures.add("domain 0's loop failed: " + failure.getMessage());
+            if (host.failure() != null)
+            {
+                failures.add("domain 0's loop of host " + host.name() + " failed: " + host.failure().getMessage());
+            }
+        }
+        if (crossFailure != null)
+        {
+            failures.add("the cross-host loop failed: " + crossFailure.getMessage());
         }
     }
 
@@ -304,10 +316,17 @@ final class DemoRun implements AutoCloseable
                 failures.add(child.name() + " did not finish cleanly" + child.describeEnd());
             }
         }
-        domain0Thread.join(STOP_WAIT_MS);
-        if (domain0Failure != null && failures.isEmpty())
+        for (final DemoHost host : hosts)
         {
-            failures.add("domain 0's loop failed: " + domain0Failure.getMessage());
+            host.joinLoop();
+        }
+        if (crossThread != null)
+        {
+            crossThread.join(STOP_WAIT_MS);
+        }
+        if (failures.isEmpty())
+        {
+            checkDomain0Loops();
         }
     }
 
@@ -345,6 +364,10 @@ final class DemoRun implements AutoCloseable
         {
             reasons.add("no round trip completed");
         }
+        if (hostCount == 2 && crossTally.roundTrips() == 0)
+        {
+            reasons.add("no round trip crossed the bridge");
+        }
         if (overflows != 0)
         {
             reasons.add(overflows + " event ring overflows");
@@ -354,9 +377,12 @@ final class DemoRun implements AutoCloseable
             reasons.add("files left in " + directory.path());
         }
         final boolean removed = directory.removed();
-        if (directory.created() && !removed)
+        for (final DemoHost host : hosts)
         {
-            reasons.add("the hub directory " + directory.path() + " was not removed");
+            if (host.demoDirectory().created() && !host.demoDirectory().removed())
+            {
+                reasons.add("the hub directory " + host.demoDirectory().path() + " was not removed");
+            }
         }
         return new DemoReport.Summary(consumers, idle, elapsedNs, events, roundTrips, tally.ticks(), tally.total(),
             portsBoundPeak, overflows, hubErrors, consumerFailures, filesLeft, removed, !directory.created(), reasons);
@@ -371,8 +397,9 @@ final class DemoRun implements AutoCloseable
     }
 
     /**
-     * Stop the consumers (end their input, then kill those that do not exit), stop domain 0's loop, close
-     * the hub (it removes its files) and remove the directory if the demo made it. Idempotent.
+     * Stop the consumers (end their input, then kill those that do not exit), stop the domain 0 loops,
+     * close the bridges and hubs (they remove their files), remove the directories the demo made and the
+     * bridges' key. Idempotent.
      */
     @Override
     public synchronized void close()
@@ -391,26 +418,37 @@ final class DemoRun implements AutoCloseable
         {
             child.close();
         }
-        if (domain0Thread != null)
+        closeCrossHost();
+        final List<String> left = new ArrayList<>();
+        for (final DemoHost host : hosts)
+        {
+            host.close();
+            left.addAll(host.filesLeft());
+        }
+        if (bridges != null && bridges.removeKey() != null)
+        {
+            left.add(bridges.removeKey());
+        }
+        filesLeft = left;
+    }
+
+    private void closeCrossHost()
+    {
+        if (crossThread != null)
         {
             try
             {
-                domain0Thread.join(STOP_WAIT_MS);
+                crossThread.join(STOP_WAIT_MS);
             }
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
             }
         }
-        if (domain0 != null)
+        if (crossHandle != null)
         {
-            domain0.close();
+            crossHandle.close();
         }
-        if (hub != null)
-        {
-            hub.close();
-        }
-        filesLeft = directory.cleanUp();
     }
 
     private static String describe(final int[] domids)

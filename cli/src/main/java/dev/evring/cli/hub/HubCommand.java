@@ -1,5 +1,6 @@
 package dev.evring.cli.hub;
 
+import dev.evring.bridge.BridgeConfig;
 import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.HubProgram;
 import picocli.CommandLine.Command;
@@ -14,15 +15,23 @@ import java.util.concurrent.Callable;
  * {@code evtchn hub ready dir=<directory> pid=<pid>}, once handles may open it. On a signal the hub
  * releases every handle and removes its files before the JVM exits (with the JVM's usual status for
  * that signal, 130 or 143).
+ *
+ * <p>With {@code --bridge-listen} (and {@code --bridge-key}, {@code --bridge-peer NAME=HOST:PORT} ...) the hub
+ * runs an {@link dev.evring.bridge.EvtchnBridge} too ({@link BridgeOptions}): its ready line then ends with
+ * {@code bridge=<host name>@<host:port>}, and {@code evring stat} shows the bridge's counters and domid map.
  */
 @Command(
     name = "hub",
     mixinStandardHelpOptions = true,
-    description = "Run an evtchn hub (domain 0: ports, virqs, the interrupt handler) until interrupted.")
+    description = "Run an evtchn hub (domain 0: ports, virqs, the interrupt handler) until interrupted; with --bridge-listen, "
+        + "bridged to hubs on other hosts over Aeron UDP.")
 public final class HubCommand implements Callable<Integer>
 {
     @Mixin
     HubLocation location = new HubLocation();
+
+    @Mixin
+    BridgeOptions bridge = new BridgeOptions();
 
     @Option(names = "--timer-period-ms", description = "VIRQ_TIMER period in milliseconds (default: ${DEFAULT-VALUE}).")
     long timerPeriodMs = HubConfig.DEFAULT_TIMER_PERIOD.toMillis();
@@ -50,21 +59,24 @@ public final class HubCommand implements Callable<Integer>
     /**
      * Run the hub until a shutdown signal.
      *
-     * @return 0 after a clean stop, 1 if the hub could not start, 2 for a bad option.
+     * @return 0 after a clean stop, 1 if the hub (or its bridge) could not start, 2 for a bad option.
      */
     @Override
     public Integer call()
     {
         final HubConfig config;
+        final BridgeConfig bridgeConfig;
         try
         {
             config = config();
+            bridgeConfig = bridge.bridged() ? bridge.config(config.directory().getFileName().toString()) : null;
         }
         catch (final IllegalArgumentException ex)
         {
             System.err.println("evring hub: " + ex.getMessage());
             return HubProgram.USAGE;
         }
-        return HubProgram.serve(config, "evring hub", System.out, System.err);
+        return bridgeConfig == null ? HubProgram.serve(config, "evring hub", System.out, System.err)
+            : BridgedHubProgram.serve(config, bridgeConfig, "evring hub", System.out, System.err);
     }
 }

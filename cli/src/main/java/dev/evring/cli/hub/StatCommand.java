@@ -13,12 +13,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code evring stat}: print a hub's counters from another process, refreshing in place like AeronStat;
- * {@code --once} prints one snapshot and exits.
+ * {@code --once} prints one snapshot and exits. A hub that runs a bridge has the bridge's counters in the
+ * same file ({@code bridge: ...}), and its domid map follows them ({@link BridgeMap}).
  */
 @Command(
     name = "stat",
@@ -89,9 +91,32 @@ public final class StatCommand implements Callable<Integer>
         out.println("evtchn hub " + hubDirectory + " at " + Instant.now());
         out.println(describeMark(hubDirectory));
         out.println("==========================");
-        for (final Map.Entry<String, Long> counter : counters.snapshot().entrySet())
+        final Map<String, Long> snapshot = counters.snapshot();
+        final int width = snapshot.keySet().stream().mapToInt(String::length).max().orElse(0);
+        for (final Map.Entry<String, Long> counter : snapshot.entrySet())
         {
-            out.printf("%24s: %,d%n", counter.getKey(), counter.getValue());
+            out.printf("%" + width + "s: %,d%n", counter.getKey(), counter.getValue());
+        }
+        printBridgeMap(out, hubDirectory);
+    }
+
+    /**
+     * The bridge's domid map (B1), which {@code evring hub} keeps beside the hub directory while it runs one.
+     */
+    private static void printBridgeMap(final PrintWriter out, final Path hubDirectory)
+    {
+        try
+        {
+            final List<String> map = BridgeMap.read(hubDirectory, HubMark.read(hubDirectory).startTimeMs());
+            if (!map.isEmpty())
+            {
+                out.println("==========================");
+                map.forEach(out::println);
+            }
+        }
+        catch (final IOException ex)
+        {
+            out.println("bridge map unreadable: " + ex.getMessage());
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,6 +69,26 @@ final class DemoCommandTest
         assertEquals(dir.toAbsolutePath(), outcome.hubDirectory());
         assertEquals(3, outcome.number("consumers"));
         assertEquals(5 * 3, outcome.number("ports bound (peak)"), outcome.out);
+    }
+
+    @Test
+    void twoHostsBridgeTheirHubsShowTheCrossHostRoundTripAndLeaveNothing() throws IOException
+    {
+        final Path dir = temp.resolve("hub");
+        final Outcome outcome = demo("--duration", "3s", "--consumers", "3", "--hosts", "2", "--dir", dir.toString());
+
+        outcome.assertSucceeded();
+        assertTrue(outcome.out.contains("bridge: host a on "), outcome.out);
+        assertTrue(outcome.out.contains("hub: domain 0 in " + dir.toAbsolutePath() + "-b, host b"), outcome.out);
+        assertTrue(outcome.out.lines().anyMatch(line -> line.matches(".*\\| cross-host p50 [0-9.]+ us p99 [0-9.]+ us \\|.*")),
+            "a live line shows the round trip across the bridge: " + outcome.out);
+        assertTrue(outcome.number("round trips") > 0, outcome.out);
+        // each consumer: ping, echo, hub channel, timer (4 ports) plus its domain 0's end (1); the cross-host pair (2)
+        assertEquals(5 * 3 + 2, outcome.number("ports bound (peak)"), outcome.out);
+        try (Stream<Path> left = Files.list(temp))
+        {
+            assertEquals(List.of(), left.toList(), "both hub directories, the drivers' directories and the key are removed");
+        }
     }
 
     @Test
@@ -138,7 +159,7 @@ final class DemoCommandTest
 
     @ParameterizedTest
     @ValueSource(strings = {"--consumers=1", "--consumers=33", "--consumers=two", "--duration=-1s", "--duration=0s",
-        "--duration=10 parsecs", "--duration=25h", "--idle=sleepy"})
+        "--duration=10 parsecs", "--duration=25h", "--idle=sleepy", "--hosts=3", "--hosts=0", "--hosts=two"})
     void badOptionsAreOneLineErrors(final String option)
     {
         final Outcome outcome = demo(option);

@@ -52,6 +52,21 @@ final class DemoDirectoryTest
     }
 
     @Test
+    void theSecondHostOfAKilledTwoHostDemoIsRemovedToo() throws Exception
+    {
+        final long deadPid = deadPid();
+        final Path killedB = demoDirectory("demo-" + deadPid + DemoDirectory.SECOND_HOST, HUB_FILES);
+        final Path livingB = demoDirectory("demo-" + ProcessHandle.current().pid() + DemoDirectory.SECOND_HOST, HUB_FILES);
+        final Path otherSuffix = demoDirectory("demo-" + deadPid + "-c", HUB_FILES);
+
+        assertEquals(List.of(killedB), DemoDirectory.removeDeadDemos(base));
+
+        assertFalse(Files.exists(killedB));
+        assertEquals(HUB_FILES.size(), count(livingB));
+        assertEquals(HUB_FILES.size(), count(otherSuffix));
+    }
+
+    @Test
     void aFreshDirectoryIsMadeAndRemovedByTheDemo() throws Exception
     {
         final DemoDirectory chosen = DemoDirectory.choose(null);

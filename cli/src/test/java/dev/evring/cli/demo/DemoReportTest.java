@@ -88,8 +88,22 @@ final class DemoReportTest
         window.recordValue(90_000);
 
         assertEquals("[  1.5 s] events/s      123,457 | round trip p50 10.0 us p99 10.0 us | ports bound 10 | overflows 0",
-            DemoReport.status(1_500_000_000L, 123_456.7, window, 10, 0));
-        assertTrue(DemoReport.status(0, 0, DemoLoop.newHistogram(), 0, 0).contains("p50 - p99 -"));
+            DemoReport.status(1_500_000_000L, 123_456.7, window, null, 10, 0));
+        assertTrue(DemoReport.status(0, 0, DemoLoop.newHistogram(), null, 0, 0).contains("p50 - p99 -"));
+    }
+
+    @Test
+    void statusLineOfTwoHostsShowsTheCrossHostRoundTrip()
+    {
+        final Histogram window = DemoLoop.newHistogram();
+        window.recordValue(10_000);
+        final Histogram crossHost = DemoLoop.newHistogram();
+        crossHost.recordValueWithCount(40_000, 99);
+        crossHost.recordValue(900_000);
+
+        assertEquals("[  2.0 s] events/s        1,000 | round trip p50 10.0 us p99 10.0 us | cross-host p50 40.0 us p99 40.0 us"
+            + " | ports bound 17 | overflows 0", DemoReport.status(2_000_000_000L, 1000, window, crossHost, 17, 0));
+        assertTrue(DemoReport.status(0, 0, window, DemoLoop.newHistogram(), 0, 0).contains("cross-host p50 - p99 -"));
     }
 
     @Test

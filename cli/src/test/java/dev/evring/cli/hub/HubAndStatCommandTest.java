@@ -4,15 +4,12 @@ import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnHub;
 import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.HubCounter;
-import dev.evring.ring.ChildJvm;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -42,14 +39,14 @@ class HubAndStatCommandTest
         {
             final int pl = local.bindUnboundPort(a.domid());
             a.bindInterdomain(EvtchnHub.HUB_DOMID, pl);
-            final List<String> lines = runStat("--dir", hub.directory().toString(), "--once");
+            final List<String> lines = StatMain.run("--dir", hub.directory().toString(), "--once");
             assertTrue(lines.get(0).startsWith("evtchn hub " + hub.directory()), lines.get(0));
             assertTrue(lines.get(1).startsWith("pid " + ProcessHandle.current().pid() + " (alive)"), lines.get(1));
             final Map<String, Long> printed = new HashMap<>();
             for (final HubCounter counter : HubCounter.values())
             {
-                final String prefix = String.format("%24s: ", counter.label());
-                final String line = lines.stream().filter(l -> l.startsWith(prefix)).findFirst()
+                final String prefix = counter.label() + ": ";
+                final String line = lines.stream().map(String::strip).filter(l -> l.startsWith(prefix)).findFirst()
                     .orElseThrow(() -> new AssertionError("no " + counter.label() + " in " + lines));
                 printed.put(counter.label(), Long.parseLong(line.substring(prefix.length()).replace(",", "")));
             }
@@ -80,13 +77,4 @@ class HubAndStatCommandTest
         assertEquals(2, new CommandLine(new HubCommand()).execute("--name", "../escape"), "a bad name is refused");
     }
 
-    private static List<String> runStat(final String... args) throws IOException, InterruptedException
-    {
-        final Process stat = ChildJvm.processBuilder(StatMain.class, args)
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final String output = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(stat.waitFor(60, TimeUnit.SECONDS), output);
-        assertEquals(0, stat.exitValue(), output);
-        return output.lines().toList();
-    }
 }
