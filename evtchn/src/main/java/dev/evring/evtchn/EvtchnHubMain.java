@@ -18,16 +18,6 @@ public final class EvtchnHubMain
      */
     public static void main(final String[] args)
     {
-        int status;
-        try
-        {
-            status = HubProgram.run(args, System.out, System.err);
-        }
-        catch (final Error ex) // HubProgram reports every exception itself; an error of the JVM still gets one line
-        {
-            System.err.println("evtchn hub: the JVM failed: " + ex);
-            status = HubProgram.FAILED;
-        }
-        System.exit(status);
+        System.exit(HubProgram.run(args, System.out, System.err));
     }
 }

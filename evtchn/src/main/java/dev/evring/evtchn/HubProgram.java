@@ -167,6 +167,11 @@ public final class HubProgram
             err.println(program + ": " + ex.getMessage());
             return FAILED;
         }
+        catch (final Error ex) // an error of the JVM (a fault on a full disk, say) still gets one line (H5)
+        {
+            err.println(program + ": the JVM failed: " + ex);
+            return FAILED;
+        }
     }
 
     private static long number(final String option, final String value, final long max)
