@@ -86,17 +86,17 @@ public final class RingFuzzProcess
      */
     private void countLateFaults(final int reported)
     {
-        int more = 0;
-        for (int counted = 0; counted < reported + more; )
+        int pending = reported;
+        while (pending > 0)
         {
             try
             {
                 count("late InternalError outside the ring");
-                counted++;
+                pending--;
             }
-            catch (final InternalError late)
+            catch (final InternalError another)
             {
-                more++;
+                pending++;
             }
         }
     }
