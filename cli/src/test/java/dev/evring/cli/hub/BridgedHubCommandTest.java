@@ -10,6 +10,8 @@ import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.HubCounter;
 import dev.evring.evtchn.HubCounters;
 import dev.evring.ring.ChildJvm;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -72,7 +74,8 @@ class BridgedHubCommandTest
         final Process a = hub(dirA, "--host-name", "alpha", "--bridge-listen", "127.0.0.1:" + portA,
             "--bridge-peer", "beta=127.0.0.1:" + portB, "--bridge-key", key.toString());
         final Process b = hub(dirB, "--host-name", "beta", "--bridge-listen", "127.0.0.1:" + portB,
-            "--bridge-peer", "alpha=127.0.0.1:" + portA, "--bridge-key", key.toString());
+            "--bridge-peer", "alpha=127.0.0.1:" + portA, "--bridge-key", key.toString(),
+            "--bridge-idle", "yield", "--bridge-driver", "shared"); // the other modes, end to end
         assertEquals("evtchn hub ready dir=" + dirA + " pid=" + a.pid() + " bridge=alpha@127.0.0.1:" + portA, readyLine(a));
         assertEquals("evtchn hub ready dir=" + dirB + " pid=" + b.pid() + " bridge=beta@127.0.0.1:" + portB, readyLine(b));
         awaitPeersUp(dirA);
@@ -146,6 +149,43 @@ class BridgedHubCommandTest
         assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-peer", "b=no.such.host.invalid:4000");
         assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--host-name", "bad name");
         assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-timeout-ms", "0");
+        assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-idle", "nap");
+        assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-driver", "threads");
+        assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-aeron-dir", " ");
+        assertUsage("--bridge-aeron-dir", tmp.toString());
+    }
+
+    @Test
+    void b5_aHubBridgedThroughAnExternalMediaDriverComesUpAndLeavesTheDriversDirectory() throws Exception
+    {
+        final Path key = BridgeKey.generate(tmp.resolve("bridge.key"));
+        final int portA = freeUdpPort();
+        final int portB = freeUdpPort();
+        final Path aeronDir = tmp.resolve("external.aeron");
+        try (MediaDriver driver = MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(aeronDir.toString())
+            .threadingMode(ThreadingMode.SHARED).dirDeleteOnShutdown(true)))
+        {
+            final Path dirA = tmp.resolve("xa");
+            final Path dirB = tmp.resolve("xb");
+            final Process a = hub(dirA, "--host-name", "alpha", "--bridge-listen", "127.0.0.1:" + portA,
+                "--bridge-peer", "beta=127.0.0.1:" + portB, "--bridge-key", key.toString(),
+                "--bridge-aeron-dir", aeronDir.toString());
+            final Process b = hub(dirB, "--host-name", "beta", "--bridge-listen", "127.0.0.1:" + portB,
+                "--bridge-peer", "alpha=127.0.0.1:" + portA, "--bridge-key", key.toString());
+            readyLine(a);
+            readyLine(b);
+            awaitMapLine(dirA, "peer beta at 127.0.0.1:" + portB + ": domids 2048..4095 = beta:0..2047 (up)");
+            awaitMapLine(dirB, "peer alpha at 127.0.0.1:" + portA + ": domids 2048..4095 = alpha:0..2047 (up)");
+            assertFalse(Files.exists(EvtchnBridge.aeronDirectory(dirA)), "no embedded driver for a");
+
+            a.destroy();
+            assertTrue(a.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(143, a.exitValue());
+            assertTrue(Files.isDirectory(aeronDir), "the external driver's directory is not the hub's to remove");
+            awaitMapLine(dirB, "peer alpha at 127.0.0.1:" + portA + ": domids 2048..4095 = alpha:0..2047 (down)");
+            b.destroy();
+            assertTrue(b.waitFor(60, TimeUnit.SECONDS));
+        }
     }
 
     @Test
