@@ -45,6 +45,10 @@ public final class BridgeConfig
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(2);
     /** Default span of each reserved domid range (and bound on the hub's own domids). */
     public static final int DEFAULT_DOMID_SPAN = 0x800;
+    /** The smallest domid span. */
+    public static final int MIN_DOMID_SPAN = 16;
+    /** The largest domid span. */
+    public static final int MAX_DOMID_SPAN = 0x2000;
     /** Default Aeron term length of each stream (the least Aeron allows; messages are tens of bytes). */
     public static final int DEFAULT_TERM_LENGTH = 64 * 1024;
     /** The listen address when none is given. */
@@ -167,7 +171,7 @@ public final class BridgeConfig
      */
     public BridgeConfig domidSpan(final int span)
     {
-        if (span < 16 || span > 0x2000 || Integer.bitCount(span) != 1
+        if (span < MIN_DOMID_SPAN || span > MAX_DOMID_SPAN || Integer.bitCount(span) != 1
             || (peers.size() + 1L) * span > EvtchnHub.DOMID_FIRST_RESERVED)
         {
             throw new IllegalArgumentException("domid span " + span + " must be a power of two in [16, 0x2000] "
@@ -295,6 +299,16 @@ public final class BridgeConfig
     public InetSocketAddress listen()
     {
         return listen;
+    }
+
+    /**
+     * The listen address as peers name it in their configuration.
+     *
+     * @return {@code host:port} ({@code [v6]:port} for IPv6).
+     */
+    public String listenEndpoint()
+    {
+        return endpoint(listen);
     }
 
     /**

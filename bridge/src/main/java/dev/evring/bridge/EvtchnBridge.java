@@ -111,6 +111,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     private final BridgeKey key;
     private final RemotePorts ports;
     private final AtomicCounter[] counters = new AtomicCounter[BridgeCounter.values().length];
+    private final List<AtomicCounter> mapCounters = new ArrayList<>();
     private final Map<String, Peer> peersByName = new ConcurrentHashMap<>();
     private final Int2ObjectHashMap<Peer> peersBySession = new Int2ObjectHashMap<>();
     private final Map<Long, PendingBind> pendingBinds = new ConcurrentHashMap<>();
@@ -185,6 +186,10 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         {
             counters[counter.ordinal()] = ports.newCounter(counter.label());
         }
+        mapCounter(BridgeMapDescriptor.HOST_TYPE_ID, BridgeMapDescriptor.hostKey(hostName, span,
+            (int)Math.min(Integer.MAX_VALUE, config.peerTimeout().toMillis())), "bridge " + hostName + " listening on "
+            + config.listenEndpoint() + ", peer timeout " + config.peerTimeout().toMillis() + " ms")
+            .setOrdered(config.peers().size());
         final Aeron.Context context = new Aeron.Context().useConductorAgentInvoker(true);
         if (config.aeronDirectory() == null)
         {
@@ -211,6 +216,10 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
                 .build(), STREAM_ID);
             made[i] = new Peer(peer, (i + 1) * span, span, publication, count(BridgeCounter.NOTIFIES_SENT),
                 count(BridgeCounter.BACK_PRESSURE));
+            made[i].publishStateTo(mapCounter(BridgeMapDescriptor.PEER_TYPE_ID,
+                BridgeMapDescriptor.peerKey(peer.name(), made[i].base, span), "peer " + peer.name() + " at "
+                + peer.endpoint() + ": domids " + made[i].base + ".." + (made[i].base + span - 1) + " = " + peer.name()
+                + ":0.." + (span - 1)));
             peersByName.put(peer.name(), made[i]);
         }
         peers = made;
@@ -907,6 +916,16 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             + (remote == null ? "?" : remote.peer()) + ' ' + why);
     }
 
+    /**
+     * A counter of the domid map (B1) in the hub's counters file, freed when the bridge closes.
+     */
+    private AtomicCounter mapCounter(final int typeId, final DirectBuffer key, final String label)
+    {
+        final AtomicCounter counter = ports.newCounter(typeId, key, label);
+        mapCounters.add(counter);
+        return counter;
+    }
+
     private AtomicCounter count(final BridgeCounter counter)
     {
         return counters[counter.ordinal()];
@@ -994,6 +1013,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             {
                 CloseHelper.quietClose(counter); // frees its slot in the hub's counters file
             }
+            CloseHelper.quietCloseAll(mapCounters);
         }
     }
 }

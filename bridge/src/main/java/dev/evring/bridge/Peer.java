@@ -40,6 +40,7 @@ final class Peer
     private final IntHashSet owed = new IntHashSet();
     private final BridgeCodec codec = new BridgeCodec();
     private boolean up;
+    private AtomicCounter state;
     private boolean closed;
     private boolean dataSent;
 
@@ -76,9 +77,22 @@ final class Peer
         return up;
     }
 
+    /**
+     * Publish whether the peer is up in a counter of the domid map (1 up, 0 down).
+     */
+    synchronized void publishStateTo(final AtomicCounter counter)
+    {
+        state = counter;
+        counter.setOrdered(up ? 1 : 0);
+    }
+
     synchronized void up(final boolean isUp)
     {
         up = isUp;
+        if (state != null)
+        {
+            state.setOrdered(isUp ? 1 : 0);
+        }
         if (!isUp)
         {
             backlog.reset(backlog.capacity());

@@ -2,9 +2,13 @@ package dev.evring.bridge;
 
 import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
+import dev.evring.evtchn.HubCounter;
 import dev.evring.evtchn.HubCounters;
 import dev.evring.evtchn.PortKind;
 import dev.evring.ring.Errno;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -88,6 +93,68 @@ class BridgeInProcessTest
         assertTrue(bridge.toString().contains("peer b at 127.0.0.1:"), bridge.toString());
         assertTrue(bridge.toString().contains("domids " + span + ".." + (2 * span - 1) + " = b's 0.." + (span - 1) + " (up)"),
             bridge.toString());
+    }
+
+    @Test
+    void b1_theBridgePublishesItsDomidMapInTheHubsCountersForOtherProcesses() throws Exception
+    {
+        final int span = a.bridge().config().domidSpan();
+        try (HubCounters counters = HubCounters.map(a.hub().directory())) // a mapping of its own, as stat's
+        {
+            final BridgeMap map = BridgeMap.read(counters.reader());
+            assertEquals("a", map.hostName());
+            assertEquals(span, map.domidSpan());
+            assertEquals(1, map.peers().size(), map.peers().toString());
+            final BridgeMap.PeerRange peer = map.peers().get(0);
+            assertEquals("b", peer.name());
+            assertEquals(a.bridge().domidOf("b", 0), peer.firstDomid());
+            assertEquals(span, peer.span());
+            assertTrue(peer.up(), "b is up");
+            for (final int domid : new int[] {0, span - 1, span, span + 7, 2 * span - 1, 2 * span})
+            {
+                assertEquals(a.bridge().remoteDomainOf(domid), map.remoteDomainOf(domid), "domid " + domid);
+            }
+            assertEquals(List.of("bridge a listening on " + a.bridge().config().listenEndpoint() + ", peer timeout 2000 ms",
+                "local domids 0.." + (span - 1) + " = a's own domains",
+                "peer b at " + b.bridge().config().listenEndpoint() + ": domids " + span + ".." + (2 * span - 1) + " = b:0.."
+                    + (span - 1) + " (up)"), map.lines());
+            assertFalse(counters.snapshot().keySet().stream().anyMatch(label -> label.startsWith("peer b at")),
+                "the map is not mixed with the counts");
+
+            b.close();
+            b = null;
+            await("a's map shows b down", 20_000, () -> !BridgeMap.read(counters.reader()).peers().get(0).up());
+
+            a.bridge().close();
+            assertTrue(BridgeMap.read(counters.reader()).isEmpty(), "a closed bridge frees its map");
+            assertTrue(BridgeMap.read(counters.reader()).lines().isEmpty());
+            assertEquals(0L, counters.snapshot().get(HubCounter.ERRORS.label()), "the hub serves on");
+        }
+    }
+
+    @Test
+    void b1_aMapEntryWhoseKeyDoesNotDecodeIsLeftOut()
+    {
+        final UnsafeBuffer metadata = new UnsafeBuffer(new byte[8 * CountersReader.METADATA_LENGTH]);
+        final UnsafeBuffer values = new UnsafeBuffer(new byte[8 * CountersReader.COUNTER_LENGTH]);
+        final CountersManager counters = new CountersManager(metadata, values);
+        counters.newCounter("peer long", BridgeMapDescriptor.PEER_TYPE_ID,
+            key -> key.putInt(BridgeMapDescriptor.NAME_LENGTH_OFFSET, 1000, BridgeMapDescriptor.ORDER));
+        counters.newCounter("peer zero span", BridgeMapDescriptor.PEER_TYPE_ID,
+            key -> key.putBytes(0, BridgeMapDescriptor.peerKey("z", 2048, 0), 0, BridgeMapDescriptor.KEY_LENGTH));
+        counters.newCounter("peer negative", BridgeMapDescriptor.PEER_TYPE_ID,
+            key -> key.putBytes(0, BridgeMapDescriptor.peerKey("n", -5, 16), 0, BridgeMapDescriptor.KEY_LENGTH));
+        counters.newCounter("peer bad name", BridgeMapDescriptor.PEER_TYPE_ID,
+            key -> key.putBytes(0, BridgeMapDescriptor.peerKey("a b", 2048, 16), 0, BridgeMapDescriptor.KEY_LENGTH));
+        counters.newCounter("peer good", BridgeMapDescriptor.PEER_TYPE_ID,
+            key -> key.putBytes(0, BridgeMapDescriptor.peerKey("good", 32, 16), 0, BridgeMapDescriptor.KEY_LENGTH));
+
+        final BridgeMap map = BridgeMap.read(counters);
+
+        assertTrue(map.isEmpty(), "no host entry");
+        assertEquals(List.of(new BridgeMap.PeerRange("good", 32, 16, false, "peer good")), map.peers());
+        assertEquals(new RemoteDomain(40, "good", 8), map.remoteDomainOf(40));
+        assertNull(map.remoteDomainOf(48));
     }
 
     @Test

@@ -4,8 +4,10 @@ import dev.evring.ring.Errno;
 import dev.evring.ring.ErrnoException;
 import dev.evring.ring.PortRing;
 import dev.evring.ring.ReaderWaiting;
+import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -795,11 +797,31 @@ final class HubConductor
     {
         synchronized (lock)
         {
-            if (closed)
-            {
-                throw new IllegalStateException("the hub at " + directory + " is closed");
-            }
+            requireOpen();
             return counters.newCounter(label);
+        }
+    }
+
+    AtomicCounter newCounter(final int typeId, final DirectBuffer key, final String label)
+    {
+        if (typeId == HubCountersDescriptor.COUNT_TYPE_ID || key.capacity() > CountersReader.MAX_KEY_LENGTH)
+        {
+            throw new IllegalArgumentException("a keyed counter needs a type id other than "
+                + HubCountersDescriptor.COUNT_TYPE_ID + " and a key of at most " + CountersReader.MAX_KEY_LENGTH
+                + " bytes, got type " + typeId + " and " + key.capacity() + " bytes");
+        }
+        synchronized (lock)
+        {
+            requireOpen();
+            return counters.newCounter(typeId, key, label);
+        }
+    }
+
+    private void requireOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the hub at " + directory + " is closed");
         }
     }
 

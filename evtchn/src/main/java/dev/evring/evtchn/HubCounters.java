@@ -1,6 +1,7 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.SharedMappedFile;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
@@ -97,20 +98,49 @@ public final class HubCounters implements AutoCloseable
         return ((CountersManager)reader).newCounter(label);
     }
 
+    /**
+     * Allocate one more counter of a type of its own, with a key (a bridge's map), for the hub's process only.
+     *
+     * @throws IllegalStateException if the file has no room left.
+     * @throws IllegalArgumentException if the key is longer than a record's key.
+     */
+    AtomicCounter newCounter(final int typeId, final DirectBuffer key, final String label)
+    {
+        return ((CountersManager)reader).newCounter(label, typeId, buffer -> buffer.putBytes(0, key, 0, key.capacity()));
+    }
+
+    /**
+     * The reader of the whole file, for counters of other types than {@link HubCountersDescriptor#COUNT_TYPE_ID}
+     * (their keys), as Aeron's {@code CountersReader} is to {@code cnc.dat}.
+     *
+     * @return the reader; valid until {@link #close()}.
+     */
+    public CountersReader reader()
+    {
+        return reader;
+    }
+
     AtomicCounter counter(final HubCounter kind)
     {
         return counters[kind.ordinal()];
     }
 
     /**
-     * Every allocated counter, label to value, in allocation order.
+     * Every allocated count and gauge ({@link HubCountersDescriptor#COUNT_TYPE_ID}), label to value, in
+     * allocation order. Counters of other types (a bridge's map) are read through {@link #reader()}.
      *
      * @return a snapshot.
      */
     public Map<String, Long> snapshot()
     {
         final Map<String, Long> values = new LinkedHashMap<>();
-        reader.forEach((counterId, label) -> values.put(label, reader.getCounterValue(counterId)));
+        reader.forEach((CountersReader.MetaData)(counterId, typeId, key, label) ->
+        {
+            if (typeId == HubCountersDescriptor.COUNT_TYPE_ID)
+            {
+                values.put(label, reader.getCounterValue(counterId));
+            }
+        });
         return values;
     }
 

@@ -19,24 +19,31 @@ import org.agrona.concurrent.status.CountersReader;
  *  128 +--------------------------------------------------------------+  CountersReader.COUNTER_LENGTH
  *      | value record 1 ...                                           |
  *      | ...                                                          |
- * 4096 +--------------------------------------------------------------+
+ * 16384 +-------------------------------------------------------------+
  *      | metadata record 0 (512): state (4), type id (4),             |  metadata region,
  *      |   free-for-reuse deadline (8), key (112),                    |  MAX_COUNTERS records of
  *      |   label length (4) + label (380, ASCII)                      |  CountersReader.METADATA_LENGTH
  *      | metadata record 1 ...                                        |
  *      | ...                                                          |
- * 20480 +-------------------------------------------------------------+  FILE_LENGTH
+ * 81920 +-------------------------------------------------------------+  FILE_LENGTH
  * </pre>
  *
  * <p>Counter {@code i} of {@link HubCounter} is record {@code i} (allocated in declaration order); its
- * label is {@link HubCounter#label()}. The offsets above are for {@link #MAX_COUNTERS} = 32.
+ * label is {@link HubCounter#label()}. The offsets above are for {@link #MAX_COUNTERS} = 128.
+ *
+ * <p>Counters of type {@link #COUNT_TYPE_ID} are counts and gauges, read by their label (the hub's own and
+ * a bridge's). A module that publishes something else in the file gives its counters a type id of its own
+ * and a key in the record's 112 key bytes, and owns that key's layout (the bridge's domid map: its
+ * {@code BridgeMapDescriptor}). Readers skip the types they do not know.
  */
 public final class HubCountersDescriptor
 {
     /** The counters file's name in the hub directory. */
     public static final String FILE_NAME = "counters.dat";
     /** Room for this many counters. */
-    public static final int MAX_COUNTERS = 32;
+    public static final int MAX_COUNTERS = 128;
+    /** The type id of a plain count or gauge, read by its label (Agrona's default type id). */
+    public static final int COUNT_TYPE_ID = 0;
     /** Offset of the values region. */
     public static final int VALUES_OFFSET = 0;
     /** Length of the values region. */

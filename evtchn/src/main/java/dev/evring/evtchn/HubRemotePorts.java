@@ -1,6 +1,7 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.file.Path;
@@ -29,6 +30,12 @@ final class HubRemotePorts implements RemotePorts
     public AtomicCounter newCounter(final String label)
     {
         return hub.newCounter(label);
+    }
+
+    @Override
+    public AtomicCounter newCounter(final int typeId, final DirectBuffer key, final String label)
+    {
+        return hub.newCounter(typeId, key, label);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.evring.evtchn;
 
 import dev.evring.ring.Errno;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.file.Path;
@@ -27,6 +28,21 @@ public interface RemotePorts
      * @throws IllegalStateException if the counters file has no room left.
      */
     AtomicCounter newCounter(String label);
+
+    /**
+     * Allocate a counter of a type of its own, with a key, in the hub's counters file: something other than a
+     * count, which readers that know the type decode from the key ({@code evring stat} shows the bridge's
+     * domid map this way). {@link HubCounters#snapshot()} leaves it out.
+     *
+     * @param typeId its type, not {@link HubCountersDescriptor#COUNT_TYPE_ID}.
+     * @param key    its key, at most {@link org.agrona.concurrent.status.CountersReader#MAX_KEY_LENGTH} bytes
+     *               (all of the buffer's capacity is copied).
+     * @param label  its label.
+     * @return the counter; it stays until closed or the hub closes.
+     * @throws IllegalStateException    if the counters file has no room left.
+     * @throws IllegalArgumentException for the count type id or a key too long.
+     */
+    AtomicCounter newCounter(int typeId, DirectBuffer key, String label);
 
     /**
      * A remote domain binds to a local unbound port (E3, validated here, by the hub that owns the port):

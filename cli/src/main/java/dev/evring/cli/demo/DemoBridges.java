@@ -14,7 +14,8 @@ import java.nio.file.Path;
 /**
  * How {@code evring demo --hosts 2} bridges its two hosts: each listens on a loopback address of its own
  * (127.0.0.2 and 127.0.0.3, or distinct ports of 127.0.0.1 where those cannot be bound), on a free UDP port,
- * and both read a key file made for the run (mode 0600) beside the first hub's directory.
+ * and both read a key file made for the run (mode 0600) beside the first hub's directory, removed as soon as
+ * both bridges have read it.
  */
 final class DemoBridges
 {
@@ -74,6 +75,11 @@ final class DemoBridges
                 .peer(other.name(), otherListen.getHostString(), otherListen.getPort())
                 .keyFile(keyFile));
         }
+        final String kept = removeKey(); // both bridges hold the secret now: a killed demo leaves no key behind
+        if (kept != null)
+        {
+            throw new DemoFailure(DemoFailure.FAILED, "cannot remove the run's key " + kept);
+        }
         for (int i = 0; i < hosts.length; i++)
         {
             hosts[i].awaitBridgeUp(hosts[1 - i]);
@@ -89,11 +95,6 @@ final class DemoBridges
     String listen(final int index)
     {
         return listen[index].getHostString() + ':' + listen[index].getPort();
-    }
-
-    Path keyFile()
-    {
-        return keyFile;
     }
 
     /**

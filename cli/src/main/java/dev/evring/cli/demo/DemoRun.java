@@ -110,7 +110,7 @@ final class DemoRun implements AutoCloseable
             bridges.connect(hosts.toArray(DemoHost[]::new));
             out.println("hub: domain 0 in " + hosts.get(1).directory() + ", host b");
             out.println("bridge: host a on " + bridges.listen(0) + ", host b on " + bridges.listen(1)
-                + " (Aeron UDP, key " + bridges.keyFile() + ", mode 0600): up");
+                + " (Aeron UDP, a key made for the run, read and removed): up");
         }
         out.flush();
     }

@@ -1,16 +1,22 @@
 package dev.evring.cli.hub;
 
 import dev.evring.bridge.BridgeConfig;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The options of {@code evring hub} that bridge it to hubs on other hosts (issue 15), as a picocli mixin:
- * {@code --host-name H --bridge-listen HOST:PORT --bridge-peer NAME=HOST:PORT ... --bridge-key FILE}.
+ * {@code --host-name H --bridge-listen HOST:PORT --bridge-peer NAME=HOST:PORT ... --bridge-key FILE}, and how the
+ * bridge runs ({@code --bridge-idle}, {@code --bridge-driver}, {@code --bridge-aeron-dir}).
  */
 public final class BridgeOptions
 {
@@ -36,6 +42,20 @@ public final class BridgeOptions
         description = "A peer silent this long is lost and its channels go back to unbound (default: ${DEFAULT-VALUE}).")
     long timeoutMs = BridgeConfig.DEFAULT_PEER_TIMEOUT.toMillis();
 
+    @Option(names = "--bridge-idle", paramLabel = "MODE",
+        description = "How the bridge's thread waits for work: backoff (spin, yield, then park up to 100 us; the default), "
+            + "yield (lower latency, a core kept busy yielding) or spin (lowest latency, a whole core).")
+    String idle = "backoff";
+
+    @Option(names = "--bridge-driver", paramLabel = "MODE",
+        description = "The embedded Aeron media driver's threading: invoker (run inside the bridge's thread, no thread of its "
+            + "own; the default), shared (one thread of its own), shared-network or dedicated (more threads).")
+    String driver = "invoker";
+
+    @Option(names = "--bridge-aeron-dir", paramLabel = "DIR",
+        description = "Use the Aeron media driver already running with this aeron.dir instead of an embedded one.")
+    String aeronDirectory;
+
     /**
      * Whether any bridge option was given.
      *
@@ -43,7 +63,7 @@ public final class BridgeOptions
      */
     public boolean bridged()
     {
-        return listen != null || !peers.isEmpty() || keyFile != null || hostName != null;
+        return listen != null || !peers.isEmpty() || keyFile != null || hostName != null || aeronDirectory != null;
     }
 
     /**
@@ -70,7 +90,16 @@ public final class BridgeOptions
         }
         final Endpoint at = Endpoint.parse("--bridge-listen", listen, BridgeConfig.DEFAULT_LISTEN_HOST);
         BridgeConfig config = BridgeConfig.hostName(hostName != null ? hostName : defaultHostName)
-            .listen(at.host(), at.port()).keyFile(keyFile).peerTimeout(Duration.ofMillis(timeoutMs));
+            .listen(at.host(), at.port()).keyFile(keyFile).peerTimeout(Duration.ofMillis(timeoutMs))
+            .idleStrategy(idleStrategy(idle)).threadingMode(threadingMode(driver));
+        if (aeronDirectory != null)
+        {
+            if (aeronDirectory.isBlank())
+            {
+                throw new IllegalArgumentException("--bridge-aeron-dir needs a directory");
+            }
+            config = config.aeronDirectory(aeronDirectory);
+        }
         for (final String peer : peers)
         {
             final int eq = peer.indexOf('=');
@@ -82,6 +111,39 @@ public final class BridgeOptions
             config = config.peer(peer.substring(0, eq), to.host(), to.port());
         }
         return config;
+    }
+
+    private static Supplier<IdleStrategy> idleStrategy(final String mode)
+    {
+        switch (mode)
+        {
+            case "backoff":
+                return BridgeConfig.DEFAULT_IDLE_STRATEGY;
+            case "yield":
+                return YieldingIdleStrategy::new;
+            case "spin":
+                return BusySpinIdleStrategy::new;
+            default:
+                throw new IllegalArgumentException("--bridge-idle must be backoff, yield or spin, got '" + mode + "'");
+        }
+    }
+
+    private static ThreadingMode threadingMode(final String mode)
+    {
+        switch (mode)
+        {
+            case "invoker":
+                return ThreadingMode.INVOKER;
+            case "shared":
+                return ThreadingMode.SHARED;
+            case "shared-network":
+                return ThreadingMode.SHARED_NETWORK;
+            case "dedicated":
+                return ThreadingMode.DEDICATED;
+            default:
+                throw new IllegalArgumentException(
+                    "--bridge-driver must be invoker, shared, shared-network or dedicated, got '" + mode + "'");
+        }
     }
 
     /**

@@ -12,7 +12,7 @@ import java.io.PrintStream;
 
 /**
  * {@code evring hub} with a bridge: {@link HubProgram#serve} plus an {@link EvtchnBridge} in the same
- * process, and the bridge's domid map beside the hub directory ({@link BridgeMapWriter}) for {@code evring stat}.
+ * process. The bridge publishes its domid map in the hub's counters file, where {@code evring stat} shows it.
  */
 final class BridgedHubProgram
 {
@@ -41,19 +41,11 @@ final class BridgedHubProgram
             EvtchnHub hub = EvtchnHub.start(hubConfig);
             EvtchnBridge bridge = EvtchnBridge.start(hub, bridgeConfig))
         {
-            final BridgeMapWriter map = BridgeMapWriter.start(hub.directory(), bridge, err);
-            try
-            {
-                out.println("evtchn hub ready dir=" + hub.directory() + " pid=" + SystemUtil.getPid() + " bridge="
-                    + bridgeConfig.hostName() + '@' + BridgeMap.listenEndpoint(bridgeConfig));
-                out.flush();
-                barrier.await();
-                return 0;
-            }
-            finally
-            {
-                map.close(); // before the bridge closes
-            }
+            out.println("evtchn hub ready dir=" + hub.directory() + " pid=" + SystemUtil.getPid() + " bridge="
+                + bridgeConfig.hostName() + '@' + bridgeConfig.listenEndpoint());
+            out.flush();
+            barrier.await();
+            return 0;
         }
         catch (final Exception ex)
         {

@@ -1,5 +1,6 @@
 package dev.evring.cli.hub;
 
+import dev.evring.bridge.BridgeMap;
 import dev.evring.evtchn.HubCounters;
 import dev.evring.evtchn.HubMark;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code evring stat}: print a hub's counters from another process, refreshing in place like AeronStat;
  * {@code --once} prints one snapshot and exits. A hub that runs a bridge has the bridge's counters in the
- * same file ({@code bridge: ...}), and its domid map follows them ({@link BridgeMap}).
+ * same file ({@code bridge: ...}), and its domid map follows them ({@link BridgeMap}, read from the same file).
  */
 @Command(
     name = "stat",
@@ -97,26 +98,19 @@ public final class StatCommand implements Callable<Integer>
         {
             out.printf("%" + width + "s: %,d%n", counter.getKey(), counter.getValue());
         }
-        printBridgeMap(out, hubDirectory);
+        printBridgeMap(out, counters);
     }
 
     /**
-     * The bridge's domid map (B1), which {@code evring hub} keeps beside the hub directory while it runs one.
+     * The bridge's domid map (B1), which the bridge publishes as counters of their own types in the same file.
      */
-    private static void printBridgeMap(final PrintWriter out, final Path hubDirectory)
+    private static void printBridgeMap(final PrintWriter out, final HubCounters counters)
     {
-        try
+        final List<String> map = BridgeMap.read(counters.reader()).lines();
+        if (!map.isEmpty())
         {
-            final List<String> map = BridgeMap.read(hubDirectory, HubMark.read(hubDirectory).startTimeMs());
-            if (!map.isEmpty())
-            {
-                out.println("==========================");
-                map.forEach(out::println);
-            }
-        }
-        catch (final IOException ex)
-        {
-            out.println("bridge map unreadable: " + ex.getMessage());
+            out.println("==========================");
+            map.forEach(out::println);
         }
     }
 

@@ -72,10 +72,19 @@ final class DemoCommandTest
     }
 
     @Test
-    void twoHostsBridgeTheirHubsShowTheCrossHostRoundTripAndLeaveNothing() throws IOException
+    void twoHostsBridgeTheirHubsShowTheCrossHostRoundTripAndLeaveNothing() throws Exception
     {
         final Path dir = temp.resolve("hub");
-        final Outcome outcome = demo("--duration", "3s", "--consumers", "3", "--hosts", "2", "--dir", dir.toString());
+        final StringWriter out = new StringWriter();
+        final CompletableFuture<Outcome> running = CompletableFuture.supplyAsync(
+            () -> demo(out, "--duration", "6s", "--consumers", "3", "--hosts", "2", "--dir", dir.toString()));
+        awaitStatusLine(out, running);
+        try (Stream<Path> files = Files.list(temp))
+        {
+            assertEquals(List.of(), files.filter(file -> file.toString().endsWith(".key")).toList(),
+                "the run's key is removed once both bridges hold it: a killed demo leaves no secret behind");
+        }
+        final Outcome outcome = running.get(120, TimeUnit.SECONDS);
 
         outcome.assertSucceeded();
         assertTrue(outcome.out.contains("bridge: host a on "), outcome.out);

@@ -2,13 +2,16 @@ package dev.evring.cli.hub;
 
 import dev.evring.bridge.BridgeCounter;
 import dev.evring.bridge.BridgeKey;
+import dev.evring.bridge.BridgeMap;
 import dev.evring.bridge.EvtchnBridge;
 import dev.evring.cli.EvringCommand;
 import dev.evring.evtchn.EvtchnHub;
 import dev.evring.evtchn.HubConfig;
+import dev.evring.evtchn.HubCounter;
 import dev.evring.evtchn.HubCounters;
-import dev.evring.evtchn.HubMark;
 import dev.evring.ring.ChildJvm;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,7 +28,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +74,8 @@ class BridgedHubCommandTest
         final Process a = hub(dirA, "--host-name", "alpha", "--bridge-listen", "127.0.0.1:" + portA,
             "--bridge-peer", "beta=127.0.0.1:" + portB, "--bridge-key", key.toString());
         final Process b = hub(dirB, "--host-name", "beta", "--bridge-listen", "127.0.0.1:" + portB,
-            "--bridge-peer", "alpha=127.0.0.1:" + portA, "--bridge-key", key.toString());
+            "--bridge-peer", "alpha=127.0.0.1:" + portA, "--bridge-key", key.toString(),
+            "--bridge-idle", "yield", "--bridge-driver", "shared"); // the other modes, end to end
         assertEquals("evtchn hub ready dir=" + dirA + " pid=" + a.pid() + " bridge=alpha@127.0.0.1:" + portA, readyLine(a));
         assertEquals("evtchn hub ready dir=" + dirB + " pid=" + b.pid() + " bridge=beta@127.0.0.1:" + portB, readyLine(b));
         awaitPeersUp(dirA);
@@ -89,10 +92,9 @@ class BridgedHubCommandTest
         assertTrue(stat.contains("local domids 0..2047 = alpha's own domains"), stat.toString());
         assertTrue(stat.contains("peer beta at 127.0.0.1:" + portB + ": domids 2048..4095 = beta:0..2047 (up)"), stat.toString());
 
-        b.destroy(); // SIGTERM: the hub stops its bridge, removes its files and its map
+        b.destroy(); // SIGTERM: the hub stops its bridge and removes its files
         assertTrue(b.waitFor(60, TimeUnit.SECONDS));
         assertEquals(143, b.exitValue());
-        assertFalse(Files.exists(BridgeMap.file(dirB)), "the map is removed");
         assertFalse(Files.exists(EvtchnBridge.aeronDirectory(dirB)), "the driver's directory is removed");
         assertFalse(Files.exists(dirB.resolve(HubCounters.FILE_NAME)), "the hub's files are removed");
         awaitMapLine(dirA, "peer beta at 127.0.0.1:" + portB + ": domids 2048..4095 = beta:0..2047 (down)");
@@ -101,31 +103,37 @@ class BridgedHubCommandTest
     private static void awaitMapLine(final Path hubDirectory, final String line) throws IOException
     {
         final long deadline = System.nanoTime() + DEADLINE_NS;
-        final long started = HubMark.read(hubDirectory).startTimeMs();
-        List<String> map;
-        while (!(map = BridgeMap.read(hubDirectory, started)).contains(line))
+        try (HubCounters counters = HubCounters.map(hubDirectory))
         {
-            if (System.nanoTime() - deadline > 0)
+            List<String> map;
+            while (!(map = BridgeMap.read(counters.reader()).lines()).contains(line))
             {
-                throw new AssertionError("no '" + line + "' in the map of " + hubDirectory + ": " + map);
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new AssertionError("no '" + line + "' in the map of " + hubDirectory + ": " + map);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
     }
 
     @Test
-    void b1_aMapLeftByAKilledHubIsNotShownForTheHubThatFollows() throws Exception
+    void b1_aHubKilledWithItsBridgeLeavesNoMapForTheHubThatFollows() throws Exception
     {
+        final Path key = BridgeKey.generate(tmp.resolve("bridge.key"));
         final Path dir = tmp.resolve("again");
-        Files.write(BridgeMap.file(dir), List.of("peer gone at 127.0.0.1:1: domids 2048..4095 = gone:0..2047"));
-        Files.setLastModifiedTime(BridgeMap.file(dir), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        final int port = freeUdpPort();
+        final Process killed = hub(dir, "--host-name", "gone", "--bridge-listen", "127.0.0.1:" + port,
+            "--bridge-peer", "other=127.0.0.1:" + freeUdpPort(), "--bridge-key", key.toString());
+        readyLine(killed);
+        awaitMapLine(dir, "bridge gone listening on 127.0.0.1:" + port + ", peer timeout 2000 ms");
+        killed.destroyForcibly();
+        assertTrue(killed.waitFor(60, TimeUnit.SECONDS));
         try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(dir)))
         {
-            assertEquals(List.of(), BridgeMap.read(dir, HubMark.read(dir).startTimeMs()));
-            assertFalse(StatMain.run("--dir", hub.directory().toString(), "--once").stream()
-                .anyMatch(line -> line.contains("gone")));
-            Files.write(BridgeMap.file(dir), List.of("bridge fresh listening on 127.0.0.1:2, peer timeout 2000 ms"));
-            assertEquals(1, BridgeMap.read(dir, HubMark.read(dir).startTimeMs()).size(), "a map written after the start is shown");
+            final List<String> stat = StatMain.run("--dir", hub.directory().toString(), "--once");
+            assertFalse(stat.stream().anyMatch(line -> line.contains("gone")), stat.toString());
+            assertTrue(stat.stream().anyMatch(line -> line.strip().startsWith(HubCounter.HANDLES.label() + ": ")), stat.toString());
         }
     }
 
@@ -141,6 +149,43 @@ class BridgedHubCommandTest
         assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-peer", "b=no.such.host.invalid:4000");
         assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--host-name", "bad name");
         assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-timeout-ms", "0");
+        assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-idle", "nap");
+        assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-driver", "threads");
+        assertUsage("--bridge-listen", "4000", "--bridge-key", key.toString(), "--bridge-aeron-dir", " ");
+        assertUsage("--bridge-aeron-dir", tmp.toString());
+    }
+
+    @Test
+    void b5_aHubBridgedThroughAnExternalMediaDriverComesUpAndLeavesTheDriversDirectory() throws Exception
+    {
+        final Path key = BridgeKey.generate(tmp.resolve("bridge.key"));
+        final int portA = freeUdpPort();
+        final int portB = freeUdpPort();
+        final Path aeronDir = tmp.resolve("external.aeron");
+        try (MediaDriver driver = MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(aeronDir.toString())
+            .threadingMode(ThreadingMode.SHARED).dirDeleteOnShutdown(true)))
+        {
+            final Path dirA = tmp.resolve("xa");
+            final Path dirB = tmp.resolve("xb");
+            final Process a = hub(dirA, "--host-name", "alpha", "--bridge-listen", "127.0.0.1:" + portA,
+                "--bridge-peer", "beta=127.0.0.1:" + portB, "--bridge-key", key.toString(),
+                "--bridge-aeron-dir", aeronDir.toString());
+            final Process b = hub(dirB, "--host-name", "beta", "--bridge-listen", "127.0.0.1:" + portB,
+                "--bridge-peer", "alpha=127.0.0.1:" + portA, "--bridge-key", key.toString());
+            readyLine(a);
+            readyLine(b);
+            awaitMapLine(dirA, "peer beta at 127.0.0.1:" + portB + ": domids 2048..4095 = beta:0..2047 (up)");
+            awaitMapLine(dirB, "peer alpha at 127.0.0.1:" + portA + ": domids 2048..4095 = alpha:0..2047 (up)");
+            assertFalse(Files.exists(EvtchnBridge.aeronDirectory(dirA)), "no embedded driver for a");
+
+            a.destroy();
+            assertTrue(a.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(143, a.exitValue());
+            assertTrue(Files.isDirectory(aeronDir), "the external driver's directory is not the hub's to remove");
+            awaitMapLine(dirB, "peer alpha at 127.0.0.1:" + portA + ": domids 2048..4095 = alpha:0..2047 (down)");
+            b.destroy();
+            assertTrue(b.waitFor(60, TimeUnit.SECONDS));
+        }
     }
 
     @Test
