@@ -6,14 +6,11 @@ import dev.evring.bench.harness.PeerFailure;
 import dev.evring.bench.harness.StreamClock;
 import dev.evring.bench.harness.StreamConsumer;
 import dev.evring.bridge.BridgeMessageDescriptor;
-import io.aeron.Aeron;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
-import io.aeron.driver.MediaDriver;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
-import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -79,12 +76,10 @@ public final class AeronStream extends AbstractMechanism
     @Override
     public Measurement initiate(final Peer peer)
     {
-        final MediaDriver driver = MediaDriver.launch(AeronPingPong.driverContext(peer.directory().resolve("aeron-a")));
-        try (Aeron aeron = AeronPingPong.connect(driver.aeronDirectoryName(), driver.sharedAgentInvoker()))
+        try (EmbeddedAeron a = new EmbeddedAeron(peer, "aeron-a"))
         {
-            final AeronDuty duty =
-                new AeronDuty(driver.sharedAgentInvoker(), aeron.conductorAgentInvoker(), peer.watchdog());
-            final ExclusivePublication out = aeron.addExclusivePublication(channel(peer), STREAM);
+            final AeronDuty duty = a.duty();
+            final ExclusivePublication out = a.aeron().addExclusivePublication(channel(peer), STREAM);
             duty.awaitConnected(out::isConnected);
             final UnsafeBuffer message = new UnsafeBuffer(ByteBuffer.allocateDirect(LENGTH));
             final StreamClock clock = new StreamClock(peer);
@@ -100,10 +95,6 @@ public final class AeronStream extends AbstractMechanism
             }
             return clock.finish(sent, duty::idle); // A's driver sends the rest while B takes it
         }
-        finally
-        {
-            CloseHelper.close(driver);
-        }
     }
 
     /**
@@ -112,23 +103,16 @@ public final class AeronStream extends AbstractMechanism
     @Override
     public void respond(final Peer peer)
     {
-        final MediaDriver driver = MediaDriver.launch(AeronPingPong.driverContext(peer.directory().resolve("aeron-b")));
-        try (Aeron aeron = AeronPingPong.connect(driver.aeronDirectoryName(), driver.sharedAgentInvoker()))
+        try (EmbeddedAeron b = new EmbeddedAeron(peer, "aeron-b"))
         {
-            final AeronDuty duty =
-                new AeronDuty(driver.sharedAgentInvoker(), aeron.conductorAgentInvoker(), peer.watchdog());
-            final Subscription in = aeron.addSubscription(channel(peer), STREAM);
-            duty.awaitConnected(in::isConnected);
+            final Subscription in = b.aeron().addSubscription(channel(peer), STREAM);
+            b.duty().awaitConnected(in::isConnected);
             final InOrder check = new InOrder(name());
             StreamConsumer.consumeUntilEnd(peer, () ->
             {
-                duty.idle();
+                b.duty().idle();
                 return in.poll(check, FRAGMENT_LIMIT);
             });
-        }
-        finally
-        {
-            CloseHelper.close(driver);
         }
     }
 

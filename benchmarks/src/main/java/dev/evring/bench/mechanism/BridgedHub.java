@@ -32,8 +32,6 @@ import java.time.Duration;
  */
 final class BridgedHub implements AutoCloseable
 {
-    /** Bytes of the region it uses, from offset 0. */
-    static final int REGION_BYTES = 16;
     private static final int A_PORT = 0;
     private static final int B_PORT = 8;
     private static final String KEY = "bridge.key";

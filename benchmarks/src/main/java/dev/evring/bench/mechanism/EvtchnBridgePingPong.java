@@ -12,7 +12,6 @@ import dev.evring.evtchn.RequestPolling;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 /**
  * Round trips through an event channel across hosts: each peer embeds a hub and an {@link EvtchnBridge}
@@ -27,13 +26,12 @@ import java.nio.file.Path;
  * the peer's own spin loop, the arrangement of {@code aeron-udp}, whose invoker-mode driver and client run
  * in the peer's loop too: the ratio of the two is what the bridge and the hubs add to Aeron.
  */
-public final class EvtchnBridgePingPong extends AbstractMechanism
+public final class EvtchnBridgePingPong extends BridgedMechanism
 {
     private static final int INITIATOR_PORT = 128;
     private static final int RESPONDER_BOUND = 256;
     private static final int STOP = 384;
     private static final int DONE = 512;
-    private static final int REGION_LENGTH = 4096;
 
     /**
      * The mechanism.
@@ -43,28 +41,6 @@ public final class EvtchnBridgePingPong extends AbstractMechanism
         super("evtchn-bridge", "two hubs (one in each peer) bridged over Aeron UDP loopback, hubs and bridges (with "
             + "their invoker-mode drivers) run by the peers' spin loops: A's local handle notifies across hosts, B's "
             + "local handle spins on pending() and answers with unmaskAndNotify", false);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int regionLength()
-    {
-        return REGION_LENGTH;
-    }
-
-    /**
-     * Two free loopback ports, one for each bridge, and the key file both read.
-     *
-     * @param directory the run's directory.
-     * @param region    the mechanism's region.
-     * @throws IOException if no port is free or the key cannot be written.
-     */
-    @Override
-    public void prepare(final Path directory, final UnsafeBuffer region) throws IOException
-    {
-        BridgedHub.prepare(directory, region);
     }
 
     /**

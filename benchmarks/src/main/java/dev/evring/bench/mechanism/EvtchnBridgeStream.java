@@ -12,8 +12,6 @@ import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.BitSet;
 
 /**
@@ -30,7 +28,7 @@ import java.util.BitSet;
  * its bridge has sent or folded every notify, and B acknowledges once its bridge has received every message
  * sent and its handle's ring is empty. So no event in the count belongs to a notify outside it.
  */
-public final class EvtchnBridgeStream extends AbstractMechanism
+public final class EvtchnBridgeStream extends BridgedMechanism
 {
     /** Channels between A and B, a power of two. */
     static final int CHANNELS = 64;
@@ -42,7 +40,6 @@ public final class EvtchnBridgeStream extends AbstractMechanism
     private static final int DRAIN = 640;
     private static final int DRAINED = 768;
     private static final int READ_AT_DRAIN = 896;
-    private static final int REGION_LENGTH = 4096;
 
     /**
      * The mechanism.
@@ -52,28 +49,6 @@ public final class EvtchnBridgeStream extends AbstractMechanism
         super("evtchn-bridge-stream", "the hubs and bridges of evtchn-bridge, " + CHANNELS + " channels notified "
             + "round robin by A (its bridge run after every " + BURST + "), B reading and unmasking the fired ports; "
             + "msgs/s = events B read (notifies of one port fold on the way: see the notify streams table)", true);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int regionLength()
-    {
-        return REGION_LENGTH;
-    }
-
-    /**
-     * Two free loopback ports, one for each bridge, and the key file both read.
-     *
-     * @param directory the run's directory.
-     * @param region    the mechanism's region.
-     * @throws IOException if no port is free or the key cannot be written.
-     */
-    @Override
-    public void prepare(final Path directory, final UnsafeBuffer region) throws IOException
-    {
-        BridgedHub.prepare(directory, region);
     }
 
     /**
