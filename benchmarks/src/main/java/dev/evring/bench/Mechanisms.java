@@ -3,10 +3,12 @@ package dev.evring.bench;
 import dev.evring.bench.harness.Mechanism;
 import dev.evring.bench.mechanism.AeronPingPong;
 import dev.evring.bench.mechanism.AeronPingPong.Transport;
+import dev.evring.bench.mechanism.AeronStream;
 import dev.evring.bench.mechanism.AgronaPingPong;
 import dev.evring.bench.mechanism.AgronaStream;
 import dev.evring.bench.mechanism.ChronicleQueuePingPong;
 import dev.evring.bench.mechanism.EvtchnBridgePingPong;
+import dev.evring.bench.mechanism.EvtchnBridgeStream;
 import dev.evring.bench.mechanism.EvtchnPingPong;
 import dev.evring.bench.mechanism.Floor;
 import dev.evring.bench.mechanism.LguestEventfdPingPong;
@@ -50,7 +52,9 @@ public final class Mechanisms
         new PortRingStream("portring-stream", ReaderWaiting.SPIN),
         new PortRingStream("portring-doorbell-stream", ReaderWaiting.DOORBELL),
         new AgronaStream(),
-        new NaiveStream());
+        new NaiveStream(),
+        new AeronStream(),
+        new EvtchnBridgeStream());
 
     private Mechanisms()
     {

@@ -1,5 +1,6 @@
 package dev.evring.bridge;
 
+import dev.evring.evtchn.HubCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,14 @@ class BridgeProcessTest
     /** A round-trip count that stays within this machine's test budget (about 200 us a round trip here). */
     private static final int ROUNDS = 50_000;
     private static final int LOSSY_ROUNDS = 10_000;
+    /** The count of round trips with no lost wake-up. */
+    private static final int MILLION = 1_000_000;
+    /** The bound on the million round trips: about 30 s here, and a machine under other load takes longer. */
+    private static final long MILLION_MS = TimeUnit.SECONDS.toMillis(200);
+    /** The bound of the clients' random spin before they sleep, in microseconds (a round trip takes 25 to 60). */
+    private static final long SPIN_BOUND_US = 20;
+    /** The default arrangement of a hub JVM: the hub's request thread and the bridge's own thread. */
+    private static final String THREADS = "threads";
     /** The peer timeout while a peer is stalled on purpose (SIGSTOP) for less than it. */
     private static final long STALL_TIMEOUT_MS = 8000;
 
@@ -40,14 +49,14 @@ class BridgeProcessTest
     private Jvm hub(final String name, final int port, final String peer, final int peerPort, final double loss)
         throws IOException
     {
-        return hub(name, port, peer, peerPort, loss, Bridges.TIMEOUT.toMillis());
+        return hub(name, port, peer, peerPort, loss, Bridges.TIMEOUT.toMillis(), THREADS);
     }
 
     private Jvm hub(final String name, final int port, final String peer, final int peerPort, final double loss,
-        final long timeoutMs) throws IOException
+        final long timeoutMs, final String arrangement) throws IOException
     {
         return Jvm.start(HubMain.class, name, tmp.resolve(name).toString(), Integer.toString(port), peer,
-            Integer.toString(peerPort), key.toString(), Double.toString(loss), Long.toString(timeoutMs));
+            Integer.toString(peerPort), key.toString(), Double.toString(loss), Long.toString(timeoutMs), arrangement);
     }
 
     private Jvm[] hubs(final double loss) throws Exception
@@ -57,11 +66,16 @@ class BridgeProcessTest
 
     private Jvm[] hubs(final double loss, final long timeoutMs) throws Exception
     {
+        return hubs(loss, timeoutMs, THREADS);
+    }
+
+    private Jvm[] hubs(final double loss, final long timeoutMs, final String arrangement) throws Exception
+    {
         key = BridgeKey.generate(tmp.resolve("bridge.key"));
         portA = Bridges.freePort();
         portB = Bridges.freePort();
-        final Jvm a = hub("a", portA, "b", portB, loss, timeoutMs);
-        final Jvm b = hub("b", portB, "a", portA, loss, timeoutMs);
+        final Jvm a = hub("a", portA, "b", portB, loss, timeoutMs, arrangement);
+        final Jvm b = hub("b", portB, "a", portA, loss, timeoutMs, arrangement);
         a.expect("UP", START_MS);
         b.expect("UP", START_MS);
         return new Jvm[] {a, b};
@@ -70,6 +84,21 @@ class BridgeProcessTest
     private Jvm client(final String hub) throws IOException
     {
         return Jvm.start(ClientMain.class, tmp.resolve(hub).toString());
+    }
+
+    private Jvm client(final String hub, final long spinBoundUs) throws IOException
+    {
+        return Jvm.start(ClientMain.class, tmp.resolve(hub).toString(), Long.toString(spinBoundUs));
+    }
+
+    private static long counter(final Jvm hub, final BridgeCounter counter) throws Exception
+    {
+        return Long.parseLong(hub.ask("counter " + counter, "COUNTER", ANSWER_MS));
+    }
+
+    private static long wakeUps(final Jvm hub) throws Exception
+    {
+        return Long.parseLong(hub.ask("hubcounter " + HubCounter.WAKEUPS, "COUNTER", ANSWER_MS));
     }
 
     private static int remote(final int domid)
@@ -167,6 +196,78 @@ class BridgeProcessTest
             {
                 assertTrue(Long.parseLong(a.ask("counter NOTIFIES_RECEIVED", "COUNTER", ANSWER_MS)) >= rounds);
             }
+        }
+    }
+
+    /**
+     * The issue's million round trips between a client JVM on each of two hub JVMs, each side waiting for the
+     * other's notify before it sends the next: a lost wake-up stops the run at the round it happened (the
+     * waiting client gives up after 30 s and reports how far it got).
+     *
+     * <p>At the 250 us a round trip takes with the hubs' and bridges' default threads on this two-core machine
+     * (their backoff idle strategies park between polls; {@link #b3_roundTripsBetweenClientsOnTwoHostsLoseNoWakeUp}
+     * keeps that arrangement) a million would take four minutes, so here each hub JVM runs its hub's request
+     * polling and its bridge's duty cycle (its Aeron driver included) in one loop that yields its core when idle
+     * ({@link HubMain#ONE_LOOP}): two such loops and two clients share the two cores, and a round trip takes
+     * about 30 us.
+     *
+     * <p>The clients do not spin their way past the wake-up path: each wait polls for a random time below
+     * {@value #SPIN_BOUND_US} us, shorter than a round trip, then sleeps in {@code awaitPending} on a handle with
+     * no spin of its own, announcing itself as a sleeper until the hub rings its doorbell (see
+     * {@code ClientMain.await}). So most waits go to sleep, at random points around the notify's arrival (the
+     * race a lost wake-up needs), and the run checks they did: each client counts the waits that blocked, and
+     * each hub counts the doorbells it rang ({@link HubCounter#WAKEUPS}), at least a tenth of the round trips
+     * (about half here). Then the counts must match (a notify sent and received per round trip each way, none
+     * folded, since one is in flight at a time; no peer lost), and once the clients close neither hub holds a
+     * port.
+     */
+    @Test
+    void b3_aMillionRoundTripsBetweenSleepingClientsOnTwoHostsLoseNoWakeUp() throws Exception
+    {
+        final Jvm[] hubs = hubs(0, Bridges.TIMEOUT.toMillis(), HubMain.ONE_LOOP);
+        try (Jvm a = hubs[0]; Jvm b = hubs[1])
+        {
+            try (Jvm ca = client("a", SPIN_BOUND_US); Jvm cb = client("b", SPIN_BOUND_US))
+            {
+                final int domA = Integer.parseInt(ca.expect("DOMID", START_MS));
+                final int domB = Integer.parseInt(cb.expect("DOMID", START_MS));
+                final int pa = ca.askInt("alloc " + remote(domB), "PORT");
+                final int pb = cb.askInt("bind " + remote(domA) + " " + pa, "PORT");
+                final Jvm[] both = {a, b};
+                final long[][] before = new long[2][];
+                for (int i = 0; i < 2; i++)
+                {
+                    before[i] = new long[] {counter(both[i], BridgeCounter.NOTIFIES_SENT),
+                        counter(both[i], BridgeCounter.NOTIFIES_RECEIVED), wakeUps(both[i])};
+                }
+                cb.send("pong " + pb + " " + MILLION);
+                ca.send("ping " + pa + " " + MILLION);
+                final String[] ping = ca.expect("DONE", MILLION_MS).split(" ");
+                final String[] pong = cb.expect("DONE", MILLION_MS).split(" ");
+                System.out.printf("bridge: %d round trips in %s ms; waits that slept: a %s, b %s%n", MILLION, ping[1],
+                    ping[2], pong[2]);
+                assertEquals(Integer.toString(MILLION), ping[0], "B3: a's client stopped, no wake-up after that round");
+                assertEquals(Integer.toString(MILLION), pong[0], "B3: b's client stopped, no wake-up after that round");
+                for (final String[] done : new String[][] {ping, pong})
+                {
+                    assertTrue(Long.parseLong(done[2]) >= MILLION / 10, "the clients slept: " + done[2] + " waits");
+                }
+                for (int i = 0; i < 2; i++)
+                {
+                    final String hub = i == 0 ? "a" : "b";
+                    assertEquals(MILLION, counter(both[i], BridgeCounter.NOTIFIES_SENT) - before[i][0],
+                        hub + " sent one notify per round trip");
+                    assertEquals(MILLION, counter(both[i], BridgeCounter.NOTIFIES_RECEIVED) - before[i][1],
+                        hub + " received one per round trip");
+                    assertEquals(0, counter(both[i], BridgeCounter.NOTIFIES_COALESCED), hub + ": one in flight, none folded");
+                    assertEquals(0, counter(both[i], BridgeCounter.PEERS_LOST), hub + " lost nobody");
+                    final long rung = wakeUps(both[i]) - before[i][2];
+                    assertTrue(rung >= MILLION / 10, "hub " + hub + " woke its sleeping client by doorbell: " + rung);
+                }
+            }
+            await("no port left on a once the clients closed", LOST_MS,
+                () -> a.ask("allocated", "ALLOCATED", ANSWER_MS).equals("0"));
+            await("none on b", LOST_MS, () -> b.ask("allocated", "ALLOCATED", ANSWER_MS).equals("0"));
         }
     }
 

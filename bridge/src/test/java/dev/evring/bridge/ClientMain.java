@@ -2,21 +2,26 @@ package dev.evring.bridge;
 
 import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
+import dev.evring.evtchn.HandleOptions;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A client domain in a process of its own, on the hub in {@code args[0]}: prints {@code DOMID d}, then runs
+ * A client domain in a process of its own, on the hub in {@code args[0]} (with {@code args[1]}, a spin bound in
+ * microseconds for the ping-pong's waits: see {@link #await}): prints {@code DOMID d}, then runs
  * one command a line: {@code alloc <dom>}, {@code bind <dom> <port>} (checks that the new port is left
  * pending, then unmasks it), {@code notify|unbind|unmask <port>}, {@code take <ms>} (the next fired port or
- * -1, left masked), {@code ping|pong <port> <rounds>}, and for many channels at once {@code allocn <dom> <n>},
+ * -1, left masked), {@code ping|pong <port> <rounds>} (answering {@code DONE <rounds done> <ms> <waits that
+ * blocked>}), and for many channels at once {@code allocn <dom> <n>},
  * {@code bindn <dom> <port,...>} (their pending deliveries taken and unmasked), {@code notifyall} and
  * {@code takeall <ms>} (the number of distinct ports of the set fired, unmasked again), {@code exit}. A refused call prints {@code FAILED
  * <errno>} and the client goes on.
@@ -30,13 +35,19 @@ public final class ClientMain
     /**
      * Run the client.
      *
-     * @param args the hub directory.
+     * @param args the hub directory, and optionally the ping-pong's spin bound in microseconds.
      * @throws Exception on any failure but a refused call.
      */
     public static void main(final String[] args) throws Exception
     {
         final BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (Evtchn xce = Evtchn.open(Path.of(args[0])))
+        HandleOptions options = HandleOptions.defaults();
+        if (args.length > 1)
+        {
+            spinBoundNs = TimeUnit.MICROSECONDS.toNanos(Long.parseLong(args[1]));
+            options = options.spinBeforeSleep(Duration.ZERO); // the spin is await's own
+        }
+        try (Evtchn xce = Evtchn.open(Path.of(args[0]), options))
         {
             System.out.println("DOMID " + xce.domid());
             for (String line = commands.readLine(); line != null && !line.equals("exit"); line = commands.readLine())
@@ -54,6 +65,10 @@ public final class ClientMain
     }
 
     private static int[] many = new int[0];
+    /** The ping-pong's spin bound, or -1 to wait as the handle's default options say. */
+    private static long spinBoundNs = -1;
+    /** The ping-pong's waits that went to sleep in {@code awaitPending}. */
+    private static long blocked;
 
     private static String run(final Evtchn xce, final String[] words) throws Exception
     {
@@ -108,7 +123,7 @@ public final class ClientMain
             case "pong":
                 final long start = System.nanoTime();
                 final int done = pingPong(xce, Integer.parseInt(words[1]), Integer.parseInt(words[2]), words[0].equals("ping"));
-                return "DONE " + done + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                return "DONE " + done + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " " + blocked;
             default:
                 return "UNKNOWN " + String.join(" ", words);
         }
@@ -164,7 +179,7 @@ public final class ClientMain
         }
         for (int i = 0; i < rounds; i++)
         {
-            final int fired = xce.awaitPending(30, TimeUnit.SECONDS);
+            final int fired = await(xce);
             if (fired != port || xce.pending() != -1)
             {
                 return i;
@@ -176,5 +191,35 @@ public final class ClientMain
             }
         }
         return rounds;
+    }
+
+    /**
+     * A ping-pong's wait for the next fired port, at most 30 s. Without a spin bound it is
+     * {@code awaitPending}, spinning and sleeping as the handle's default options say (each wait counted as
+     * blocked). With one, it polls {@code pending()} for a random time below the bound, yielding the core
+     * between looks, and only then, counted as blocked, calls {@code awaitPending} on a handle opened with no
+     * spin of its own: it announces itself as a sleeper and sleeps until the hub rings its doorbell. The
+     * random spin moves that announcement around the moment the notify arrives, the window a lost wake-up
+     * needs.
+     */
+    private static int await(final Evtchn xce) throws Exception
+    {
+        if (spinBoundNs >= 0)
+        {
+            final long start = System.nanoTime();
+            final long spinNs = spinBoundNs == 0 ? 0 : ThreadLocalRandom.current().nextLong(spinBoundNs);
+            do
+            {
+                final int fired = xce.pending();
+                if (fired >= 0)
+                {
+                    return fired;
+                }
+                Thread.yield();
+            }
+            while (System.nanoTime() - start < spinNs);
+        }
+        blocked++;
+        return xce.awaitPending(30, TimeUnit.SECONDS);
     }
 }

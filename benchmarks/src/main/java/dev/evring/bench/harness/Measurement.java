@@ -4,7 +4,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What the initiator of a mechanism measured: a histogram of round-trip times, or a message count, the
- * time the stream took and a histogram of how long each chunk of {@value #CHUNK} messages took.
+ * time the stream took and a histogram of how long each chunk of {@value #CHUNK} messages took. A notify
+ * stream's message count is the events its consumer read, and it carries the notifies issued and sent
+ * besides ({@link NotifyCounts}).
  */
 public final class Measurement
 {
@@ -17,13 +19,16 @@ public final class Measurement
     private final long messages;
     private final long elapsedNs;
     private final Histogram chunks;
+    private final NotifyCounts notifies;
 
-    private Measurement(final Histogram roundTrips, final long messages, final long elapsedNs, final Histogram chunks)
+    private Measurement(final Histogram roundTrips, final long messages, final long elapsedNs, final Histogram chunks,
+        final NotifyCounts notifies)
     {
         this.roundTrips = roundTrips;
         this.messages = messages;
         this.elapsedNs = elapsedNs;
         this.chunks = chunks;
+        this.notifies = notifies;
     }
 
     /**
@@ -44,7 +49,7 @@ public final class Measurement
      */
     public static Measurement roundTrips(final Histogram histogram)
     {
-        return new Measurement(histogram, 0, 0, null);
+        return new Measurement(histogram, 0, 0, null, null);
     }
 
     /**
@@ -57,12 +62,48 @@ public final class Measurement
      */
     public static Measurement stream(final long messages, final long elapsedNs, final Histogram chunks)
     {
+        return stream(messages, elapsedNs, chunks, null);
+    }
+
+    /**
+     * A notify stream's measurement: the events its consumer read (the stream's messages), and the
+     * notifies issued and sent, over the same time. Its chunks are not timed (the producer's chunks of
+     * notifies say nothing of the consumer's events).
+     *
+     * @param read      events the consumer read while the clock ran, at most {@code notifies.issued()}.
+     * @param elapsedNs how long it took.
+     * @param notifies  the notifies issued and sent meanwhile.
+     * @return the measurement.
+     */
+    public static Measurement notifyStream(final long read, final long elapsedNs, final NotifyCounts notifies)
+    {
+        return stream(read, elapsedNs, newHistogram(), notifies);
+    }
+
+    /**
+     * A stream measurement, with or without notify counts.
+     *
+     * @param messages  messages carried while the clock ran.
+     * @param elapsedNs how long they took.
+     * @param chunks    nanoseconds each complete chunk took (possibly none).
+     * @param notifies  a notify stream's counts (then {@code messages} are the events read, no more than the
+     *                  notifies issued), or null.
+     * @return the measurement.
+     */
+    public static Measurement stream(final long messages, final long elapsedNs, final Histogram chunks,
+        final NotifyCounts notifies)
+    {
         if (messages < 1 || elapsedNs < 1)
         {
             throw new IllegalArgumentException("a stream measurement needs messages and time, got " + messages
                 + " messages in " + elapsedNs + " ns");
         }
-        return new Measurement(null, messages, elapsedNs, chunks);
+        if (notifies != null && messages > notifies.issued())
+        {
+            throw new IllegalArgumentException("the consumer read " + messages + " events of " + notifies.issued()
+                + " notifies: more than were issued");
+        }
+        return new Measurement(null, messages, elapsedNs, chunks, notifies);
     }
 
     /**
@@ -113,6 +154,16 @@ public final class Measurement
     public double messagesPerSecond()
     {
         return messages * 1e9 / elapsedNs;
+    }
+
+    /**
+     * A notify stream's notifies issued and sent.
+     *
+     * @return the counts, or null for round trips and other streams.
+     */
+    public NotifyCounts notifies()
+    {
+        return notifies;
     }
 
     /**

@@ -39,6 +39,8 @@ public record PeerReport(Histogram floorBefore, Measurement measurement, Histogr
     private static final String MESSAGES = "messages";
     private static final String ELAPSED_NS = "elapsed.ns";
     private static final String CHUNKS = "chunks";
+    private static final String NOTIFIES_ISSUED = "notifies.issued";
+    private static final String NOTIFIES_SENT = "notifies.sent";
     private static final String INITIATOR_PID = "initiator.pid";
     private static final String RESPONDER_PID = "responder.pid";
     private static final String INITIATOR_CPU = "initiator.cpu.share";
@@ -70,6 +72,12 @@ public record PeerReport(Histogram floorBefore, Measurement measurement, Histogr
             properties.setProperty(MESSAGES, Long.toString(measurement.messages()));
             properties.setProperty(ELAPSED_NS, Long.toString(measurement.elapsedNs()));
             properties.setProperty(CHUNKS, encode(measurement.chunks()));
+            final NotifyCounts notifies = measurement.notifies();
+            if (notifies != null)
+            {
+                properties.setProperty(NOTIFIES_ISSUED, Long.toString(notifies.issued()));
+                properties.setProperty(NOTIFIES_SENT, Long.toString(notifies.sent()));
+            }
         }
         final Path partial = file.resolveSibling(file.getFileName() + ".partial");
         try (Writer writer = Files.newBufferedWriter(partial, StandardCharsets.UTF_8))
@@ -102,7 +110,7 @@ public record PeerReport(Histogram floorBefore, Measurement measurement, Histogr
         else if (STREAM.equals(kind))
         {
             measurement = Measurement.stream(number(properties, MESSAGES, file), number(properties, ELAPSED_NS, file),
-                decode(required(properties, CHUNKS, file), file));
+                decode(required(properties, CHUNKS, file), file), notifies(properties, file));
         }
         else
         {
@@ -116,6 +124,22 @@ public record PeerReport(Histogram floorBefore, Measurement measurement, Histogr
             number(properties, RESPONDER_PID, file),
             share(properties, INITIATOR_CPU, file),
             share(properties, RESPONDER_CPU, file));
+    }
+
+    private static NotifyCounts notifies(final Properties properties, final Path file) throws IOException
+    {
+        if (properties.getProperty(NOTIFIES_ISSUED) == null)
+        {
+            return null;
+        }
+        try
+        {
+            return new NotifyCounts(number(properties, NOTIFIES_ISSUED, file), number(properties, NOTIFIES_SENT, file));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IOException(file + ": " + ex.getMessage(), ex);
+        }
     }
 
     private static double share(final Properties properties, final String key, final Path file) throws IOException

@@ -226,11 +226,24 @@ public final class SharedControl implements AutoCloseable
      */
     void awaitResponderCount(final long count, final Watchdog watchdog)
     {
+        awaitResponderCount(count, watchdog, Thread::onSpinWait);
+    }
+
+    /**
+     * Wait until the responder has taken at least {@code count} messages, doing some work between looks
+     * (a producer whose transport only moves while it runs the transport's duty cycle).
+     *
+     * @param count    the count to reach.
+     * @param watchdog stops the wait if the partner dies or the deadline passes.
+     * @param idle     what to do between looks.
+     */
+    void awaitResponderCount(final long count, final Watchdog watchdog, final Runnable idle)
+    {
         long spins = 0;
         // acquire: pairs with the responder's release in responderCount
         while (buffer.getLongAcquire(RESPONDER_COUNT_OFFSET) < count)
         {
-            Thread.onSpinWait();
+            idle.run();
             if ((++spins & Watchdog.CHECK_MASK) == 0)
             {
                 watchdog.check();

@@ -86,8 +86,31 @@ public final class StreamClock
      */
     public Measurement finish(final long sent)
     {
+        return finish(sent, Thread::onSpinWait);
+    }
+
+    /**
+     * End the stream as {@link #finish(long)} does, running the producer's transport (an invoker-mode
+     * driver, say) while the consumer takes the rest.
+     *
+     * @param sent messages sent in all.
+     * @param idle what to do between looks at the consumer's count.
+     * @return the measured messages and the time they took to be delivered.
+     */
+    public Measurement finish(final long sent, final Runnable idle)
+    {
         peer.control().streamEnd(sent);
-        peer.control().awaitResponderCount(sent, peer.watchdog());
+        peer.control().awaitResponderCount(sent, peer.watchdog(), idle);
         return Measurement.stream(sent - measuredFrom, System.nanoTime() - startNs, chunks);
+    }
+
+    /**
+     * How many messages went before the measured time began.
+     *
+     * @return the count, or -1 while the stream still warms up.
+     */
+    public long measuredFrom()
+    {
+        return measuredFrom;
     }
 }

@@ -1,9 +1,13 @@
 package dev.evring.bench.harness;
 
+import java.util.function.LongPredicate;
+
 /**
  * The receiving peer of every one-way stream: take batches until the producer's announced end count has
  * arrived, spinning (with the watchdog checked now and then) while there is nothing to take, and report
- * the count back. Each mechanism supplies how it takes one batch and checks its order.
+ * the count back. Each mechanism supplies how it takes one batch and checks its order. A stream whose
+ * consumer takes fewer values than were sent (notifies of one port fold into one event) ends on a test of
+ * its own instead ({@link #consumeUntil}).
  */
 public final class StreamConsumer
 {
@@ -34,16 +38,31 @@ public final class StreamConsumer
     public static void consumeUntilEnd(final Peer peer, final Batch batch)
     {
         final SharedControl control = peer.control();
+        control.responderCount(consumeUntil(peer, batch, received -> received == control.streamEnd()));
+    }
+
+    /**
+     * Announce this end of the stream open, then take batches until a batch comes back empty and the
+     * stream is over by the mechanism's own test.
+     *
+     * @param peer  this peer (control block and watchdog).
+     * @param batch how to take one batch.
+     * @param over  whether the stream is over, given the values taken so far; asked only when a batch came
+     *              back empty.
+     * @return the number of values taken.
+     */
+    public static long consumeUntil(final Peer peer, final Batch batch, final LongPredicate over)
+    {
         final Watchdog watchdog = peer.watchdog();
         long received = 0;
         long spins = 0;
-        control.responderStreaming();
+        peer.control().responderStreaming();
         while (true)
         {
             final int n = batch.take();
             if (n == 0)
             {
-                if (received == control.streamEnd())
+                if (over.test(received))
                 {
                     break;
                 }
@@ -57,7 +76,7 @@ public final class StreamConsumer
             spins = 0;
             received += n;
         }
-        control.responderCount(received);
+        return received;
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.evring.bench.harness.Peer;
 import dev.evring.bench.harness.PeerFailure;
 import dev.evring.bench.harness.RoundTrips;
 import dev.evring.bench.harness.RunPlan;
-import dev.evring.bench.harness.Watchdog;
 import io.aeron.Aeron;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.ExclusivePublication;
@@ -25,7 +24,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Round trips of an 8-byte sequence number over Aeron, the shape of Aeron's {@code Ping}/{@code Pong}
@@ -122,10 +120,11 @@ public final class AeronPingPong extends AbstractMechanism
         try (Aeron aeron = connect(driver.aeronDirectoryName(), driver.sharedAgentInvoker()))
         {
             region.putIntRelease(DRIVER_READY, 1); // release: A's driver directory exists before B connects to it
-            final Duty duty = new Duty(driver.sharedAgentInvoker(), aeron.conductorAgentInvoker(), peer.watchdog());
+            final AeronDuty duty =
+                new AeronDuty(driver.sharedAgentInvoker(), aeron.conductorAgentInvoker(), peer.watchdog());
             final ExclusivePublication out = aeron.addExclusivePublication(channel(region, B_PORT), PING_STREAM);
             final Subscription in = aeron.addSubscription(channel(region, A_PORT), PONG_STREAM);
-            awaitConnected(out, in, duty);
+            duty.awaitConnected(out, in);
             final LastLong echo = new LastLong();
             final UnsafeBuffer message = new UnsafeBuffer(ByteBuffer.allocateDirect(Long.BYTES));
             for (long i = 0; trips.more(i); i++)
@@ -146,10 +145,10 @@ public final class AeronPingPong extends AbstractMechanism
 
     private void exchange(
         final Publication out, final Subscription in, final UnsafeBuffer message, final LastLong echo,
-        final long value, final Duty duty)
+        final long value, final AeronDuty duty)
     {
         message.putLong(0, value);
-        offer(out, message, duty);
+        duty.offer(name(), out, message, Long.BYTES);
         poll(in, echo, duty);
         if (echo.value != value)
         {
@@ -179,18 +178,18 @@ public final class AeronPingPong extends AbstractMechanism
         }
         try
         {
-            final Duty duty = new Duty(
+            final AeronDuty duty = new AeronDuty(
                 driver == null ? null : driver.sharedAgentInvoker(), aeron.conductorAgentInvoker(), peer.watchdog());
             final ExclusivePublication out = aeron.addExclusivePublication(channel(region, A_PORT), PONG_STREAM);
             final Subscription in = aeron.addSubscription(channel(region, B_PORT), PING_STREAM);
-            awaitConnected(out, in, duty);
+            duty.awaitConnected(out, in);
             final LastLong ping = new LastLong();
             final UnsafeBuffer message = new UnsafeBuffer(ByteBuffer.allocateDirect(Long.BYTES));
             do
             {
                 poll(in, ping, duty);
                 message.putLong(0, ping.value);
-                offer(out, message, duty);
+                duty.offer(name(), out, message, Long.BYTES);
             }
             while (ping.value != STOP);
             awaitDone(region, duty);
@@ -208,20 +207,7 @@ public final class AeronPingPong extends AbstractMechanism
             : channel.media("udp").endpoint(LOOPBACK + ':' + region.getInt(portOffset)).build();
     }
 
-    private void offer(final Publication out, final UnsafeBuffer message, final Duty duty)
-    {
-        long result;
-        while ((result = out.offer(message, 0, Long.BYTES)) < 0)
-        {
-            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
-            {
-                throw new PeerFailure(name() + ": the publication refused the message for good (" + result + ")");
-            }
-            duty.idle(); // back pressured or not yet connected: the driver's work frees the window
-        }
-    }
-
-    private static void poll(final Subscription in, final LastLong handler, final Duty duty)
+    private static void poll(final Subscription in, final LastLong handler, final AeronDuty duty)
     {
         while (in.poll(handler, 1) == 0)
         {
@@ -233,20 +219,11 @@ public final class AeronPingPong extends AbstractMechanism
      * B's last echo is in its publication, but over UDP only B's driver sends it: keep it working until A
      * has the echo.
      */
-    private static void awaitDone(final UnsafeBuffer region, final Duty duty)
+    private static void awaitDone(final UnsafeBuffer region, final AeronDuty duty)
     {
         while (region.getIntAcquire(DONE) == 0) // acquire: pairs with A's release once it has the last echo
         {
             duty.idle();
-        }
-    }
-
-    private static void awaitConnected(final Publication out, final Subscription in, final Duty duty)
-    {
-        while (!out.isConnected() || !in.isConnected())
-        {
-            duty.idle();
-            LockSupport.parkNanos(RegionFlags.SETUP_POLL_NS);
         }
     }
 
@@ -270,7 +247,14 @@ public final class AeronPingPong extends AbstractMechanism
             .ipcTermBufferLength(TERM_LENGTH);
     }
 
-    private static Aeron connect(final String directory, final AgentInvoker driverInvoker)
+    /**
+     * A client whose conductor the caller runs ({@code conductorAgentInvoker()}), with the caller's driver invoker.
+     *
+     * @param directory     the driver's directory.
+     * @param driverInvoker the embedded driver's invoker, or null for another process's driver.
+     * @return the client.
+     */
+    static Aeron connect(final String directory, final AgentInvoker driverInvoker)
     {
         return Aeron.connect(new Aeron.Context().aeronDirectoryName(directory).useConductorAgentInvoker(true)
             .driverAgentInvoker(driverInvoker));
@@ -289,39 +273,6 @@ public final class AeronPingPong extends AbstractMechanism
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName(host)))
         {
             return socket.getLocalPort();
-        }
-    }
-
-
-    /**
-     * What a peer does while it waits: the driver's duty cycle (if it runs one), the client conductor's,
-     * and now and then the watchdog.
-     */
-    private static final class Duty
-    {
-        private final AgentInvoker driver;
-        private final AgentInvoker client;
-        private final Watchdog watchdog;
-        private long spins;
-
-        Duty(final AgentInvoker driver, final AgentInvoker client, final Watchdog watchdog)
-        {
-            this.driver = driver;
-            this.client = client;
-            this.watchdog = watchdog;
-        }
-
-        void idle()
-        {
-            if (driver != null)
-            {
-                driver.invoke();
-            }
-            client.invoke();
-            if ((++spins & Watchdog.CHECK_MASK) == 0)
-            {
-                watchdog.check();
-            }
         }
     }
 

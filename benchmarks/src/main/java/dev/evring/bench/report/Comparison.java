@@ -40,6 +40,8 @@ record Comparison(String metric, String subject, String baseline, double ratio)
         new Pair("msgs_per_s", "portring-stream", "agrona-o2o-stream", ResultRow::msgsPerSecond),
         new Pair("msgs_per_s", "portring-stream", "naive-stream", ResultRow::msgsPerSecond),
         new Pair("msgs_per_s", "portring-doorbell-stream", "portring-stream", ResultRow::msgsPerSecond),
+        // events read across hosts against Aeron messages of the bridge's NOTIFY size, the same invoker arrangement
+        new Pair("msgs_per_s", "evtchn-bridge-stream", "aeron-udp-stream", ResultRow::msgsPerSecond),
         new Pair("msgs_per_s_median_chunk", "portring-stream", "agrona-o2o-stream",
             ResultRow::msgsPerSecondMedianChunk),
         new Pair("msgs_per_s_median_chunk", "portring-stream", "naive-stream", ResultRow::msgsPerSecondMedianChunk),

@@ -15,9 +15,9 @@ import java.nio.file.Path;
 /**
  * The JSON form of a run (Jackson's tree model):
  * {@code {"machine": {...}, "run": {...}, "results": [{"name", "p50_ns", "p90_ns", "p99_ns", "p999_ns",
- * "max_ns", "msgs_per_s", "floor_before_ns", "floor_after_ns", ...}], "comparisons": [...],
- * "footprint": {...}}}, with null for a
- * field that does not apply.
+ * "max_ns", "msgs_per_s", "floor_before_ns", "floor_after_ns", ..., "notifies_per_s", "notify_messages_per_s",
+ * "coalesced_fraction"}], "comparisons": [...], "footprint": {...}}}, with null for a field that does not apply
+ * (the last three apply to notify streams only, whose msgs_per_s are the events their consumer read).
  */
 public final class JsonReport
 {
@@ -83,6 +83,10 @@ public final class JsonReport
             r.put("cpu_share_b", row.cpuShareB());
             r.put("flag", row.flag());
             r.put("error", row.error());
+            final NotifyRates notifies = row.notifyRates();
+            r.put("notifies_per_s", notifies == null ? null : notifies.notifiesPerSecond());
+            r.put("notify_messages_per_s", notifies == null ? null : notifies.messagesPerSecond());
+            r.put("coalesced_fraction", notifies == null ? null : notifies.coalescedFraction());
         }
 
         final ArrayNode comparisons = root.putArray("comparisons");

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The markdown form of a run: the results table, then the ring files' footprint.
+ * The markdown form of a run: the results table, the notify streams' own figures, then the ring files'
+ * footprint.
  */
 public final class MarkdownReport
 {
@@ -59,6 +60,7 @@ public final class MarkdownReport
             out.append("- ").append(row.name()).append(": ").append(Mechanisms.byName(row.name()).description())
                 .append('\n');
         }
+        notifyStreams(report.results(), out);
         final List<Comparison> comparisons = Comparison.of(report.results());
         if (!comparisons.isEmpty())
         {
@@ -89,6 +91,34 @@ public final class MarkdownReport
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The notify streams' table, if the run has one: their msgs/s are the events read, and what was issued
+     * and sent for them.
+     */
+    private static void notifyStreams(final List<ResultRow> results, final StringBuilder out)
+    {
+        if (results.stream().noneMatch(row -> row.notifyRates() != null))
+        {
+            return;
+        }
+        out.append("\nnotify streams (msgs/s above: events the consumer read; notifies of one port fold on the way):\n\n");
+        out.append("| name | events read/s | notifies issued/s | messages sent/s | coalesced |\n");
+        out.append("|---|---:|---:|---:|---:|\n");
+        for (final ResultRow row : results)
+        {
+            final NotifyRates rates = row.notifyRates();
+            if (rates != null)
+            {
+                out.append("| ").append(row.name())
+                    .append(" | ").append(rate(row.msgsPerSecond()))
+                    .append(" | ").append(rate(rates.notifiesPerSecond()))
+                    .append(" | ").append(rate(rates.messagesPerSecond()))
+                    .append(" | ").append(String.format(Locale.ROOT, "%.1f%%", 100 * rates.coalescedFraction()))
+                    .append(" |\n");
+            }
+        }
     }
 
     private static String number(final Long value)

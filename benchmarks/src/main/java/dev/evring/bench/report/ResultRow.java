@@ -28,6 +28,8 @@ import org.HdrHistogram.Histogram;
  * @param cpuShareB     the same for peer B.
  * @param flag          why the result needs a second look, or null.
  * @param error         why the run failed (then every number is null), or null.
+ * @param notifyRates   a notify stream's notifies and messages per second and coalesced share (its msgs/s
+ *                      are the events its consumer read), or null.
  */
 public record ResultRow(
     String name,
@@ -45,10 +47,40 @@ public record ResultRow(
     Double cpuShareA,
     Double cpuShareB,
     String flag,
-    String error)
+    String error,
+    NotifyRates notifyRates)
 {
     /** A peer on its CPU for less than this share of the mechanism phase is flagged as descheduled. */
     static final double CPU_SHARE_THRESHOLD = 0.9;
+
+    /**
+     * A row of any mechanism but a notify stream.
+     *
+     * @param name          the mechanism.
+     * @param stream        true for a one-way stream.
+     * @param p50Ns         median round trip.
+     * @param p90Ns         90th percentile.
+     * @param p99Ns         99th percentile.
+     * @param p999Ns        99.9th percentile.
+     * @param maxNs         slowest round trip.
+     * @param msgsPerSecond stream rate.
+     * @param msgsPerSecondMedianChunk stream rate of the median chunk.
+     * @param floorBeforeNs the floor before.
+     * @param floorAfterNs  the floor after.
+     * @param ratioToFloor  p50 over the mean floor.
+     * @param cpuShareA     peer A's share of a CPU.
+     * @param cpuShareB     peer B's.
+     * @param flag          why the result needs a second look, or null.
+     * @param error         why the run failed, or null.
+     */
+    public ResultRow(final String name, final boolean stream, final Long p50Ns, final Long p90Ns, final Long p99Ns,
+        final Long p999Ns, final Long maxNs, final Double msgsPerSecond, final Double msgsPerSecondMedianChunk,
+        final Long floorBeforeNs, final Long floorAfterNs, final Double ratioToFloor, final Double cpuShareA,
+        final Double cpuShareB, final String flag, final String error)
+    {
+        this(name, stream, p50Ns, p90Ns, p99Ns, p999Ns, maxNs, msgsPerSecond, msgsPerSecondMedianChunk, floorBeforeNs,
+            floorAfterNs, ratioToFloor, cpuShareA, cpuShareB, flag, error, null);
+    }
 
     /**
      * Turn a pair's report into a row: percentiles from the round-trip histogram, or the stream rate, and
@@ -91,7 +123,8 @@ public record ResultRow(
                 p50 / drift.meanNs(), shareA, shareB, flag, null);
         }
         return new ResultRow(name, true, null, null, null, null, null, measurement.messagesPerSecond(),
-            measurement.medianChunkMessagesPerSecond(), floorBefore, floorAfter, null, shareA, shareB, flag, null);
+            measurement.medianChunkMessagesPerSecond(), floorBefore, floorAfter, null, shareA, shareB, flag, null,
+            NotifyRates.of(measurement));
     }
 
     private static String flag(final FloorDrift drift, final double shareA, final double shareB)
@@ -139,7 +172,6 @@ public record ResultRow(
     public ResultRow withFlag(final String newFlag)
     {
         return new ResultRow(name, stream, p50Ns, p90Ns, p99Ns, p999Ns, maxNs, msgsPerSecond, msgsPerSecondMedianChunk,
-            floorBeforeNs,
-            floorAfterNs, ratioToFloor, cpuShareA, cpuShareB, newFlag, error);
+            floorBeforeNs, floorAfterNs, ratioToFloor, cpuShareA, cpuShareB, newFlag, error, notifyRates);
     }
 }

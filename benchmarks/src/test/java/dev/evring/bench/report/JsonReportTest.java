@@ -171,6 +171,40 @@ public class JsonReportTest
     }
 
     @Test
+    void aNotifyStreamHasItsNotifiesInTheJsonAndATableOfItsOwnAndIsComparedWithAeronUdp()
+    {
+        final ResultRow aeron = new ResultRow("aeron-udp-stream", true, null, null, null, null, null, 2e6, 2.2e6,
+            130L, 130L, null, 1.0, 1.0, null, null);
+        final ResultRow bridge = new ResultRow("evtchn-bridge-stream", true, null, null, null, null, null, 5e5, null,
+            130L, 130L, null, 1.0, 1.0, null, null, new NotifyRates(1.5e6, 6e5, 2 / 3.0));
+        final BenchReport base = report();
+        final BenchReport run = new BenchReport(base.machine(), true, RunPlan.QUICK, base.startedAt(),
+            base.loadAverageEnd(), List.of(aeron, bridge), List.of());
+
+        final JsonNode root = JsonReport.toJson(run);
+
+        final JsonNode plain = root.get("results").get(0);
+        assertTrue(plain.get("notifies_per_s").isNull(), "only a notify stream has them: " + plain);
+        assertTrue(plain.get("coalesced_fraction").isNull());
+        final JsonNode notifies = root.get("results").get(1);
+        assertEquals(5e5, notifies.get("msgs_per_s").asDouble());
+        assertEquals(1.5e6, notifies.get("notifies_per_s").asDouble());
+        assertEquals(6e5, notifies.get("notify_messages_per_s").asDouble());
+        assertEquals(2 / 3.0, notifies.get("coalesced_fraction").asDouble(), 1e-12);
+        final JsonNode comparison = root.get("comparisons").get(0);
+        assertEquals("evtchn-bridge-stream", comparison.get("subject").asText());
+        assertEquals("aeron-udp-stream", comparison.get("baseline").asText());
+        assertEquals(0.25, comparison.get("ratio").asDouble(), 1e-9);
+
+        final String markdown = MarkdownReport.render(run);
+        assertTrue(markdown.contains("| name | events read/s | notifies issued/s | messages sent/s | coalesced |"),
+            markdown);
+        assertTrue(markdown.contains("| evtchn-bridge-stream | 500,000 | 1,500,000 | 600,000 | 66.7% |"), markdown);
+        assertFalse(markdown.contains("| aeron-udp-stream | 2,000,000 | "), "only notify streams: " + markdown);
+        assertFalse(MarkdownReport.render(report()).contains("events read/s"), "no table without a notify stream");
+    }
+
+    @Test
     void unknownAllocationIsNull()
     {
         final BenchReport base = report();

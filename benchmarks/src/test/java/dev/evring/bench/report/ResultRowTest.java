@@ -1,6 +1,7 @@
 package dev.evring.bench.report;
 
 import dev.evring.bench.harness.Measurement;
+import dev.evring.bench.harness.NotifyCounts;
 import dev.evring.bench.harness.PeerReport;
 import dev.evring.bench.mechanism.Floor;
 import org.HdrHistogram.Histogram;
@@ -202,6 +203,59 @@ class ResultRowTest
         assertEquals(5, read.messages());
         assertEquals(10, read.elapsedNs());
         assertEquals(chunks(), read.chunks());
+    }
+
+    @Test
+    void aNotifyStreamsRowHasTheEventsReadAsItsRateAndTheNotifiesBeside()
+    {
+        // 2 s: 3M notifies issued, 1.2M messages sent, 1M events read
+        final PeerReport report = new PeerReport(constant(130, 10),
+            Measurement.notifyStream(1_000_000, 2_000_000_000L, new NotifyCounts(3_000_000, 1_200_000)),
+            constant(130, 10), 11, 12, 1.0, 1.0);
+
+        final ResultRow row = ResultRow.of("evtchn-bridge-stream", report);
+
+        assertTrue(row.stream());
+        assertEquals(500_000.0, row.msgsPerSecond(), 1e-6, "the events read per second");
+        assertNull(row.msgsPerSecondMedianChunk(), "the producer's chunks are not timed");
+        final NotifyRates rates = row.notifyRates();
+        assertEquals(1_500_000.0, rates.notifiesPerSecond(), 1e-6);
+        assertEquals(600_000.0, rates.messagesPerSecond(), 1e-6);
+        assertEquals(2 / 3.0, rates.coalescedFraction(), 1e-9);
+        assertEquals(rates, row.withFlag("looked at").notifyRates(), "a new flag keeps the figures");
+        assertNull(ResultRow.of("portring-stream", new PeerReport(constant(130, 10), noChunks(), constant(130, 10),
+            11, 12, 1.0, 1.0)).notifyRates(), "other streams have none");
+    }
+
+    @Test
+    void aNotifyStreamCannotReadMoreEventsThanNotifiesWereIssuedNorSendMoreMessages()
+    {
+        assertThrows(IllegalArgumentException.class,
+            () -> Measurement.notifyStream(11, 100, new NotifyCounts(10, 10)));
+        assertThrows(IllegalArgumentException.class, () -> new NotifyCounts(10, 11));
+        assertThrows(IllegalArgumentException.class, () -> new NotifyCounts(0, 0));
+    }
+
+    @Test
+    void peerReportOfANotifyStreamSurvivesTheFile(@TempDir final Path dir) throws IOException
+    {
+        final Path file = dir.resolve("report.properties");
+        new PeerReport(constant(120, 7), Measurement.notifyStream(5, 10, new NotifyCounts(9, 7)), constant(125, 9),
+            41, 42, 1.0, 1.0).write(file);
+
+        final Measurement read = PeerReport.read(file).measurement();
+
+        assertEquals(5, read.messages());
+        assertEquals(new NotifyCounts(9, 7), read.notifies());
+        assertNull(PeerReport.read(writeStream(dir)).measurement().notifies(), "a plain stream has no counts");
+    }
+
+    private static Path writeStream(final Path dir) throws IOException
+    {
+        final Path file = dir.resolve("plain.properties");
+        new PeerReport(constant(120, 7), Measurement.stream(5, 10, chunks()), constant(125, 9), 41, 42, 1.0, 1.0)
+            .write(file);
+        return file;
     }
 
     @Test
