@@ -2,10 +2,12 @@ package dev.evring.bridge;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +50,21 @@ class BridgeKeyAndCodecTest
         "e1915f5cb1eca46c", "f325965ca16d629f", "575ff28e60381be5", "724506eb4c328a95"
     };
 
+    private final BridgeCodec codec = new BridgeCodec();
     @TempDir
     Path tmp;
+    /** A shared secret, and the message keys of a with b and of b with a. */
+    private BridgeKey key;
+    private SessionKeys atA;
+    private SessionKeys atB;
+
+    @BeforeEach
+    void keys() throws IOException
+    {
+        key = BridgeKey.read(BridgeKey.generate(tmp.resolve("session.key")));
+        atA = new SessionKeys(key, "a", "b");
+        atB = new SessionKeys(key, "b", "a");
+    }
 
     @Test
     void b6_aKeyFileOpenToOthersOrTooShortIsRefused() throws Exception
@@ -86,7 +101,6 @@ class BridgeKeyAndCodecTest
     @Test
     void b6_malformedMessagesAreRecognised()
     {
-        final BridgeCodec codec = new BridgeCodec();
         final UnsafeBuffer buffer = codec.buffer();
         final int length = codec.channel(NOTIFY, 1, 2, 3);
         assertEquals(NOTIFY, typeOf(buffer, 0, length));
@@ -138,18 +152,14 @@ class BridgeKeyAndCodecTest
     }
 
     @Test
-    void b6_aSealedMessageOpensOnlyUnderItsDirectionsKeyWithTheNextSequenceNumber() throws Exception
+    void b6_aSealedMessageOpensOnlyUnderItsDirectionsKeyWithTheNextSequenceNumber()
     {
-        final BridgeKey key = BridgeKey.read(BridgeKey.generate(tmp.resolve("k.key")));
-        final SessionKeys atA = new SessionKeys(key, "a", "b");
-        final SessionKeys atB = new SessionKeys(key, "b", "a");
-        final BridgeCodec codec = new BridgeCodec();
-        sealed(atA, codec, codec.channel(NOTIFY, 1, 2, 3));
-        final UnsafeBuffer beforeProof = sealed(atA, codec, codec.channel(NOTIFY, 1, 2, 3));
+        sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        final UnsafeBuffer beforeProof = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
         assertEquals(2, beforeProof.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
 
         final byte[] challenge = BridgeKey.nonce(); // b's
-        final UnsafeBuffer proof = answer(atA, codec, key, challenge, "a", "b");
+        final UnsafeBuffer proof = answer(atA, challenge, "a", "b");
         assertEquals(1, proof.getLong(sequenceOffset(PROOF_LENGTH), ORDER), "a new key starts at 1");
         assertFalse(atB.isAccepted(proof, 0));
         final UnsafeBuffer forgedProof = copy(proof, PROOF_LENGTH);
@@ -159,10 +169,10 @@ class BridgeKeyAndCodecTest
         assertTrue(atB.isAccepted(proof, 0));
         assertFalse(atB.open(beforeProof, 0, CHANNEL_LENGTH), "sealed before any key (with a random one), though with the number expected");
 
-        final UnsafeBuffer first = sealed(atA, codec, codec.channel(NOTIFY, 1, 2, 3));
-        final UnsafeBuffer second = sealed(atA, codec, codec.channel(CLOSE, 1, 2, 3));
-        final UnsafeBuffer third = sealed(atA, codec, codec.heartbeat());
-        final UnsafeBuffer fourth = sealed(atA, codec, codec.channel(NOTIFY, 1, 2, 3));
+        final UnsafeBuffer first = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        final UnsafeBuffer second = sealed(atA, codec.channel(CLOSE, 1, 2, 3));
+        final UnsafeBuffer third = sealed(atA, codec.heartbeat());
+        final UnsafeBuffer fourth = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
         assertEquals(2, first.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
         assertEquals(5, fourth.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
         assertTrue(atB.open(first, 0, CHANNEL_LENGTH));
@@ -177,32 +187,29 @@ class BridgeKeyAndCodecTest
         assertTrue(atB.open(second, 0, CHANNEL_LENGTH), "refusals move nothing on");
         assertTrue(atB.open(third, 0, HEARTBEAT_LENGTH));
 
-        final UnsafeBuffer reflected = answer(atB, codec, key, challenge, "b", "a"); // b -> a under the same nonce
+        final UnsafeBuffer reflected = answer(atB, challenge, "b", "a"); // b -> a under the same nonce
         assertFalse(atB.open(reflected, 0, PROOF_LENGTH), "b's own message to a, reflected");
         UnsafeBuffer fromB;
         do
         {
-            fromB = sealed(atB, codec, codec.channel(NOTIFY, 1, 2, 3));
+            fromB = sealed(atB, codec.channel(NOTIFY, 1, 2, 3));
         }
         while (fromB.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER) < 5);
         assertEquals(5, fromB.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER), "the number b expects next");
         assertFalse(atB.open(fromB, 0, CHANNEL_LENGTH), "the other direction's key, even with the right number");
 
-        final UnsafeBuffer again = answer(atA, codec, key, BridgeKey.nonce(), "a", "b");
+        final UnsafeBuffer again = answer(atA, BridgeKey.nonce(), "a", "b");
         assertTrue(atB.accept(again, 0), "a new handshake");
         assertFalse(atB.open(fourth, 0, CHANNEL_LENGTH), "the earlier handshake's key");
-        final UnsafeBuffer next = sealed(atA, codec, codec.channel(NOTIFY, 1, 2, 3));
+        final UnsafeBuffer next = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
         assertEquals(2, next.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER), "numbers start again with the key");
         assertTrue(atB.open(next, 0, CHANNEL_LENGTH));
     }
 
     @Test
-    void b6_aMessageOfferedAgainIsSealedTheSameWay() throws Exception
+    void b6_aMessageOfferedAgainIsSealedTheSameWay()
     {
-        final BridgeKey key = BridgeKey.read(BridgeKey.generate(tmp.resolve("k.key")));
-        final SessionKeys atA = new SessionKeys(key, "a", "b");
-        final BridgeCodec codec = new BridgeCodec();
-        answer(atA, codec, key, BridgeKey.nonce(), "a", "b");
+        answer(atA, BridgeKey.nonce(), "a", "b");
         final int length = codec.channel(NOTIFY, 1, 2, 3);
         atA.seal(codec.buffer(), 0, length);
         final UnsafeBuffer refused = copy(codec.buffer(), length);
@@ -213,18 +220,49 @@ class BridgeKeyAndCodecTest
         assertEquals(3, codec.buffer().getLong(sequenceOffset(length), ORDER));
     }
 
+    @Test
+    void b6_sealingAndOpeningAMessageAllocateNothing()
+    {
+        assertTrue(atB.accept(answer(atA, BridgeKey.nonce(), "a", "b"), 0));
+        final UnsafeBuffer message = copy(codec.buffer(), codec.channel(NOTIFY, 1, 2, 3));
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        long allocated = threads.getCurrentThreadAllocatedBytes();
+        sealAndOpen(atA, atB, message, 20_000); // warmed up: compiled
+        allocated = threads.getCurrentThreadAllocatedBytes();
+        sealAndOpen(atA, atB, message, 100_000);
+        assertEquals(0, threads.getCurrentThreadAllocatedBytes() - allocated, "bytes allocated");
+    }
+
+    private static void sealAndOpen(final SessionKeys from, final SessionKeys to, final UnsafeBuffer message,
+        final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            from.seal(message, 0, CHANNEL_LENGTH);
+            from.sent();
+            if (!to.open(message, 0, CHANNEL_LENGTH))
+            {
+                throw new AssertionError("message " + i + " refused");
+            }
+        }
+    }
+
     /**
      * The PROOF {@code from} sends for a challenge, sealed as it leaves (which switches it to the challenge's
      * key).
      */
-    private static UnsafeBuffer answer(final SessionKeys from, final BridgeCodec codec, final BridgeKey key,
-        final byte[] challenge, final String prover, final String verifier)
+    private UnsafeBuffer answer(final SessionKeys from, final byte[] challenge, final String prover,
+        final String verifier)
     {
         final byte[] hmac = key.proof(challenge, prover, verifier);
-        return sealed(from, codec, codec.proof(new UnsafeBuffer(challenge), 0, hmac, prover, verifier));
+        return sealed(from, codec.proof(new UnsafeBuffer(challenge), 0, hmac, prover, verifier));
     }
 
-    private static UnsafeBuffer sealed(final SessionKeys from, final BridgeCodec codec, final int length)
+    /**
+     * The message in the codec's buffer as it leaves {@code from}: sealed, and its number used up.
+     */
+    private UnsafeBuffer sealed(final SessionKeys from, final int length)
     {
         from.seal(codec.buffer(), 0, length);
         from.sent();

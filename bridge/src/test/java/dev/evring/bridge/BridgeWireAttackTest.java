@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static dev.evring.bridge.BridgeMessageDescriptor.MAGIC_OFFSET;
 import static dev.evring.bridge.BridgeMessageDescriptor.NOTIFY;
 import static dev.evring.bridge.BridgeMessageDescriptor.TYPE_OFFSET;
 import static dev.evring.bridge.Bridges.await;
@@ -82,6 +83,12 @@ class BridgeWireAttackTest
     }
 
     @Test
+    void b6_aNotifyMadeMalformedOnThePeersStreamIsRefusedAsAForgery() throws Exception
+    {
+        attack(() -> toB.tamperNext(NOTIFY, message -> flip(message, MAGIC_OFFSET, 3)));
+    }
+
+    @Test
     void b6_aReplayedNotifyIsRefused() throws Exception
     {
         final byte[] earlier = toB.last(NOTIFY); // the round trip of the set-up
@@ -129,9 +136,12 @@ class BridgeWireAttackTest
         final int tampered = toB.tampered();
         arm.run();
         xa.notify(pa);
-        await("b refuses the forgery", WAIT_MS, () -> b.bridge().counter(BridgeCounter.FORGED) == before.get(BridgeCounter.FORGED) + 1);
+        await("b refuses the forgery and unbinds the channels of the peer it lost", WAIT_MS,
+            () -> b.bridge().counter(BridgeCounter.FORGED) > before.get(BridgeCounter.FORGED)
+                && b.bridge().counter(BridgeCounter.CHANNELS_LOST) > before.get(BridgeCounter.CHANNELS_LOST));
         assertEquals(tampered + 1, toB.tampered(), "the relay changed one frame");
         final Map<BridgeCounter, Long> after = counters(b.bridge());
+        assertEquals(before.get(BridgeCounter.FORGED) + 1, after.get(BridgeCounter.FORGED), "one forgery");
         assertEquals(before.get(BridgeCounter.NOTIFIES_RECEIVED), after.get(BridgeCounter.NOTIFIES_RECEIVED), "no notify reached b's hub");
         assertEquals(before.get(BridgeCounter.PEERS_LOST) + 1, after.get(BridgeCounter.PEERS_LOST), "b lost a");
         assertEquals(before.get(BridgeCounter.CHANNELS_LOST) + 1, after.get(BridgeCounter.CHANNELS_LOST),
@@ -146,18 +156,13 @@ class BridgeWireAttackTest
         final int again = xa.bindInterdomain(a.bridge().domidOf("b", 0), pb);
         assertEquals(again, xa.awaitPending(5, TimeUnit.SECONDS), "b's unbound end can be bound from a");
         xa.unmask(again);
-        xb.unmask(pb);
-        xa.notify(again);
-        assertEquals(pb, xb.awaitPending(5, TimeUnit.SECONDS), "a real notify goes through");
-        xb.unmask(pb);
-        xb.notify(pb);
-        assertEquals(again, xa.awaitPending(5, TimeUnit.SECONDS), "both ways");
+        roundTrip(again, pb);
         assertEquals(before.get(BridgeCounter.FORGED) + 1, b.bridge().counter(BridgeCounter.FORGED), "counted once");
         assertEquals(0, a.bridge().counter(BridgeCounter.FORGED), "a saw no forgery");
     }
 
     /**
-     * b binds a's unbound port, then one notify each way; both ends are left unmasked and not pending.
+     * b binds a's unbound port, then one notify each way.
      *
      * @return b's new port.
      */
@@ -166,13 +171,21 @@ class BridgeWireAttackTest
         final int local = xb.bindInterdomain(b.bridge().domidOf("a", 0), unbound);
         assertEquals(local, xb.awaitPending(5, TimeUnit.SECONDS), "E3: left pending");
         xb.unmask(local);
-        xa.notify(unbound);
-        assertEquals(local, xb.awaitPending(5, TimeUnit.SECONDS));
-        xb.unmask(local);
-        xb.notify(local);
-        assertEquals(unbound, xa.awaitPending(5, TimeUnit.SECONDS));
-        xa.unmask(unbound);
+        roundTrip(unbound, local);
         return local;
+    }
+
+    /**
+     * One notify each way on a connected channel whose ends are unmasked and not pending, and are left so.
+     */
+    private void roundTrip(final int portA, final int portB) throws Exception
+    {
+        xa.notify(portA);
+        assertEquals(portB, xb.awaitPending(5, TimeUnit.SECONDS), "a real notify goes through");
+        xb.unmask(portB);
+        xb.notify(portB);
+        assertEquals(portA, xa.awaitPending(5, TimeUnit.SECONDS), "both ways");
+        xa.unmask(portA);
     }
 
     private void awaitBothUp() throws Exception
