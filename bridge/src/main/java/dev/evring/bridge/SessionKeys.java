@@ -37,6 +37,9 @@ final class SessionKeys
     private final MessageAuthenticator receiving = new MessageAuthenticator();
 
     /**
+     * Keys with no handshake yet: nothing is accepted from the peer, and what is sent before the first PROOF
+     * is sealed with a random key.
+     *
      * @param key      the shared secret.
      * @param hostName this host's name.
      * @param peerName the peer's.
