@@ -9,8 +9,9 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
 
 /**
  * Writes bridge messages into one scratch buffer (each writer returns the message's length) and reads the
- * fields that need checking (host names). Layout: {@link BridgeMessageDescriptor}. Not thread-safe: one per
- * writer.
+ * fields that need checking (host names). Layout: {@link BridgeMessageDescriptor}. The trailer of a sealed
+ * message is written as zeros: its sequence number and tag are filled in as it leaves
+ * ({@link SessionKeys#seal}). Not thread-safe: one per writer.
  */
 final class BridgeCodec
 {
@@ -40,13 +41,13 @@ final class BridgeCodec
         buffer.putBytes(PROOF_HMAC_OFFSET, hmac);
         names(PROOF_NAME_LENGTH_OFFSET, PROOF_NAME_OFFSET, name);
         names(PROOF_TARGET_LENGTH_OFFSET, PROOF_TARGET_OFFSET, target);
-        return PROOF_LENGTH;
+        return trailer(PROOF_LENGTH);
     }
 
     int heartbeat()
     {
         header(HEARTBEAT);
-        return HEARTBEAT_LENGTH;
+        return trailer(HEARTBEAT_LENGTH);
     }
 
     int bind(final int type, final long requestId, final int binderDomid, final int binderPort,
@@ -60,7 +61,7 @@ final class BridgeCodec
         buffer.putInt(BIND_UNBOUND_PORT_OFFSET, unboundPort, ORDER);
         buffer.putInt(BIND_ERRNO_OFFSET, errno, ORDER);
         buffer.putInt(BIND_RESERVED_OFFSET, 0, ORDER);
-        return BIND_LENGTH;
+        return trailer(BIND_LENGTH);
     }
 
     int channel(final int type, final int domid, final int port, final int remotePort)
@@ -70,7 +71,7 @@ final class BridgeCodec
         buffer.putInt(CHANNEL_PORT_OFFSET, port, ORDER);
         buffer.putInt(CHANNEL_REMOTE_PORT_OFFSET, remotePort, ORDER);
         buffer.putInt(CHANNEL_RESERVED_OFFSET, 0, ORDER);
-        return CHANNEL_LENGTH;
+        return trailer(CHANNEL_LENGTH);
     }
 
     /**
@@ -136,12 +137,36 @@ final class BridgeCodec
         }
     }
 
+    /**
+     * Read a nonce field.
+     *
+     * @return a copy of its {@link BridgeMessageDescriptor#NONCE_LENGTH} bytes.
+     */
+    static byte[] nonce(final DirectBuffer message, final int offset)
+    {
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        message.getBytes(offset, nonce);
+        return nonce;
+    }
+
     private void header(final int type)
     {
         buffer.putShort(MAGIC_OFFSET, MAGIC, ORDER);
         buffer.putByte(VERSION_OFFSET, VERSION);
         buffer.putByte(TYPE_OFFSET, (byte)type);
         buffer.putInt(RESERVED_OFFSET, 0, ORDER);
+    }
+
+    /**
+     * Zero the trailer of a sealed message of this length.
+     *
+     * @return the length.
+     */
+    private int trailer(final int length)
+    {
+        buffer.putLong(sequenceOffset(length), 0L, ORDER);
+        buffer.putLong(tagOffset(length), 0L, ORDER);
+        return length;
     }
 
     private void names(final int lengthOffset, final int nameOffset, final String name)

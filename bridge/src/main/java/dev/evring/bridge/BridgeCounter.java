@@ -24,6 +24,11 @@ public enum BridgeCounter
     REFUSED_PEERS("bridge: refused peers"),
     /** Messages refused: malformed, out of range, or from a peer that has not proved itself. */
     MALFORMED("bridge: malformed messages"),
+    /**
+     * Messages refused on a proven peer's stream: a tag that fails, a sequence number out of order (a replay or
+     * a gap), a malformed message, or a proof whose seal fails. Each loses the peer, which proves itself again.
+     */
+    FORGED("bridge: unauthenticated messages"),
     /** Offers that found the peer's stream back pressured or not connected (retried, never dropped). */
     BACK_PRESSURE("bridge: back-pressure events");
 

@@ -22,14 +22,20 @@ import java.util.Set;
 /**
  * The secret bridges share, read from a key file that only its owner may read or write (mode 0600, or
  * 0400). A bridge proves it knows the secret with an HMAC-SHA256 over the peer's fresh challenge and both
- * host names; the secret itself never leaves the process.
+ * host names; the secret itself never leaves the process. The same secret keys the messages that follow:
+ * each direction's SipHash key is an HMAC-SHA256 of the secret under another label, over the receiver's
+ * challenge and both names ({@link #messageKey}), so it is fresh for every challenge, differs from the other
+ * direction's, and cannot be computed from a proof seen on the wire.
  */
 public final class BridgeKey
 {
     /** The least number of secret bytes a key file must hold. */
     public static final int MIN_SECRET_LENGTH = 16;
     private static final String ALGORITHM = "HmacSHA256";
-    private static final byte[] TAG = "evring-bridge-proof-v1".getBytes(StandardCharsets.US_ASCII);
+    /** Length of a message key (SipHash's 128 bits). */
+    static final int MESSAGE_KEY_LENGTH = 16;
+    private static final byte[] PROOF_LABEL = "evring-bridge-proof-v1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGE_KEY_LABEL = "evring-bridge message key v2".getBytes(StandardCharsets.US_ASCII);
     private static final Set<PosixFilePermission> ALLOWED =
         EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -135,6 +141,31 @@ public final class BridgeKey
      */
     byte[] proof(final byte[] nonce, final String prover, final String verifier)
     {
+        return hmac(PROOF_LABEL, nonce, prover, verifier);
+    }
+
+    /**
+     * The SipHash key of the messages {@code sender} sends to {@code receiver} after it answered
+     * {@code receiver}'s challenge {@code nonce} ({@link MessageAuthenticator}). Never sent: each side derives it.
+     *
+     * @param nonce    the receiver's challenge.
+     * @param sender   the sending host's name.
+     * @param receiver the receiving host's name.
+     * @return {@link #MESSAGE_KEY_LENGTH} bytes.
+     */
+    byte[] messageKey(final byte[] nonce, final String sender, final String receiver)
+    {
+        final byte[] hmac = hmac(MESSAGE_KEY_LABEL, nonce, sender, receiver);
+        final byte[] key = Arrays.copyOf(hmac, MESSAGE_KEY_LENGTH);
+        Arrays.fill(hmac, (byte)0);
+        return key;
+    }
+
+    /**
+     * HMAC-SHA256 of the secret over a label, a nonce and two names (the first ended by a 0 byte).
+     */
+    private byte[] hmac(final byte[] label, final byte[] nonce, final String first, final String second)
+    {
         try
         {
             mac.init(secret);
@@ -143,11 +174,11 @@ public final class BridgeKey
         {
             throw new IllegalStateException("cannot key " + ALGORITHM, ex);
         }
-        mac.update(TAG);
+        mac.update(label);
         mac.update(nonce);
-        mac.update(prover.getBytes(StandardCharsets.US_ASCII));
+        mac.update(first.getBytes(StandardCharsets.US_ASCII));
         mac.update((byte)0);
-        mac.update(verifier.getBytes(StandardCharsets.US_ASCII));
+        mac.update(second.getBytes(StandardCharsets.US_ASCII));
         return mac.doFinal();
     }
 

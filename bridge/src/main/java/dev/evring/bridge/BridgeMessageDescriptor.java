@@ -7,44 +7,59 @@ import java.nio.ByteOrder;
 /**
  * The layout of the messages bridges exchange, one Aeron message each, little-endian. Every message starts
  * with the same header; each type has one fixed length, and a message of any other length is malformed.
+ * Every message but HELLO ends with a trailer that authenticates it (B6): a sequence number and a
+ * SipHash-2-4 tag ({@link MessageAuthenticator}).
  *
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------+---------------+---------------+
- *  |        magic 0x4245 "EB"      |  version (1)  |     type      |  0  header, every message
+ *  |        magic 0x4245 "EB"      |  version (2)  |     type      |  0  header, every message
  *  +-------------------------------+---------------+---------------+
  *  |                          reserved (0)                         |  4
  *  +---------------------------------------------------------------+
  *
- *  HELLO (1), 160 bytes: the sender's challenge to the receiver
+ *  HELLO (1), 160 bytes: the sender's challenge to the receiver; no trailer
  *  |                    nonce (16 random bytes)                    |  8
  *  |                 name length       |      target length       | 24, 28
  *  |             sender's host name (64 bytes, 0-padded)           | 32
  *  |           receiver's host name (64 bytes, 0-padded)           | 96
  *
- *  PROOF (2), 192 bytes: the answer to the receiver's challenge
+ *  PROOF (2), 208 bytes: the answer to the receiver's challenge
  *  |                  nonce answered (16 bytes)                    |  8
- *  |     HMAC-SHA256(secret, tag | nonce | sender | receiver)      | 24  (32 bytes)
+ *  |     HMAC-SHA256(secret, label | nonce | sender | receiver)    | 24  (32 bytes)
  *  |                 name length       |      target length       | 56, 60
  *  |             sender's host name (64 bytes, 0-padded)           | 64
  *  |           receiver's host name (64 bytes, 0-padded)           | 128
+ *  |                            trailer                            | 192
  *
- *  HEARTBEAT (3), 8 bytes: the header alone
+ *  HEARTBEAT (3), 24 bytes: the header and the trailer
+ *  |                            trailer                            |  8
  *
- *  BIND_REQUEST (4) and BIND_REPLY (5), 40 bytes
+ *  BIND_REQUEST (4) and BIND_REPLY (5), 56 bytes
  *  |                     request id (64 bits)                      |  8
  *  |  binding domid (sender of the request) | binding side's port  | 16, 20
  *  |  unbound port's domid                  | unbound port         | 24, 28
  *  |  errno (0: connected; request: 0)      | reserved (0)         | 32, 36
+ *  |                            trailer                            | 40
  *
- *  NOTIFY (6) and CLOSE (7), 24 bytes: about the channel of the sender's port
+ *  NOTIFY (6) and CLOSE (7), 40 bytes: about the channel of the sender's port
  *  |  sender's domid                        | sender's port        |  8, 12
  *  |  receiver's port                       | reserved (0)         | 16, 20
+ *  |                            trailer                            | 24
+ *
+ *  trailer, the last 16 bytes of every message but HELLO
+ *  +---------------------------------------------------------------+
+ *  |     sequence number (64 bits; a key's first message is 1)     | length - 16
+ *  +---------------------------------------------------------------+
+ *  |     SipHash-2-4 of bytes 0 .. length - 9, direction's key     | length - 8
+ *  +---------------------------------------------------------------+
  * </pre>
  *
  * Domids are the sender's and receiver's own (each bridge maps the peer's onto its reserved range);
- * ports are hub-wide port numbers.
+ * ports are hub-wide port numbers. The sequence numbers count the sealed messages of one stream under one
+ * key: a PROOF that answers a new nonce starts a new key at 1, and the receiver takes the messages after the
+ * PROOF it accepted in order, one number after the other.
  */
 public final class BridgeMessageDescriptor
 {
@@ -53,7 +68,7 @@ public final class BridgeMessageDescriptor
     /** The magic in the first two bytes. */
     public static final short MAGIC = 0x4245;
     /** The layout version. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -87,6 +102,12 @@ public final class BridgeMessageDescriptor
     public static final int HMAC_LENGTH = 32;
     /** Room for a host name. */
     public static final int NAME_CAPACITY = 64;
+    /** Length of a sequence number. */
+    public static final int SEQUENCE_LENGTH = 8;
+    /** Length of a tag. */
+    public static final int TAG_LENGTH = 8;
+    /** Length of the trailer that ends every message but HELLO: the sequence number, then the tag. */
+    public static final int TRAILER_LENGTH = SEQUENCE_LENGTH + TAG_LENGTH;
 
     /** HELLO: offset of the nonce. */
     public static final int HELLO_NONCE_OFFSET = HEADER_LENGTH;
@@ -113,11 +134,13 @@ public final class BridgeMessageDescriptor
     public static final int PROOF_NAME_OFFSET = PROOF_TARGET_LENGTH_OFFSET + 4;
     /** PROOF: offset of the receiver's name. */
     public static final int PROOF_TARGET_OFFSET = PROOF_NAME_OFFSET + NAME_CAPACITY;
+    /** PROOF: offset of the trailer. */
+    public static final int PROOF_TRAILER_OFFSET = PROOF_TARGET_OFFSET + NAME_CAPACITY;
     /** PROOF: length. */
-    public static final int PROOF_LENGTH = PROOF_TARGET_OFFSET + NAME_CAPACITY;
+    public static final int PROOF_LENGTH = PROOF_TRAILER_OFFSET + TRAILER_LENGTH;
 
     /** HEARTBEAT: length. */
-    public static final int HEARTBEAT_LENGTH = HEADER_LENGTH;
+    public static final int HEARTBEAT_LENGTH = HEADER_LENGTH + TRAILER_LENGTH;
 
     /** BIND_REQUEST / BIND_REPLY: offset of the request id. */
     public static final int BIND_REQUEST_ID_OFFSET = HEADER_LENGTH;
@@ -133,8 +156,10 @@ public final class BridgeMessageDescriptor
     public static final int BIND_ERRNO_OFFSET = BIND_UNBOUND_PORT_OFFSET + 4;
     /** BIND_REQUEST / BIND_REPLY: offset of the reserved word. */
     public static final int BIND_RESERVED_OFFSET = BIND_ERRNO_OFFSET + 4;
+    /** BIND_REQUEST / BIND_REPLY: offset of the trailer. */
+    public static final int BIND_TRAILER_OFFSET = BIND_RESERVED_OFFSET + 4;
     /** BIND_REQUEST / BIND_REPLY: length. */
-    public static final int BIND_LENGTH = BIND_RESERVED_OFFSET + 4;
+    public static final int BIND_LENGTH = BIND_TRAILER_OFFSET + TRAILER_LENGTH;
 
     /** NOTIFY / CLOSE: offset of the sender's domid. */
     public static final int CHANNEL_DOMID_OFFSET = HEADER_LENGTH;
@@ -144,8 +169,10 @@ public final class BridgeMessageDescriptor
     public static final int CHANNEL_REMOTE_PORT_OFFSET = CHANNEL_PORT_OFFSET + 4;
     /** NOTIFY / CLOSE: offset of the reserved word. */
     public static final int CHANNEL_RESERVED_OFFSET = CHANNEL_REMOTE_PORT_OFFSET + 4;
+    /** NOTIFY / CLOSE: offset of the trailer. */
+    public static final int CHANNEL_TRAILER_OFFSET = CHANNEL_RESERVED_OFFSET + 4;
     /** NOTIFY / CLOSE: length. */
-    public static final int CHANNEL_LENGTH = CHANNEL_RESERVED_OFFSET + 4;
+    public static final int CHANNEL_LENGTH = CHANNEL_TRAILER_OFFSET + TRAILER_LENGTH;
 
     private BridgeMessageDescriptor()
     {
@@ -176,6 +203,39 @@ public final class BridgeMessageDescriptor
             default:
                 return -1;
         }
+    }
+
+    /**
+     * Whether messages of a type end with a trailer (every type but HELLO).
+     *
+     * @param type a known type.
+     * @return true if it is sealed with a sequence number and a tag.
+     */
+    public static boolean isSealed(final int type)
+    {
+        return type != HELLO;
+    }
+
+    /**
+     * Where the sequence number of a sealed message is.
+     *
+     * @param length the message's length.
+     * @return its offset in the message.
+     */
+    public static int sequenceOffset(final int length)
+    {
+        return length - TRAILER_LENGTH;
+    }
+
+    /**
+     * Where the tag of a sealed message is: it covers every byte before it.
+     *
+     * @param length the message's length.
+     * @return its offset in the message.
+     */
+    public static int tagOffset(final int length)
+    {
+        return length - TAG_LENGTH;
     }
 
     /**

@@ -89,7 +89,19 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  * <p><b>Security.</b> Each side challenges the other with a fresh nonce; the answer is an HMAC-SHA256 of the
  * shared secret over the nonce and both names ({@link BridgeKey}). Hellos from unknown hosts and failed
  * proofs are refused and counted; nothing but a proof is sent to a peer before it proves itself, and
- * messages from an unproven image are dropped and counted, as are malformed ones.
+ * messages from an unproven image are dropped and counted, as are malformed ones. Every message after the
+ * hello is authenticated too ({@link SessionKeys}): it carries a 64-bit sequence number and a 64-bit
+ * SipHash-2-4 tag over all its bytes, under a key of its direction derived from the secret, the receiver's
+ * challenge and both names at the handshake (a new one at every handshake). A message whose tag fails, whose
+ * number is not the next one (a replay, a gap), that was made for the other direction or under an earlier
+ * handshake's key, or that is malformed, is refused on a proven peer's stream before anything of it reaches
+ * the hub, counted ({@link BridgeCounter#FORGED}), and the peer is lost (its channels back to unbound, as
+ * for a dead peer) so that it proves itself again: an injected message may have taken the place of a real
+ * one. What is not protected: messages are not encrypted (anyone on the path reads the domids, ports and
+ * timing), a forger has a 2<sup>-64</sup> chance per try of a right tag, hellos carry no tag (an injected
+ * hello, like any forgery or dropped traffic, can make the peers lose each other: availability is not
+ * protected against someone on the path), and the secret in the key file is the whole of the trust: any host
+ * that holds it may act as any peer.
  */
 public final class EvtchnBridge implements AutoCloseable, RemoteDomains
 {
@@ -215,7 +227,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
                 .media("udp").endpoint(peer.endpoint()).termLength(config.termLength()).sparse(false).linger(0L)
                 .build(), STREAM_ID);
             made[i] = new Peer(peer, (i + 1) * span, span, publication, count(BridgeCounter.NOTIFIES_SENT),
-                count(BridgeCounter.BACK_PRESSURE));
+                count(BridgeCounter.BACK_PRESSURE), new SessionKeys(key, hostName, peer.name()));
             made[i].publishStateTo(mapCounter(BridgeMapDescriptor.PEER_TYPE_ID,
                 BridgeMapDescriptor.peerKey(peer.name(), made[i].base, span), "peer " + peer.name() + " at "
                 + peer.endpoint() + ": domids " + made[i].base + ".." + (made[i].base + span - 1) + " = " + peer.name()
@@ -634,28 +646,77 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
         final int type = typeOf(buffer, offset, length);
+        final Peer peer = peersBySession.get(header.sessionId());
         if (type < 0)
         {
-            count(BridgeCounter.MALFORMED).increment();
-            return;
+            refuseMalformed(peer);
         }
-        if (type == HELLO)
+        else if (type == HELLO)
         {
             onHello(buffer, offset, header.sessionId());
-            return;
         }
-        if (type == PROOF)
+        else if (type == PROOF)
         {
             onProof(buffer, offset, header.sessionId());
-            return;
         }
-        final Peer peer = peersBySession.get(header.sessionId());
-        if (peer == null)
+        else if (peer == null)
         {
             count(BridgeCounter.MALFORMED).increment(); // from an image that has not proved itself
-            return;
+        }
+        else if (isAuthentic(peer, buffer, offset, length))
+        {
+            onSealed(peer, type, buffer, offset);
+        }
+    }
+
+    /**
+     * A malformed message: counted; on a proven peer's stream it takes the place of a real one, which makes
+     * it a forgery.
+     */
+    private void refuseMalformed(final Peer peer)
+    {
+        if (peer == null)
+        {
+            count(BridgeCounter.MALFORMED).increment();
+        }
+        else
+        {
+            forged(peer);
+        }
+    }
+
+    /**
+     * Whether a sealed message from a proven peer's stream carries its key's tag and the next sequence
+     * number; one that does not is a forgery.
+     */
+    private boolean isAuthentic(final Peer peer, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!peer.keys.open(buffer, offset, length))
+        {
+            forged(peer);
+            return false;
         }
         peer.lastHeardNs = nowNs;
+        return true;
+    }
+
+    /**
+     * A message that fails authentication: refused and counted. On a proven peer's stream ({@code streamOf}
+     * not null) the forgery may have taken the place of a real message (a lost NOTIFY is a lost wake-up), so
+     * the peer is lost: its channels go back to unbound (B5) rather than carry on with a hole, and it proves
+     * itself again with fresh keys.
+     */
+    private void forged(final Peer streamOf)
+    {
+        count(BridgeCounter.FORGED).increment();
+        if (streamOf != null)
+        {
+            lose(streamOf);
+        }
+    }
+
+    private void onSealed(final Peer peer, final int type, final DirectBuffer buffer, final int offset)
+    {
         switch (type)
         {
             case BIND_REQUEST:
@@ -687,7 +748,7 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             return;
         }
         final String name = peer.config.name();
-        final byte[] nonce = nonce(buffer, offset + HELLO_NONCE_OFFSET);
+        final byte[] nonce = BridgeCodec.nonce(buffer, offset + HELLO_NONCE_OFFSET);
         if (peer.isUp())
         {
             if (session == peer.session && peer.lastHelloNonce != null && !Arrays.equals(nonce, peer.lastHelloNonce))
@@ -706,22 +767,44 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     }
 
     /**
-     * An answer to our challenge: the peer is up once it proves the secret (on the image it answered from).
+     * An answer to our challenge: the peer is up once it proves the secret (on the image it answered from)
+     * in a PROOF sealed with the key of that challenge, whose messages it then sends. A proof of the challenge
+     * already accepted is, on the peer's stream, one more sealed message in sequence, and elsewhere a replay.
      */
     private void onProof(final DirectBuffer buffer, final int offset, final int session)
     {
         final Peer peer = sender(buffer, offset, PROOF_NAME_LENGTH_OFFSET, PROOF_NAME_OFFSET,
             PROOF_TARGET_LENGTH_OFFSET, PROOF_TARGET_OFFSET);
-        if (peer == null
-            || !Arrays.equals(nonce(buffer, offset + PROOF_NONCE_OFFSET), peer.challenge)
-            || peer.isUp() && session == peer.session)
+        if (peer == null)
         {
-            return; // refused and counted, the answer to an older challenge, or a repeated one
+            return; // refused and counted
+        }
+        final boolean onItsStream = peer.isUp() && session == peer.session;
+        if (peer.keys.isAccepted(buffer, offset))
+        {
+            if (onItsStream)
+            {
+                isAuthentic(peer, buffer, offset, PROOF_LENGTH);
+            }
+            return;
+        }
+        if (!Arrays.equals(BridgeCodec.nonce(buffer, offset + PROOF_NONCE_OFFSET), peer.challenge))
+        {
+            return; // the answer to an older challenge
         }
         if (!key.verify(peer.challenge, peer.config.name(), hostName, buffer, offset + PROOF_HMAC_OFFSET))
         {
             count(BridgeCounter.REFUSED_PEERS).increment();
             return;
+        }
+        if (!peer.keys.accept(buffer, offset))
+        {
+            forged(onItsStream ? peer : null); // the proof holds but its seal does not: changed on the way
+            return;
+        }
+        if (onItsStream)
+        {
+            return; // the peer answered a new challenge of ours: its messages go on under the new key
         }
         if (peer.isUp())
         {
@@ -756,13 +839,6 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             return null;
         }
         return peer;
-    }
-
-    private static byte[] nonce(final DirectBuffer buffer, final int offset)
-    {
-        final byte[] nonce = new byte[NONCE_LENGTH];
-        buffer.getBytes(offset, nonce);
-        return nonce;
     }
 
     /**

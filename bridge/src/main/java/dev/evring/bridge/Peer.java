@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One peer hub as the bridge sees it: its domid range, the stream to it, the backlog of messages not yet
- * sent and whether it has proved itself.
+ * sent, whether it has proved itself, and the keys that authenticate the messages both ways. Messages are
+ * sealed (sequence number and tag, {@link SessionKeys}) as they leave the backlog, so the numbers follow the
+ * stream's order and a message the stream pushes back is sealed again with the same number.
  *
  * <p>The backlog is one ordered queue, so that a NOTIFY always leaves before a later CLOSE of the same
  * port. A port with a NOTIFY in the backlog is in {@link #owed}: further notifies of it fold into that
@@ -34,6 +36,7 @@ final class Peer
     private final ExclusivePublication publication;
     private final AtomicCounter notifiesSent;
     private final AtomicCounter backPressure;
+    final SessionKeys keys;
 
     // guarded by this
     private final ExpandableRingBuffer backlog = new ExpandableRingBuffer();
@@ -54,7 +57,7 @@ final class Peer
     long nextProbeNs;
 
     Peer(final BridgePeer config, final int base, final int span, final ExclusivePublication publication,
-        final AtomicCounter notifiesSent, final AtomicCounter backPressure)
+        final AtomicCounter notifiesSent, final AtomicCounter backPressure, final SessionKeys keys)
     {
         this.config = config;
         this.base = base;
@@ -62,6 +65,7 @@ final class Peer
         this.publication = publication;
         this.notifiesSent = notifiesSent;
         this.backPressure = backPressure;
+        this.keys = keys;
     }
 
     /**
@@ -186,6 +190,12 @@ final class Peer
 
     private boolean send(final MutableDirectBuffer buffer, final int offset, final int length, final int headOffset)
     {
+        final byte type = buffer.getByte(offset + BridgeMessageDescriptor.TYPE_OFFSET);
+        final boolean sealed = BridgeMessageDescriptor.isSealed(type);
+        if (sealed)
+        {
+            keys.seal(buffer, offset, length);
+        }
         final long result = publication.offer(buffer, offset, length);
         if (result < 0)
         {
@@ -196,7 +206,10 @@ final class Peer
             }
             return false;
         }
-        final byte type = buffer.getByte(offset + BridgeMessageDescriptor.TYPE_OFFSET);
+        if (sealed)
+        {
+            keys.sent();
+        }
         dataSent |= type != BridgeMessageDescriptor.HEARTBEAT;
         if (type == BridgeMessageDescriptor.NOTIFY)
         {

@@ -254,6 +254,8 @@ class BridgeInProcessTest
             }
             ponger.join(10_000);
             assertFalse(ponger.isAlive());
+            assertEquals(0, a.bridge().counter(BridgeCounter.FORGED) + b.bridge().counter(BridgeCounter.FORGED),
+                "B6: every message authentic");
         }
     }
 

@@ -1,14 +1,18 @@
 package dev.evring.bridge;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
 
 import static dev.evring.bridge.BridgeMessageDescriptor.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,12 +22,49 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * B6 in the small: the key file's rules, the proof, and the checks every received message goes through.
+ * B6 in the small: the key file's rules, the proof, the checks every received message goes through, SipHash
+ * against its reference vectors, and the sealing of messages (tag and sequence number) per direction.
  */
 class BridgeKeyAndCodecTest
 {
+    /**
+     * SipHash-2-4's 64 reference tags (the SipHash paper's appendix, vectors.h of github.com/veorq/SipHash):
+     * key 00 01 .. 0f, message 00 01 .. (length - 1) for lengths 0..63, each tag as its 8 bytes in order.
+     */
+    private static final String[] SIPHASH_VECTORS = {
+        "310e0edd47db6f72", "fd67dc93c539f874", "5a4fa9d909806c0d", "2d7efbd796666785",
+        "b7877127e09427cf", "8da699cd64557618", "cee3fe586e46c9cb", "37d1018bf50002ab",
+        "6224939a79f5f593", "b0e4a90bdf82009e", "f3b9dd94c5bb5d7a", "a7ad6b22462fb3f4",
+        "fbe50e86bc8f1e75", "903d84c02756ea14", "eef27a8e90ca23f7", "e545be4961ca29a1",
+        "db9bc2577fcc2a3f", "9447be2cf5e99a69", "9cd38d96f0b3c14b", "bd6179a71dc96dbb",
+        "98eea21af25cd6be", "c7673b2eb0cbf2d0", "883ea3e395675393", "c8ce5ccd8c030ca8",
+        "94af49f6c650adb8", "eab8858ade92e1bc", "f315bb5bb835d817", "adcf6b0763612e2f",
+        "a5c91da7acaa4dde", "716595876650a2a6", "28ef495c53a387ad", "42c341d8fa92d832",
+        "ce7cf2722f512771", "e37859f94623f3a7", "381205bb1ab0e012", "ae97a10fd434e015",
+        "b4a31508beff4d31", "81396229f0907902", "4d0cf49ee5d4dcca", "5c73336a76d8bf9a",
+        "d0a704536ba93e0e", "925958fcd6420cad", "a915c29bc8067318", "952b79f3bc0aa6d4",
+        "f21df2e41d4535f9", "87577519048f53a9", "10a56cf5dfcd9adb", "eb75095ccd986cd0",
+        "51a9cb9ecba312e6", "96afadfc2ce666c7", "72fe52975a4364ee", "5a1645b276d592a1",
+        "b274cb8ebf87870a", "6f9bb4203de7b381", "eaecb2a30b22a87f", "9924a43cc1315724",
+        "bd838d3aafbf8db7", "0b1a2a3265d51aea", "135079a3231ce660", "932b2846e4d70666",
+        "e1915f5cb1eca46c", "f325965ca16d629f", "575ff28e60381be5", "724506eb4c328a95"
+    };
+
+    private final BridgeCodec codec = new BridgeCodec();
     @TempDir
     Path tmp;
+    /** A shared secret, and the message keys of a with b and of b with a. */
+    private BridgeKey key;
+    private SessionKeys atA;
+    private SessionKeys atB;
+
+    @BeforeEach
+    void keys() throws IOException
+    {
+        key = BridgeKey.read(BridgeKey.generate(tmp.resolve("session.key")));
+        atA = new SessionKeys(key, "a", "b");
+        atB = new SessionKeys(key, "b", "a");
+    }
 
     @Test
     void b6_aKeyFileOpenToOthersOrTooShortIsRefused() throws Exception
@@ -60,14 +101,13 @@ class BridgeKeyAndCodecTest
     @Test
     void b6_malformedMessagesAreRecognised()
     {
-        final BridgeCodec codec = new BridgeCodec();
         final UnsafeBuffer buffer = codec.buffer();
         final int length = codec.channel(NOTIFY, 1, 2, 3);
         assertEquals(NOTIFY, typeOf(buffer, 0, length));
         assertEquals(-1, typeOf(buffer, 0, length - 1), "short");
         assertEquals(-1, typeOf(buffer, 0, 4), "shorter than a header");
-        buffer.putByte(VERSION_OFFSET, (byte)2);
-        assertEquals(-1, typeOf(buffer, 0, length), "another version");
+        buffer.putByte(VERSION_OFFSET, (byte)1);
+        assertEquals(-1, typeOf(buffer, 0, length), "the version before message authentication");
         codec.channel(NOTIFY, 1, 2, 3);
         buffer.putInt(RESERVED_OFFSET, 1, ORDER);
         assertEquals(-1, typeOf(buffer, 0, length), "reserved bits set");
@@ -86,6 +126,154 @@ class BridgeKeyAndCodecTest
         buffer.putInt(HELLO_NAME_LENGTH_OFFSET, 2, ORDER);
         buffer.putByte(HELLO_NAME_OFFSET, (byte)' ');
         assertNull(BridgeCodec.name(buffer, 0, HELLO_NAME_LENGTH_OFFSET, HELLO_NAME_OFFSET), "not a host name");
+    }
+
+    @Test
+    void b6_sipHashGivesTheReferenceTags()
+    {
+        final UnsafeBuffer key = new UnsafeBuffer(new byte[16]);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[3 + SIPHASH_VECTORS.length]);
+        for (int i = 0; i < key.capacity(); i++)
+        {
+            key.putByte(i, (byte)i);
+        }
+        for (int i = 0; i < SIPHASH_VECTORS.length; i++)
+        {
+            message.putByte(3 + i, (byte)i);
+        }
+        final long k0 = key.getLong(0, ORDER);
+        final long k1 = key.getLong(8, ORDER);
+        final SipHash sipHash = new SipHash();
+        for (int length = 0; length < SIPHASH_VECTORS.length; length++)
+        {
+            final long expected = new UnsafeBuffer(HexFormat.of().parseHex(SIPHASH_VECTORS[length])).getLong(0, ORDER);
+            assertEquals(expected, sipHash.hash(k0, k1, message, 3, length), "length " + length);
+        }
+    }
+
+    @Test
+    void b6_aSealedMessageOpensOnlyUnderItsDirectionsKeyWithTheNextSequenceNumber()
+    {
+        sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        final UnsafeBuffer beforeProof = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        assertEquals(2, beforeProof.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
+
+        final byte[] challenge = BridgeKey.nonce(); // b's
+        final UnsafeBuffer proof = answer(atA, challenge, "a", "b");
+        assertEquals(1, proof.getLong(sequenceOffset(PROOF_LENGTH), ORDER), "a new key starts at 1");
+        assertFalse(atB.isAccepted(proof, 0));
+        final UnsafeBuffer forgedProof = copy(proof, PROOF_LENGTH);
+        forgedProof.putByte(tagOffset(PROOF_LENGTH), (byte)(forgedProof.getByte(tagOffset(PROOF_LENGTH)) ^ 1));
+        assertFalse(atB.accept(forgedProof, 0), "a proof whose seal was changed");
+        assertTrue(atB.accept(proof, 0));
+        assertTrue(atB.isAccepted(proof, 0));
+        assertFalse(atB.open(beforeProof, 0, CHANNEL_LENGTH), "sealed before any key (with a random one), though with the number expected");
+
+        final UnsafeBuffer first = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        final UnsafeBuffer second = sealed(atA, codec.channel(CLOSE, 1, 2, 3));
+        final UnsafeBuffer third = sealed(atA, codec.heartbeat());
+        final UnsafeBuffer fourth = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        assertEquals(2, first.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
+        assertEquals(5, fourth.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
+        assertTrue(atB.open(first, 0, CHANNEL_LENGTH));
+        assertFalse(atB.open(first, 0, CHANNEL_LENGTH), "a replay");
+        for (int bit = 0; bit < 8 * CHANNEL_LENGTH; bit++)
+        {
+            final UnsafeBuffer flipped = copy(second, CHANNEL_LENGTH);
+            flipped.putByte(bit / 8, (byte)(flipped.getByte(bit / 8) ^ (1 << (bit % 8))));
+            assertFalse(atB.open(flipped, 0, CHANNEL_LENGTH), "bit " + bit + " flipped");
+        }
+        assertFalse(atB.open(third, 0, HEARTBEAT_LENGTH), "a gap: the second is still expected");
+        assertTrue(atB.open(second, 0, CHANNEL_LENGTH), "refusals move nothing on");
+        assertTrue(atB.open(third, 0, HEARTBEAT_LENGTH));
+
+        final UnsafeBuffer reflected = answer(atB, challenge, "b", "a"); // b -> a under the same nonce
+        assertFalse(atB.open(reflected, 0, PROOF_LENGTH), "b's own message to a, reflected");
+        UnsafeBuffer fromB;
+        do
+        {
+            fromB = sealed(atB, codec.channel(NOTIFY, 1, 2, 3));
+        }
+        while (fromB.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER) < 5);
+        assertEquals(5, fromB.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER), "the number b expects next");
+        assertFalse(atB.open(fromB, 0, CHANNEL_LENGTH), "the other direction's key, even with the right number");
+
+        final UnsafeBuffer again = answer(atA, BridgeKey.nonce(), "a", "b");
+        assertTrue(atB.accept(again, 0), "a new handshake");
+        assertFalse(atB.open(fourth, 0, CHANNEL_LENGTH), "the earlier handshake's key");
+        final UnsafeBuffer next = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        assertEquals(2, next.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER), "numbers start again with the key");
+        assertTrue(atB.open(next, 0, CHANNEL_LENGTH));
+    }
+
+    @Test
+    void b6_aMessageOfferedAgainIsSealedTheSameWay()
+    {
+        answer(atA, BridgeKey.nonce(), "a", "b");
+        final int length = codec.channel(NOTIFY, 1, 2, 3);
+        atA.seal(codec.buffer(), 0, length);
+        final UnsafeBuffer refused = copy(codec.buffer(), length);
+        atA.seal(codec.buffer(), 0, length); // the stream pushed back: no number used up
+        assertEquals(refused, copy(codec.buffer(), length));
+        atA.sent();
+        atA.seal(codec.buffer(), 0, length);
+        assertEquals(3, codec.buffer().getLong(sequenceOffset(length), ORDER));
+    }
+
+    @Test
+    void b6_sealingAndOpeningAMessageAllocateNothing()
+    {
+        assertTrue(atB.accept(answer(atA, BridgeKey.nonce(), "a", "b"), 0));
+        final UnsafeBuffer message = copy(codec.buffer(), codec.channel(NOTIFY, 1, 2, 3));
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        long allocated = threads.getCurrentThreadAllocatedBytes();
+        sealAndOpen(atA, atB, message, 20_000); // warmed up: compiled
+        allocated = threads.getCurrentThreadAllocatedBytes();
+        sealAndOpen(atA, atB, message, 100_000);
+        assertEquals(0, threads.getCurrentThreadAllocatedBytes() - allocated, "bytes allocated");
+    }
+
+    private static void sealAndOpen(final SessionKeys from, final SessionKeys to, final UnsafeBuffer message,
+        final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            from.seal(message, 0, CHANNEL_LENGTH);
+            from.sent();
+            if (!to.open(message, 0, CHANNEL_LENGTH))
+            {
+                throw new AssertionError("message " + i + " refused");
+            }
+        }
+    }
+
+    /**
+     * The PROOF {@code from} sends for a challenge, sealed as it leaves (which switches it to the challenge's
+     * key).
+     */
+    private UnsafeBuffer answer(final SessionKeys from, final byte[] challenge, final String prover,
+        final String verifier)
+    {
+        final byte[] hmac = key.proof(challenge, prover, verifier);
+        return sealed(from, codec.proof(new UnsafeBuffer(challenge), 0, hmac, prover, verifier));
+    }
+
+    /**
+     * The message in the codec's buffer as it leaves {@code from}: sealed, and its number used up.
+     */
+    private UnsafeBuffer sealed(final SessionKeys from, final int length)
+    {
+        from.seal(codec.buffer(), 0, length);
+        from.sent();
+        return copy(codec.buffer(), length);
+    }
+
+    private static UnsafeBuffer copy(final DirectBuffer buffer, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        return new UnsafeBuffer(bytes);
     }
 
     @Test

@@ -196,6 +196,7 @@ class BridgeProcessTest
             {
                 assertTrue(Long.parseLong(a.ask("counter NOTIFIES_RECEIVED", "COUNTER", ANSWER_MS)) >= rounds);
             }
+            assertEquals("0", b.ask("counter FORGED", "COUNTER", ANSWER_MS), "B6: loss repaired by Aeron is no forgery");
         }
     }
 
@@ -308,6 +309,7 @@ class BridgeProcessTest
             final long coalesced = Long.parseLong(a.ask("counter NOTIFIES_COALESCED", "COUNTER", ANSWER_MS));
             assertTrue(coalesced >= channels, "B4: a port's notifies waiting for the stream were folded: " + coalesced);
             assertEquals("0", a.ask("counter PEERS_LOST", "COUNTER", ANSWER_MS), "a stall within the timeout loses nothing");
+            assertEquals("0", b.ask("counter FORGED", "COUNTER", ANSWER_MS), "B6: a backlog sent late is no forgery");
         }
     }
 
@@ -367,6 +369,8 @@ class BridgeProcessTest
                 cb.send("pong " + pb + " 100");
                 ca.send("ping " + pa + " 100");
                 assertEquals("100", ca.expect("DONE", ANSWER_MS).split(" ")[0], "B5: new binds work after the restart");
+                assertEquals("0", a.ask("counter FORGED", "COUNTER", ANSWER_MS), "B6: a hang, a death and a restart are no forgery");
+                assertEquals("0", b.ask("counter FORGED", "COUNTER", ANSWER_MS));
             }
         }
         finally
