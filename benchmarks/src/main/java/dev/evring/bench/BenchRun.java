@@ -4,8 +4,8 @@ import dev.evring.bench.harness.FootprintEntry;
 import dev.evring.bench.harness.MachineInfo;
 import dev.evring.bench.harness.Measurement;
 import dev.evring.bench.harness.Mechanism;
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.bench.harness.Pinning;
+import dev.evring.bench.harness.RunDirectories;
 import dev.evring.bench.harness.RunPlan;
 import dev.evring.bench.report.BenchReport;
 import dev.evring.bench.report.FloorDrift;
@@ -78,7 +78,7 @@ public final class BenchRun
      */
     public int run(final PrintWriter out, final PrintWriter err, final Path json, final Path png) throws IOException
     {
-        final Path base = PairRunner.defaultBaseDirectory();
+        final Path base = RunDirectories.defaultBase();
         final MachineInfo machine = MachineInfo.detect(pinning, base);
         final String startedAt = Instant.now().toString();
         err.printf(Locale.ROOT, "evring bench: %d mechanism(s), %s, %s; load %s%n", mechanisms.size(),

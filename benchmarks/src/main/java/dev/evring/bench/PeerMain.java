@@ -26,11 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PeerMain
 {
-    /** File name of peer A's report in the run directory. */
-    public static final String REPORT = "report.properties";
-    /** File name of the shared control file in the run directory. */
-    public static final String SHARED = "shared";
-
     private static final int PHASE_FLOOR_BEFORE = 1;
     private static final int PHASE_MECHANISM = 2;
     private static final int PHASE_FLOOR_AFTER = 3;
@@ -71,7 +66,7 @@ public final class PeerMain
         final Path directory = Path.of(args[2]);
         final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(plan.timeoutMs());
         int status = 0;
-        try (SharedControl control = SharedControl.open(directory.resolve(SHARED)))
+        try (SharedControl control = SharedControl.open(directory.resolve(SharedControl.FILE_NAME)))
         {
             control.register(role, ProcessHandle.current().pid());
             final Watchdog watchdog = new Watchdog(control, role, deadlineNs);
@@ -133,7 +128,7 @@ public final class PeerMain
         {
             new PeerReport(floorBefore, measurement, floorAfter, control.pid(PeerRole.INITIATOR),
                 control.pid(PeerRole.RESPONDER), control.cpuShare(PeerRole.INITIATOR),
-                control.cpuShare(PeerRole.RESPONDER)).write(peer.directory().resolve(REPORT));
+                control.cpuShare(PeerRole.RESPONDER)).write(peer.directory().resolve(PeerReport.FILE_NAME));
         }
     }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evring.bench.harness.FootprintEntry;
 import dev.evring.bench.harness.Measurement;
 import dev.evring.bench.harness.Mechanism;
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.bench.harness.PeerReport;
 import dev.evring.bench.harness.Pinning;
 import dev.evring.bench.harness.RunPlan;

@@ -70,14 +70,7 @@ public final class Evtchn implements AutoCloseable
         this.link = link;
         this.domid = link.domid();
         this.held = new HeldPorts(link.maxPorts());
-        this.waiter = timeoutNs ->
-        {
-            if (closed)
-            {
-                throw new LinkFailedException(closedException());
-            }
-            return link.waiter().await(timeoutNs);
-        };
+        this.waiter = new GuardedWaiter(link.waiter(), () -> closed ? closedException() : null);
         this.pendingWait = new PendingWait(link, options, waiter, this::nextPortDrivingHub, this::checkUsable);
     }
 

@@ -21,15 +21,7 @@ final class LocalLink implements HubLink
         this.hub = hub;
         this.handle = handle;
         this.drivesHub = hub.config().requestPolling() == RequestPolling.INVOKER;
-        this.waiter = timeoutNs ->
-        {
-            final EvtchnException failure = failure();
-            if (failure != null)
-            {
-                throw new LinkFailedException(failure);
-            }
-            return handle.localDoorbell.await(timeoutNs);
-        };
+        this.waiter = new GuardedWaiter(handle.localDoorbell, this::failure);
     }
 
     @Override

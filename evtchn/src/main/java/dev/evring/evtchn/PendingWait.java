@@ -98,6 +98,7 @@ final class PendingWait
         }
         while (true)
         {
+            final long mark = waiter.mark(); // before the look: a ring after it (the ring made) ends the sleep below
             final int port = nextPort.getAsInt(); // an invoker hub's requests posted so far apply before any sleep
             if (port >= 0)
             {
@@ -115,7 +116,7 @@ final class PendingWait
                 {
                     throw new InterruptedException("interrupted while waiting for a port");
                 }
-                waiter.await(remaining);
+                waiter.await(mark, remaining);
             }
             else if (!events.awaitReadable(remaining, TimeUnit.NANOSECONDS, idle, waiter, 0)) // spun above
             {

@@ -79,10 +79,11 @@ final class PendingWatcher implements AutoCloseable
         {
             while (!closed)
             {
+                final long mark = waiter.mark(); // before the look: a ring after it (the ring made) ends the sleep
                 final PortRing events = link.events();
                 if (events == null)
                 {
-                    waiter.await(TimeUnit.MILLISECONDS.toNanos(WAIT_SLICE_MS));
+                    waiter.await(mark, TimeUnit.MILLISECONDS.toNanos(WAIT_SLICE_MS));
                 }
                 else if (events.awaitReadable(WAIT_SLICE_MS, TimeUnit.MILLISECONDS, idle, waiter))
                 {

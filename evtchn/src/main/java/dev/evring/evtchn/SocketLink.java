@@ -69,16 +69,7 @@ final class SocketLink implements HubLink
         this.directory = directory;
         this.options = options;
         this.channel = channel;
-        this.waiter = timeoutNs ->
-        {
-            final EvtchnException cause = failure;
-            if (cause != null)
-            {
-                throw new LinkFailedException(cause);
-            }
-            final BellSocket socket = bellSocket;
-            return socket != null && socket.tryClaimSleeper() ? awaitBellSocket(socket, timeoutNs) : bell.await(timeoutNs);
-        };
+        this.waiter = new GuardedWaiter(new SleeperWaiter(), () -> failure);
         this.reader = new Thread(this::readLoop, "evtchn-handle-" + directory.getFileName());
         reader.setDaemon(true);
     }
@@ -140,16 +131,52 @@ final class SocketLink implements HubLink
     }
 
     /**
+     * A sleeping thread of this handle: the first takes the doorbell socket, the others wait on the local
+     * doorbell, whose rings are the marks of both.
+     */
+    private final class SleeperWaiter implements DoorbellWaiter
+    {
+        /**
+         * {@inheritDoc}
+         */
+        @Override
+        public long mark()
+        {
+            return bell.mark();
+        }
+
+        /**
+         * {@inheritDoc}
+         */
+        @Override
+        public boolean await(final long mark, final long timeoutNs) throws InterruptedException
+        {
+            final BellSocket socket = bellSocket;
+            return socket != null && socket.tryClaimSleeper() ? awaitBellSocket(socket, mark, timeoutNs)
+                : bell.await(mark, timeoutNs);
+        }
+    }
+
+    /**
      * Sleep on the doorbell socket (this thread holds it) until a doorbell byte arrives, the timeout
      * passes, the link fails or the thread is interrupted; then let the other sleepers of this handle look
-     * at the ring too.
+     * at the ring too. A thread that held the socket since the caller's mark may have taken the byte meant
+     * for the caller, so the caller then does not sleep but looks at the ring again. The local doorbell
+     * rings both before the socket is let go, so that a thread that takes the socket next sees a ring after
+     * its mark, and after, so that a thread that found the socket held and sleeps on the local doorbell
+     * tries to take it.
      *
-     * @return true if a doorbell was taken.
+     * @return true if a doorbell was taken, or another sleeper woke since the mark.
      */
-    private boolean awaitBellSocket(final BellSocket socket, final long timeoutNs) throws InterruptedException
+    private boolean awaitBellSocket(final BellSocket socket, final long mark, final long timeoutNs)
+        throws InterruptedException
     {
         try
         {
+            if (bell.mark() != mark) // the last holder rang before it let go: the lock orders that ring before this
+            {
+                return true;
+            }
             final boolean rung = socket.sleep(timeoutNs);
             if (Thread.interrupted())
             {
@@ -164,8 +191,9 @@ final class SocketLink implements HubLink
         }
         finally
         {
+            bell.ring(); // before the release: the next holder's check above sees it
             socket.releaseSleeper();
-            bell.ring(); // sleepers waiting behind this one look at the ring again
+            bell.ring(); // after it: a sleeper that found the socket held wakes to take it
         }
     }
 

@@ -235,7 +235,7 @@ class DoorbellSocketTest
 
     private static DoorbellWaiter unchecked(final SocketWait wait)
     {
-        return timeoutNs ->
+        return (mark, timeoutNs) ->
         {
             try
             {

@@ -129,7 +129,7 @@ public class DoorbellNeverLosesWakeup
          * {@inheritDoc}
          */
         @Override
-        public boolean await(final long timeoutNs)
+        public boolean await(final long mark, final long timeoutNs)
         {
             slept = true;
             while (!rung && !producerDone)

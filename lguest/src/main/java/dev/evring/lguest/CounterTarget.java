@@ -85,13 +85,14 @@ public final class CounterTarget implements NotifyTarget, AutoCloseable
             {
                 return 0;
             }
+            final long mark = doorbell.mark(); // before the re-check: a ring after it ends the sleep (prepare_to_wait)
             sleepers.incrementAndGet();
             try
             {
                 VarHandle.fullFence(); // smp_mb: announce the sleeper before re-checking (pairs with signal)
                 if (value.get() == 0)
                 {
-                    doorbell.await(remaining);
+                    doorbell.await(mark, remaining);
                 }
             }
             finally

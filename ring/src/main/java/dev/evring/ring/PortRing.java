@@ -1171,10 +1171,11 @@ public final class PortRing extends AbstractCloseable
 
     /**
      * Wait until the ring has ports to read or overflowed: spin through the idle strategy for a short
-     * while, then, if a waiter is given, sleep on the doorbell. The sleep protocol: announce the sleeper
-     * in shared memory, full fence, re-check the ring, and only then block; the producer publishes, full
-     * fence, then reads the sleeper count, so one of the two always sees the other (R7). Spinning costs
-     * no system call on either side.
+     * while, then, if a waiter is given, sleep on the doorbell. The sleep protocol: take the waiter's mark,
+     * announce the sleeper in shared memory, full fence, re-check the ring, and only then block until a
+     * ring after the mark; the producer publishes, full fence, then reads the sleeper count, so one of the
+     * two always sees the other (R7), and a ring between the re-check and the block is not lost. Spinning
+     * costs no system call on either side.
      *
      * @param timeout how long to wait at most.
      * @param unit    its unit.
@@ -1271,6 +1272,7 @@ public final class PortRing extends AbstractCloseable
     {
         final UnsafeBuffer buffer = this.buffer;
         file.requireWhole(); // the sleeper count is an atomic: a fault inside it would kill the JVM
+        final long mark = sleeper.mark(); // before the re-check: a ring after it ends the sleep (prepare_to_wait)
         buffer.getAndAddInt(SLEEPERS_OFFSET, 1); // smp_mb (atomic RMW): the announcement precedes the re-check
         try
         {
@@ -1278,7 +1280,7 @@ public final class PortRing extends AbstractCloseable
             {
                 return true;
             }
-            sleeper.await(timeoutNs);
+            sleeper.await(mark, timeoutNs);
             return isReadable();
         }
         finally

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * A reader's end of a {@link SocketDoorbell} in another process. Connect once, before the first sleep;
  * a ring sent while the reader was awake stays in the socket and makes the next wait return at once.
  * If the producer closes its doorbell or dies, a wait fails with an {@link UncheckedIOException} rather
- * than sleeping forever.
+ * than sleeping forever. The socket keeps every ring, so a wait needs no mark; a ring is one byte, which
+ * ends one wait: one thread sleeps on a waiter at a time.
  */
 public final class SocketDoorbellWaiter implements DoorbellWaiter, AutoCloseable
 {
@@ -63,7 +64,7 @@ public final class SocketDoorbellWaiter implements DoorbellWaiter, AutoCloseable
      * @throws UncheckedIOException if the producer's end is closed.
      */
     @Override
-    public boolean await(final long timeoutNs) throws InterruptedException
+    public boolean await(final long mark, final long timeoutNs) throws InterruptedException
     {
         if (drainRings())
         {

@@ -14,12 +14,13 @@
  *   compare-and-set on the consumer word, whose generation half every resize and reset moves. No system
  *   call on either side while readers spin.</li>
  *   <li><b>The doorbell</b>, only for a reader that sleeps ({@link dev.evring.ring.ReaderWaiting#DOORBELL}):
- *   the reader announces itself in the waiters' block, fences ({@code smp_mb}), re-checks and blocks on a
- *   {@link dev.evring.ring.DoorbellWaiter}; the producer publishes, fences, and rings its
+ *   the reader takes its {@link dev.evring.ring.DoorbellWaiter}'s mark, announces itself in the waiters'
+ *   block, fences ({@code smp_mb}), re-checks and blocks until a ring after the mark; the producer
+ *   publishes, fences, and rings its
  *   {@link dev.evring.ring.Doorbell} only when a port lands in an empty ring while someone sleeps. Across
  *   processes the bell is one byte on a UNIX-domain socket ({@link dev.evring.ring.SocketDoorbell} to each
  *   {@link dev.evring.ring.SocketDoorbellWaiter}); in one process, a
- *   {@link dev.evring.ring.LocalDoorbell}.</li>
+ *   {@link dev.evring.ring.LocalDoorbell}, which wakes every thread asleep on it.</li>
  *   <li><b>The producer role</b>: one producer at a time, passed between instances and processes through
  *   the producers' block (a lock word holding the holder's pid, recovered when the holder dies, given up
  *   after a bounded wait); an instance that claims the exclusive role keeps prod and the size on its own

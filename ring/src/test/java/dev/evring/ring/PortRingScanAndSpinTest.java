@@ -68,7 +68,7 @@ class PortRingScanAndSpinTest
         try (PortRing ring = PortRing.allocate(8, 8, ReaderWaiting.DOORBELL))
         {
             final AtomicInteger sleeps = new AtomicInteger();
-            final DoorbellWaiter countingWaiter = timeoutNs ->
+            final DoorbellWaiter countingWaiter = (mark, timeoutNs) ->
             {
                 sleeps.incrementAndGet();
                 return false;

@@ -654,7 +654,7 @@ final class PortRingTest
             assertEquals(1, ring.read(dst, 0, 64));
 
             final CountDownLatch release = new CountDownLatch(1);
-            final DoorbellWaiter heldAsleep = timeoutNs -> release.await(timeoutNs, TimeUnit.NANOSECONDS);
+            final DoorbellWaiter heldAsleep = (mark, timeoutNs) -> release.await(timeoutNs, TimeUnit.NANOSECONDS);
             final AtomicReference<Object> outcome = new AtomicReference<>();
             final Thread reader = new Thread(() ->
             {
@@ -892,7 +892,7 @@ final class PortRingTest
             {
                 try
                 {
-                    outcome.set(waiter.await(Long.MAX_VALUE)); // "wait forever"
+                    outcome.set(waiter.await(waiter.mark(), Long.MAX_VALUE)); // "wait forever"
                 }
                 catch (final Throwable ex)
                 {
@@ -976,7 +976,7 @@ final class PortRingTest
             ring.doorbell(bell);
             assertEquals(ReaderWaiting.SPIN, ring.readerWaiting());
             assertThrows(IllegalStateException.class,
-                () -> ring.awaitReadable(1, TimeUnit.MILLISECONDS, new NoOpIdleStrategy(), timeoutNs -> true));
+                () -> ring.awaitReadable(1, TimeUnit.MILLISECONDS, new NoOpIdleStrategy(), (mark, timeoutNs) -> true));
             assertFalse(ring.awaitReadable(1, TimeUnit.MILLISECONDS, new NoOpIdleStrategy()), "empty: times out");
             assertTrue(ring.offer(1));
             assertTrue(ring.awaitReadable(1, TimeUnit.MILLISECONDS, new NoOpIdleStrategy()));

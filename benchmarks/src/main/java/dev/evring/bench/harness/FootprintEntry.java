@@ -31,7 +31,7 @@ public record FootprintEntry(
      * @return the entry.
      * @throws IOException if the file is not a readable ring.
      */
-    static FootprintEntry measure(final String mechanism, final Path file) throws IOException
+    public static FootprintEntry measure(final String mechanism, final Path file) throws IOException
     {
         final int capacity;
         final int maxCapacity;

@@ -1,7 +1,5 @@
 package dev.evring.bench.harness;
 
-import dev.evring.bench.Mechanisms;
-import dev.evring.bench.report.ResultRow;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -14,7 +12,7 @@ import java.util.List;
  * {@link #initiate} while peer B (on the second core) runs {@link #respond}. Both peers busy-spin, detect a
  * dead partner through {@link Peer#watchdog()}, and check the data they receive.
  *
- * <p>Register a new mechanism in {@link Mechanisms}.
+ * <p>Register a new mechanism in {@code dev.evring.bench.Mechanisms}.
  */
 public interface Mechanism
 {
@@ -42,7 +40,7 @@ public interface Mechanism
 
     /**
      * Whether both peers' threads spin through the mechanism phase, so that a CPU share below
-     * {@link ResultRow#CPU_SHARE_THRESHOLD} means other load took their CPU (the row is then flagged).
+     * {@code ResultRow.CPU_SHARE_THRESHOLD} means other load took their CPU (the row is then flagged).
      *
      * @return false for a mechanism whose peers park or sleep by design.
      */

@@ -1,6 +1,7 @@
 package dev.evring.bench.harness;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What a mechanism's peer code gets: its role, the run's directory and shared control block, the watchdog
@@ -14,4 +15,6 @@ import java.nio.file.Path;
  */
 public record Peer(PeerRole role, Path directory, SharedControl control, Watchdog watchdog, RunPlan plan)
 {
+    /** Heap of each peer JVM and of a JVM a peer starts (a guest): they allocate almost nothing once running. */
+    public static final List<String> JVM_ARGS = List.of("-Xms64m", "-Xmx256m");
 }

@@ -30,6 +30,9 @@ import java.util.zip.DataFormatException;
 public record PeerReport(Histogram floorBefore, Measurement measurement, Histogram floorAfter, long initiatorPid,
     long responderPid, double initiatorCpuShare, double responderCpuShare)
 {
+    /** Its file name in a run directory, where peer A writes it. */
+    public static final String FILE_NAME = "report.properties";
+
     private static final String FLOOR_BEFORE = "floor.before";
     private static final String FLOOR_AFTER = "floor.after";
     private static final String KIND = "kind";

@@ -77,7 +77,7 @@ public final class Pinning
      * @param role the peer.
      * @return {@code taskset -c N}, or nothing.
      */
-    List<String> prefix(final PeerRole role)
+    public List<String> prefix(final PeerRole role)
     {
         return used() ? List.of(taskset, "-c", Integer.toString(cpu(role))) : List.of();
     }

@@ -26,6 +26,8 @@ import java.nio.file.Path;
  */
 public final class SharedControl implements AutoCloseable
 {
+    /** Its file name in a run directory. */
+    public static final String FILE_NAME = "shared";
     /** Where the mechanism region starts. */
     static final int REGION_OFFSET = 4096;
 
@@ -67,7 +69,8 @@ public final class SharedControl implements AutoCloseable
      * @return the mapped control.
      * @throws IOException if the file cannot be created or mapped.
      */
-    static SharedControl create(final Path file, final int regionLength) throws IOException
+    public static SharedControl create(final Path file, final int regionLength)
+        throws IOException
     {
         if (regionLength < 0)
         {

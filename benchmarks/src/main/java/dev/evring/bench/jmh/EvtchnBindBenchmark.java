@@ -1,10 +1,8 @@
 package dev.evring.bench.jmh;
 
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
 import dev.evring.evtchn.EvtchnHub;
-import dev.evring.evtchn.HubConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,9 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The cost of binding (and unbinding again) one port on a local handle against how many ports the handle
@@ -37,14 +34,11 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class EvtchnBindBenchmark
 {
-    private static final String HUB = "hub";
-
     /** Ports the handle holds before the measured bind. */
     @Param({"0", "1024", "16384"})
     public int bound;
 
-    private Path directory;
-    private EvtchnHub hub;
+    private ScratchHub scratch;
     private Evtchn handle;
 
     /**
@@ -55,9 +49,8 @@ public class EvtchnBindBenchmark
     @Setup(Level.Trial)
     public void start() throws IOException
     {
-        directory = Files.createTempDirectory(PairRunner.defaultBaseDirectory(), "evring-jmh-");
-        hub = EvtchnHub.start(HubConfig.directory(directory.resolve(HUB)));
-        handle = hub.openLocal();
+        scratch = ScratchHub.start(UnaryOperator.identity());
+        handle = scratch.hub().openLocal();
         for (int i = 0; i < bound; i++)
         {
             handle.bindUnboundPort(EvtchnHub.HUB_DOMID);
@@ -66,16 +59,12 @@ public class EvtchnBindBenchmark
 
     /**
      * Stop the hub and remove its directory.
-     *
-     * @throws IOException if the directory cannot be removed.
      */
     @TearDown(Level.Trial)
-    public void stop() throws IOException
+    public void stop()
     {
         handle.close();
-        hub.close(); // removes the hub's files, leaves its (empty) directory
-        Files.deleteIfExists(directory.resolve(HUB));
-        Files.deleteIfExists(directory);
+        scratch.close(); // stops the hub and removes its directory
     }
 
     /**

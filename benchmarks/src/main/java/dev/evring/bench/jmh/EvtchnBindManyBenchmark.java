@@ -1,10 +1,8 @@
 package dev.evring.bench.jmh;
 
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
 import dev.evring.evtchn.EvtchnHub;
-import dev.evring.evtchn.HubConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,8 +18,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,14 +34,11 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class EvtchnBindManyBenchmark
 {
-    private static final String HUB = "hub";
-
     /** Ports bound per measured shot. */
     @Param({"25000", "100000"})
     public int ports;
 
-    private Path directory;
-    private EvtchnHub hub;
+    private ScratchHub scratch;
     private Evtchn handle;
 
     /**
@@ -56,23 +49,18 @@ public class EvtchnBindManyBenchmark
     @Setup(Level.Iteration)
     public void start() throws IOException
     {
-        directory = Files.createTempDirectory(PairRunner.defaultBaseDirectory(), "evring-jmh-");
-        hub = EvtchnHub.start(HubConfig.directory(directory.resolve(HUB)).maxPorts(131072));
-        handle = hub.openLocal();
+        scratch = ScratchHub.start(config -> config.maxPorts(131072));
+        handle = scratch.hub().openLocal();
     }
 
     /**
      * Stop the hub and remove its directory.
-     *
-     * @throws IOException if the directory cannot be removed.
      */
     @TearDown(Level.Iteration)
-    public void stop() throws IOException
+    public void stop()
     {
         handle.close();
-        hub.close();
-        Files.deleteIfExists(directory.resolve(HUB));
-        Files.deleteIfExists(directory);
+        scratch.close(); // stops the hub and removes its directory
     }
 
     /**

@@ -1,10 +1,8 @@
 package dev.evring.bench.jmh;
 
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
 import dev.evring.evtchn.EvtchnHub;
-import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.Virq;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,9 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Event delivery inside one process, no socket and no other thread involved: an {@link EvtchnHub} and two
@@ -40,10 +37,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class EvtchnLocalBenchmark
 {
-    private static final String HUB = "hub";
-
-    private Path directory;
-    private EvtchnHub hub;
+    private ScratchHub scratch;
     private Evtchn sender;
     private Evtchn receiver;
     private int sendPort;
@@ -58,10 +52,9 @@ public class EvtchnLocalBenchmark
     @Setup(Level.Trial)
     public void start() throws IOException
     {
-        directory = Files.createTempDirectory(PairRunner.defaultBaseDirectory(), "evring-jmh-");
-        hub = EvtchnHub.start(HubConfig.directory(directory.resolve(HUB)));
-        sender = hub.openLocal();
-        receiver = hub.openLocal();
+        scratch = ScratchHub.start(UnaryOperator.identity());
+        sender = scratch.hub().openLocal();
+        receiver = scratch.hub().openLocal();
         sendPort = sender.bindUnboundPort(EvtchnHub.HUB_DOMID);
         receivePort = receiver.bindInterdomain(EvtchnHub.HUB_DOMID, sendPort);
         virqPort = receiver.bindVirq(Virq.ARCH_0);
@@ -74,17 +67,13 @@ public class EvtchnLocalBenchmark
 
     /**
      * Stop the hub and remove its directory.
-     *
-     * @throws IOException if the directory cannot be removed.
      */
     @TearDown(Level.Trial)
-    public void stop() throws IOException
+    public void stop()
     {
         sender.close();
         receiver.close();
-        hub.close(); // removes the hub's files, leaves its (empty) directory
-        Files.deleteIfExists(directory.resolve(HUB));
-        Files.deleteIfExists(directory);
+        scratch.close(); // stops the hub and removes its directory
     }
 
     /**
@@ -109,7 +98,7 @@ public class EvtchnLocalBenchmark
     @Benchmark
     public int raiseVirqDeliver() throws EvtchnException
     {
-        hub.raiseVirq(EvtchnHub.HUB_DOMID, Virq.ARCH_0);
+        scratch.hub().raiseVirq(EvtchnHub.HUB_DOMID, Virq.ARCH_0);
         return take(virqPort);
     }
 

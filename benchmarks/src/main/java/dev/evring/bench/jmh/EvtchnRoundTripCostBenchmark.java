@@ -1,10 +1,8 @@
 package dev.evring.bench.jmh;
 
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnException;
 import dev.evring.evtchn.EvtchnHub;
-import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.RequestPolling;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,8 +18,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,10 +37,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class EvtchnRoundTripCostBenchmark
 {
-    private static final String HUB = "hub";
-
-    private Path directory;
-    private EvtchnHub hub;
+    private ScratchHub scratch;
     private Evtchn peerA;
     private Evtchn peerB;
     private int portA;
@@ -58,10 +51,9 @@ public class EvtchnRoundTripCostBenchmark
     @Setup(Level.Trial)
     public void start() throws IOException
     {
-        directory = Files.createTempDirectory(PairRunner.defaultBaseDirectory(), "evring-jmh-");
-        hub = EvtchnHub.start(HubConfig.directory(directory.resolve(HUB)).requestPolling(RequestPolling.INVOKER));
-        peerA = hub.openLocal();
-        peerB = Evtchn.open(hub.directory());
+        scratch = ScratchHub.start(config -> config.requestPolling(RequestPolling.INVOKER));
+        peerA = scratch.hub().openLocal();
+        peerB = Evtchn.open(scratch.hub().directory());
         portA = peerA.bindUnboundPort(peerB.domid());
         portB = peerB.bindInterdomain(EvtchnHub.HUB_DOMID, portA);
         for (int fired = peerB.pending(); fired >= 0; fired = peerB.pending())
@@ -73,17 +65,13 @@ public class EvtchnRoundTripCostBenchmark
 
     /**
      * Close the handles, stop the hub and remove its directory.
-     *
-     * @throws IOException if the directory cannot be removed.
      */
     @TearDown(Level.Trial)
-    public void stop() throws IOException
+    public void stop()
     {
         peerB.close();
         peerA.close();
-        hub.close();
-        Files.deleteIfExists(directory.resolve(HUB));
-        Files.deleteIfExists(directory);
+        scratch.close(); // stops the hub and removes its directory
     }
 
     /**

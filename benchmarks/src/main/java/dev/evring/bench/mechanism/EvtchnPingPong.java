@@ -51,7 +51,6 @@ public final class EvtchnPingPong extends AbstractMechanism
     private static final int HUB_READY = 256;
     private static final int RESPONDER_BOUND = 384;
     private static final int STOP = 512;
-    private static final int REGION_LENGTH = 4096;
     private static final String HUB = "hub";
     private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
     private static final long AWAIT_SLICE_MS = 100;
@@ -78,7 +77,7 @@ public final class EvtchnPingPong extends AbstractMechanism
      */
     public EvtchnPingPong(final String name, final boolean blocking, final RequestPolling polling)
     {
-        super(name, describe(polling, blocking), false);
+        super(name, describe(polling, blocking), false, RegionFlags.SETUP_PAGE);
         this.blocking = blocking;
         this.polling = polling;
     }
@@ -102,15 +101,6 @@ public final class EvtchnPingPong extends AbstractMechanism
     public boolean peersSpin()
     {
         return !blocking;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int regionLength()
-    {
-        return REGION_LENGTH;
     }
 
     /**

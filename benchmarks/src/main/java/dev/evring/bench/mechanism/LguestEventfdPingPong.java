@@ -1,7 +1,6 @@
 package dev.evring.bench.mechanism;
 
 import dev.evring.bench.harness.Measurement;
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.bench.harness.Peer;
 import dev.evring.bench.harness.PeerFailure;
 import dev.evring.bench.harness.RunPlan;
@@ -22,7 +21,6 @@ import org.agrona.concurrent.YieldingIdleStrategy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.DataFormatException;
 
 /**
@@ -45,11 +43,9 @@ public final class LguestEventfdPingPong extends AbstractMechanism
     private static final int GUEST_READY = 512;
     private static final int STOP = 640;
     private static final int RESPONDER_STOPPED = 768;
-    private static final int REGION_LENGTH = 4096;
     private static final String HUB = "hub";
     private static final String MEMORY = "guest.mem";
     private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
-    private static final long RUN_SLICE_MS = 100;
 
     /**
      * The mechanism.
@@ -57,7 +53,7 @@ public final class LguestEventfdPingPong extends AbstractMechanism
     public LguestEventfdPingPong()
     {
         super("lguest-eventfd", "lguest: guest notify -> eventfd-attached evtchn port (launcher in A does not return) -> "
-            + "consumer B pending(), unmask, ack in guest memory; timed by the guest", false);
+            + "consumer B pending(), unmask, ack in guest memory; timed by the guest", false, RegionFlags.SETUP_PAGE);
     }
 
     /**
@@ -76,15 +72,6 @@ public final class LguestEventfdPingPong extends AbstractMechanism
      * {@inheritDoc}
      */
     @Override
-    public int regionLength()
-    {
-        return REGION_LENGTH;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
     public Measurement initiate(final Peer peer) throws Exception
     {
         final RunPlan plan = peer.plan();
@@ -93,7 +80,7 @@ public final class LguestEventfdPingPong extends AbstractMechanism
         try (EvtchnHub hub = EvtchnHub.start(HubConfig.directory(peer.directory().resolve(HUB))
                 .idleStrategy(YieldingIdleStrategy::new)); // shares A's CPU with the launcher and the guest
             Evtchn dom0 = hub.openLocal();
-            Lguest lguest = Lguest.open(PairRunner.PEER_JVM_ARGS))
+            Lguest lguest = Lguest.open(Peer.JVM_ARGS))
         {
             region.putIntRelease(HUB_READY, 1); // release: the hub's files exist before B looks for them
             final int remoteDomid = RegionFlags.awaitNonZero(region, RESPONDER_DOMID, watchdog) - 1;
@@ -110,7 +97,7 @@ public final class LguestEventfdPingPong extends AbstractMechanism
             lguest.attachEventfd(EventfdPingGuest.PING_ADDRESS, new EvtchnPortTarget(dom0, port));
             region.putIntRelease(GUEST_READY, 1); // release: the memory file exists before B maps it
 
-            final RunResult result = runUntilDone(lguest, watchdog);
+            final RunResult result = GuestRunLoop.runToNotify(lguest, watchdog, name());
             if (result.notifyAddress() != EventfdPingGuest.DONE_ADDRESS)
             {
                 throw new PeerFailure("lguest-eventfd: run() returned notify " + result.notifyAddress()
@@ -124,23 +111,6 @@ public final class LguestEventfdPingPong extends AbstractMechanism
         finally
         {
             region.putIntRelease(STOP, 1); // release: B stops polling (again, or after a failure)
-        }
-    }
-
-    private static RunResult runUntilDone(final Lguest lguest, final Watchdog watchdog) throws IOException
-    {
-        while (true)
-        {
-            final RunResult result = lguest.run(0, RUN_SLICE_MS, TimeUnit.MILLISECONDS);
-            if (result.isNotify())
-            {
-                return result;
-            }
-            if (result.isDead())
-            {
-                throw new PeerFailure("lguest-eventfd: the guest died: " + result.deathReason());
-            }
-            watchdog.check(); // a time-out slice: the guest is still pinging, unless B is gone
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.evring.bench.mechanism;
 
 import dev.evring.bench.harness.Measurement;
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.bench.harness.Peer;
 import dev.evring.bench.harness.PeerFailure;
 import dev.evring.bench.harness.Pinning;
@@ -34,10 +33,8 @@ public final class LguestNotifyPingPong extends AbstractMechanism
     private static final int GUEST_PID = 0;
     private static final int GUEST_PLACED = 128;
     private static final int DONE = 256;
-    private static final int REGION_LENGTH = 4096;
     private static final long GUEST_PAGES = 16;
     private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long RUN_SLICE_MS = 100;
 
     /**
      * The mechanism.
@@ -45,7 +42,7 @@ public final class LguestNotifyPingPong extends AbstractMechanism
     public LguestNotifyPingPong()
     {
         super("lguest-notify", "lguest: guest notify -> run() returns in the launcher (A) -> next run() resumes it; guest JVM "
-            + "on B's CPU", false);
+            + "on B's CPU", false, RegionFlags.SETUP_PAGE);
     }
 
     /**
@@ -63,22 +60,13 @@ public final class LguestNotifyPingPong extends AbstractMechanism
      * {@inheritDoc}
      */
     @Override
-    public int regionLength()
-    {
-        return REGION_LENGTH;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
     public Measurement initiate(final Peer peer) throws IOException
     {
         final RunPlan plan = peer.plan();
         final Watchdog watchdog = peer.watchdog();
         final UnsafeBuffer region = peer.control().region();
         final RoundTrips trips = new RoundTrips(plan.warmupRoundTrips(), plan.roundTrips(), plan.phaseCapMs());
-        try (Lguest lguest = Lguest.open(PairRunner.PEER_JVM_ARGS))
+        try (Lguest lguest = Lguest.open(Peer.JVM_ARGS))
         {
             lguest.initialize(peer.directory().resolve("guest.mem"), 0, GUEST_PAGES,
                 NotifyLoopGuest.class.getName(), 1);
@@ -91,7 +79,7 @@ public final class LguestNotifyPingPong extends AbstractMechanism
             for (long i = 0; trips.more(i); i++)
             {
                 final long start = System.nanoTime();
-                final RunResult result = runToNotify(lguest, watchdog);
+                final RunResult result = GuestRunLoop.runToNotify(lguest, watchdog, name());
                 trips.record(i, start, System.nanoTime());
                 if (result.notifyAddress() != NotifyLoopGuest.ADDRESS)
                 {
@@ -104,23 +92,6 @@ public final class LguestNotifyPingPong extends AbstractMechanism
             region.putIntRelease(DONE, 1); // release: B stops parking
         }
         return Measurement.roundTrips(trips.histogram());
-    }
-
-    private static RunResult runToNotify(final Lguest lguest, final Watchdog watchdog) throws IOException
-    {
-        while (true)
-        {
-            final RunResult result = lguest.run(0, RUN_SLICE_MS, TimeUnit.MILLISECONDS);
-            if (result.isNotify())
-            {
-                return result;
-            }
-            if (result.isDead())
-            {
-                throw new PeerFailure("lguest-notify: the guest died: " + result.deathReason());
-            }
-            watchdog.check(); // a time-out: the guest is slow, or B is gone
-        }
     }
 
     /**

@@ -12,6 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class RegionFlags
 {
+    /** The region a mechanism asks for whose peers share only setup words: one page. */
+    static final int SETUP_PAGE = 4096;
     /** How long a peer parks between looks at a setup word. */
     static final long SETUP_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
 

@@ -56,7 +56,7 @@ class WatchdogTest
     {
         final Process gone = new ProcessBuilder(ChildJvm.command(NoOp.class.getName(), List.of())).start();
         assertTrue(gone.waitFor(60, TimeUnit.SECONDS));
-        try (SharedControl control = SharedControl.create(dir.resolve(PeerMain.SHARED), 0))
+        try (SharedControl control = SharedControl.create(dir.resolve(SharedControl.FILE_NAME), 0))
         {
             control.register(PeerRole.INITIATOR, gone.pid());
         }
@@ -71,7 +71,7 @@ class WatchdogTest
     @Test
     void responderWhosePartnerNeverComesStopsAtTheDeadline(@TempDir final Path dir) throws Exception
     {
-        SharedControl.create(dir.resolve(PeerMain.SHARED), 0).close();
+        SharedControl.create(dir.resolve(SharedControl.FILE_NAME), 0).close();
 
         final Result result = runResponder(dir, new RunPlan(10, 10, 10, 10, 1, 1, 1_000, 1_500));
 

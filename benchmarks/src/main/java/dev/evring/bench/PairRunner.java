@@ -1,6 +1,14 @@
-package dev.evring.bench.harness;
+package dev.evring.bench;
 
-import dev.evring.bench.PeerMain;
+import dev.evring.bench.harness.FootprintEntry;
+import dev.evring.bench.harness.Mechanism;
+import dev.evring.bench.harness.Peer;
+import dev.evring.bench.harness.PeerReport;
+import dev.evring.bench.harness.PeerRole;
+import dev.evring.bench.harness.Pinning;
+import dev.evring.bench.harness.RunDirectories;
+import dev.evring.bench.harness.RunPlan;
+import dev.evring.bench.harness.SharedControl;
 import dev.evring.ring.ChildJvm;
 
 import java.io.IOException;
@@ -8,14 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * The coordinator's side of one measurement: make a run directory with the shared file, let the mechanism
@@ -26,9 +32,6 @@ import java.util.stream.Stream;
  */
 public final class PairRunner
 {
-    /** Heap of each peer; they allocate almost nothing once running. */
-    public static final List<String> PEER_JVM_ARGS = List.of("-Xms64m", "-Xmx256m");
-
     private static final long GRACE_MS = 15_000;
     private static final long PARTNER_EXIT_MS = 10_000;
 
@@ -39,24 +42,12 @@ public final class PairRunner
      * A runner.
      *
      * @param pinning       how to pin the peers.
-     * @param baseDirectory where run directories are made (/dev/shm where there is one).
+     * @param baseDirectory where run directories are made ({@link RunDirectories#defaultBase()}).
      */
     public PairRunner(final Pinning pinning, final Path baseDirectory)
     {
         this.pinning = pinning;
         this.baseDirectory = baseDirectory;
-    }
-
-    /**
-     * Where run directories go by default: {@code /dev/shm} if it is a writable directory, else
-     * {@code java.io.tmpdir}.
-     *
-     * @return the directory.
-     */
-    public static Path defaultBaseDirectory()
-    {
-        final Path shm = Path.of("/dev/shm");
-        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     /**
@@ -72,7 +63,7 @@ public final class PairRunner
         try
         {
             directory = Files.createTempDirectory(baseDirectory, "evring-bench-");
-            try (SharedControl control = SharedControl.create(directory.resolve(PeerMain.SHARED),
+            try (SharedControl control = SharedControl.create(directory.resolve(SharedControl.FILE_NAME),
                 mechanism.regionLength()))
             {
                 mechanism.prepare(directory, control.region());
@@ -82,7 +73,7 @@ public final class PairRunner
             {
                 return Outcome.failed(error);
             }
-            final PeerReport report = PeerReport.read(directory.resolve(PeerMain.REPORT));
+            final PeerReport report = PeerReport.read(directory.resolve(PeerReport.FILE_NAME));
             final List<FootprintEntry> footprint = new ArrayList<>();
             for (final Path file : mechanism.footprintFiles(directory))
             {
@@ -101,7 +92,7 @@ public final class PairRunner
         }
         finally
         {
-            deleteQuietly(directory);
+            RunDirectories.deleteQuietly(directory);
         }
     }
 
@@ -163,7 +154,7 @@ public final class PairRunner
         throws IOException
     {
         final List<String> command = new ArrayList<>(pinning.prefix(role));
-        command.addAll(ChildJvm.command(PeerMain.class.getName(), PEER_JVM_ARGS,
+        command.addAll(ChildJvm.command(PeerMain.class.getName(), Peer.JVM_ARGS,
             role.name().toLowerCase(Locale.ROOT), mechanism.name(), directory.toString(), plan.encode()));
         return new ProcessBuilder(command)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -192,22 +183,6 @@ public final class PairRunner
             }
         }
         return out.toString();
-    }
-
-    private static void deleteQuietly(final Path directory)
-    {
-        if (directory == null)
-        {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory))
-        {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (final IOException ignored)
-        {
-            // a leftover run directory in /dev/shm is harmless and named evring-bench-*
-        }
     }
 
     /**
