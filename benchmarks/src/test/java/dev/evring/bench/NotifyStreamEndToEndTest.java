@@ -2,7 +2,6 @@ package dev.evring.bench;
 
 import dev.evring.bench.harness.Measurement;
 import dev.evring.bench.harness.NotifyCounts;
-import dev.evring.bench.harness.PairRunner;
 import dev.evring.bench.harness.Pinning;
 import dev.evring.bench.harness.RunPlan;
 import dev.evring.bench.report.NotifyRates;
