@@ -1,14 +1,16 @@
 package dev.evring.ring;
 
-import org.agrona.IoUtil;
+import net.openhft.chronicle.core.OS;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A file shared between processes and mapped read-write into this one: the one place evring creates,
@@ -29,8 +31,11 @@ import java.nio.file.StandardOpenOption;
  *   not close, unlike a {@link FileChannel}'s.</li>
  * </ul>
  *
- * <p>A mapping is at most {@link Integer#MAX_VALUE} bytes (a {@link MappedByteBuffer}). Closing unmaps
- * the file and closes its descriptor; the file stays for other processes. Thread-safe.
+ * <p>A mapping is at most {@link Integer#MAX_VALUE} bytes (one {@link AtomicBuffer}). It is made and
+ * unmapped with Chronicle Core's {@code OS.map} / {@code OS.unmap}, not through a {@code MappedByteBuffer}:
+ * the JDK unmaps a buffer inside a cleaner that ends the JVM on any error, and HotSpot may report a fault of
+ * an earlier access to a cut file just there (see {@link #close()}). Closing unmaps the file and closes its
+ * descriptor, once; the file stays for other processes. Thread-safe.
  */
 public final class SharedMappedFile implements AutoCloseable
 {
@@ -39,15 +44,18 @@ public final class SharedMappedFile implements AutoCloseable
 
     private final Path file;
     private final RandomAccessFile descriptor;
-    private final MappedByteBuffer mapping;
+    private final long address;
+    private final UnsafeBuffer mapping;
     private final long length;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SharedMappedFile(final Path file, final RandomAccessFile descriptor, final MappedByteBuffer mapping)
+    private SharedMappedFile(final Path file, final RandomAccessFile descriptor, final long address, final long length)
     {
         this.file = file;
         this.descriptor = descriptor;
-        this.mapping = mapping;
-        this.length = mapping.capacity();
+        this.address = address;
+        this.mapping = new UnsafeBuffer(address, (int)length);
+        this.length = length;
     }
 
     /**
@@ -85,7 +93,7 @@ public final class SharedMappedFile implements AutoCloseable
         {
             descriptor = new RandomAccessFile(file.toFile(), "rw");
             descriptor.setLength(length);
-            final SharedMappedFile mapped = new SharedMappedFile(file, descriptor, map(descriptor, length));
+            final SharedMappedFile mapped = new SharedMappedFile(file, descriptor, map(descriptor, length), length);
             mapped.reserve(0, reserveLength);
             return mapped;
         }
@@ -121,7 +129,7 @@ public final class SharedMappedFile implements AutoCloseable
             {
                 throw new ErrnoException(Errno.EFBIG, file + " is " + length + " bytes, more than one mapping holds");
             }
-            return new SharedMappedFile(file, descriptor, map(descriptor, length));
+            return new SharedMappedFile(file, descriptor, map(descriptor, length), length);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -130,11 +138,11 @@ public final class SharedMappedFile implements AutoCloseable
         }
     }
 
-    private static MappedByteBuffer map(final RandomAccessFile descriptor, final long length) throws IOException
+    private static long map(final RandomAccessFile descriptor, final long length) throws IOException
     {
         try
         {
-            return descriptor.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, length);
+            return OS.map(descriptor.getChannel(), FileChannel.MapMode.READ_WRITE, 0, length);
         }
         catch (final IOException ex)
         {
@@ -265,7 +273,7 @@ public final class SharedMappedFile implements AutoCloseable
      *
      * @return the mapped buffer.
      */
-    public MappedByteBuffer mapping()
+    public AtomicBuffer mapping()
     {
         return mapping;
     }
@@ -292,28 +300,37 @@ public final class SharedMappedFile implements AutoCloseable
 
     /**
      * Unmap the file and close its descriptor; the file stays. The mapping must not be used afterwards. A
-     * late report of a fault on a file another process cut (an {@link InternalError} raised at the unmap) does
-     * not stop the close.
+     * second close does nothing.
+     *
+     * <p>HotSpot reports a fault of compiled code on a file another process cut late, as an
+     * {@link InternalError} at the thread's next call into the VM, which may be one of this close's. Such a
+     * report is dropped here: the mapping and the descriptor are gone either way, and readers of a file others
+     * may cut have {@link #isWhole()} to find out. (The JDK's own unmap of a {@code MappedByteBuffer} runs in
+     * a cleaner that ends the JVM on such a report, which is why this class does not use one.)
      */
     @Override
     public void close()
     {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
         try
         {
-            IoUtil.unmap(mapping);
+            OS.unmap(address, length);
         }
-        catch (final InternalError late)
+        catch (final IOException | InternalError late)
         {
-            // HotSpot may report a fault of an earlier access to a cut file only at this call into the VM;
-            // the mapping is gone either way, and close still gives the descriptor back
+            // a late fault report on the way back from munmap (perhaps wrapped): the pages are unmapped
         }
         try
         {
             descriptor.close();
         }
-        catch (final IOException ignored)
+        catch (final IOException | InternalError ignored)
         {
-            // closing a descriptor that only served fstat and writes that completed cannot lose data
+            // closing a descriptor that only served fstat and writes that completed cannot lose data; a late
+            // fault report that came on the way back is dropped as above
         }
     }
 

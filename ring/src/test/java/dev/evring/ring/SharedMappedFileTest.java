@@ -4,10 +4,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,6 +51,27 @@ final class SharedMappedFileTest
             final ErrnoException ex = assertThrows(ErrnoException.class, shared::checkWhole);
             assertEquals(Errno.EIO, ex.errno());
             assertTrue(ex.getMessage().contains("4096 bytes") && ex.getMessage().contains(file.toString()), ex.getMessage());
+        }
+    }
+
+    /**
+     * A fault on a cut file that HotSpot reports late (at the thread's next call into the VM) must never
+     * surface inside the JDK's unmapper, whose cleaner ends the JVM with status 1 on any error: a hub closes
+     * the rings of a client that cut them. 10 children each close 300 cut files they read from compiled code,
+     * with another thread mapping and unmapping beside them; with the unmap on the closing thread, about one
+     * child in four died.
+     */
+    @Test
+    void h1_aLateFaultReportAtCloseNeverEndsTheJvm() throws Exception
+    {
+        for (int run = 0; run < 10; run++)
+        {
+            final Process child = ChildJvm.processBuilder(LateFaultCloseProcess.class, dir.resolve("late" + run).toString())
+                .redirectErrorStream(true).start();
+            final String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child " + run + " hung: " + out);
+            assertEquals(0, child.exitValue(), "child " + run + ": " + out);
+            assertTrue(out.startsWith("CLOSED 300 cut files"), out);
         }
     }
 
