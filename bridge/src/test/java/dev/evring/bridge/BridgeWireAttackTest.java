@@ -156,7 +156,7 @@ class BridgeWireAttackTest
         final int again = xa.bindInterdomain(a.bridge().domidOf("b", 0), pb);
         assertEquals(again, xa.awaitPending(5, TimeUnit.SECONDS), "b's unbound end can be bound from a");
         xa.unmask(again);
-        roundTrip(again, pb);
+        Bridges.roundTrip(xa, again, xb, pb);
         assertEquals(before.get(BridgeCounter.FORGED) + 1, b.bridge().counter(BridgeCounter.FORGED), "counted once");
         assertEquals(0, a.bridge().counter(BridgeCounter.FORGED), "a saw no forgery");
     }
@@ -171,21 +171,8 @@ class BridgeWireAttackTest
         final int local = xb.bindInterdomain(b.bridge().domidOf("a", 0), unbound);
         assertEquals(local, xb.awaitPending(5, TimeUnit.SECONDS), "E3: left pending");
         xb.unmask(local);
-        roundTrip(unbound, local);
+        Bridges.roundTrip(xa, unbound, xb, local);
         return local;
-    }
-
-    /**
-     * One notify each way on a connected channel whose ends are unmasked and not pending, and are left so.
-     */
-    private void roundTrip(final int portA, final int portB) throws Exception
-    {
-        xa.notify(portA);
-        assertEquals(portB, xb.awaitPending(5, TimeUnit.SECONDS), "a real notify goes through");
-        xb.unmask(portB);
-        xb.notify(portB);
-        assertEquals(portA, xa.awaitPending(5, TimeUnit.SECONDS), "both ways");
-        xa.unmask(portA);
     }
 
     private void awaitBothUp() throws Exception
