@@ -212,17 +212,6 @@ public final class BridgeMessageDescriptor
     }
 
     /**
-     * Whether messages of a type end with a trailer (every type but HELLO).
-     *
-     * @param type a known type.
-     * @return true if it is sealed with a sequence number and a tag.
-     */
-    public static boolean isSealed(final int type)
-    {
-        return type != HELLO;
-    }
-
-    /**
      * Where the sequence number of a sealed message is.
      *
      * @param length the message's length.
