@@ -81,10 +81,10 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  *
  * <p><b>Liveness.</b> Peers exchange heartbeats every quarter of the peer timeout; a peer silent for the
  * timeout, whose image goes away, or that starts a new handshake on its stream is lost: every channel to it
- * goes back to unbound on this side, and it must prove itself again. Heartbeats and this check are part of the duty
- * cycle: in {@link BridgeDutyCycle#INVOKER} mode they work while the program invokes {@link #doWork()}
- * regularly (well within a quarter of the timeout), and a program that stops invoking is seen by its peers
- * as dead once the timeout has passed, as a hung host would be.
+ * goes back to unbound on this side, and it must prove itself again. Heartbeats and this check are part of
+ * the duty cycle: in {@link BridgeDutyCycle#INVOKER} mode they work while the program invokes
+ * {@link #doWork()} regularly (well within a quarter of the timeout), and a program that stops invoking is
+ * seen by its peers as dead once the timeout has passed, as a hung host would be.
  *
  * <p><b>Security.</b> Each side challenges the other with a fresh nonce (a HELLO); the answer (a PROOF) is an
  * HMAC-SHA256 of the shared secret over the nonce, the prover's own challenge and both names
@@ -818,7 +818,8 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             {
                 count(BridgeCounter.REFUSED_PEERS).increment();
             }
-            else if (peer.keys.isAccepted(buffer, offset) && buffer.getLong(offset + sequenceOffset(PROOF_LENGTH), ORDER) != 0)
+            else if (peer.keys.isAccepted(buffer, offset)
+                && buffer.getLong(offset + sequenceOffset(PROOF_LENGTH), ORDER) != 0) // not an answer on its own
             {
                 isAuthentic(peer, buffer, offset, PROOF_LENGTH);
             }
