@@ -11,7 +11,8 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  * Writes bridge messages into one scratch buffer (each writer returns the message's length) and reads the
  * fields that need checking (host names). Layout: {@link BridgeMessageDescriptor}. The trailer of a sealed
  * message is written as zeros: its sequence number and tag are filled in as it leaves
- * ({@link SessionKeys#seal}). Not thread-safe: one per writer.
+ * ({@link SessionKeys#seal}), or at once for an answer on its own ({@link SessionKeys#sealAnswer}). Not
+ * thread-safe: one per writer.
  */
 final class BridgeCodec
 {
@@ -34,10 +35,11 @@ final class BridgeCodec
         return HELLO_LENGTH;
     }
 
-    int proof(final DirectBuffer nonce, final int nonceOffset, final byte[] hmac, final String name, final String target)
+    int proof(final byte[] nonce, final byte[] own, final byte[] hmac, final String name, final String target)
     {
         header(PROOF);
-        buffer.putBytes(PROOF_NONCE_OFFSET, nonce, nonceOffset, NONCE_LENGTH);
+        buffer.putBytes(PROOF_NONCE_OFFSET, nonce);
+        buffer.putBytes(PROOF_OWN_NONCE_OFFSET, own);
         buffer.putBytes(PROOF_HMAC_OFFSET, hmac);
         names(PROOF_NAME_LENGTH_OFFSET, PROOF_NAME_OFFSET, name);
         names(PROOF_TARGET_LENGTH_OFFSET, PROOF_TARGET_OFFSET, target);

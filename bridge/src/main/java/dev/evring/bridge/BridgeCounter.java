@@ -20,7 +20,11 @@ public enum BridgeCounter
     NOTIFIES_COALESCED("bridge: notifies coalesced"),
     /** Channels connected across hosts (each hub counts its own end). */
     BINDS("bridge: binds across hosts"),
-    /** Hellos from unknown hosts and proofs that failed. */
+    /**
+     * Hellos from unknown hosts and proofs that failed; and, while a peer is up, hellos and proofs in its name
+     * from any image but its proven one (a stranger, a replay, or the peer restarted before its old stream
+     * fell silent), which are not answered.
+     */
     REFUSED_PEERS("bridge: refused peers"),
     /** Messages refused: malformed, out of range, or from a peer that has not proved itself. */
     MALFORMED("bridge: malformed messages"),

@@ -21,8 +21,8 @@ import java.util.Set;
 
 /**
  * The secret bridges share, read from a key file that only its owner may read or write (mode 0600, or
- * 0400). A bridge proves it knows the secret with an HMAC-SHA256 over the peer's fresh challenge and both
- * host names; the secret itself never leaves the process. The same secret keys the messages that follow:
+ * 0400). A bridge proves it knows the secret with an HMAC-SHA256 over the peer's fresh challenge, its own
+ * challenge to the peer and both host names; the secret itself never leaves the process. The same secret keys the messages that follow:
  * each direction's SipHash key is an HMAC-SHA256 of the secret under another label, over the receiver's
  * challenge and both names ({@link #messageKey}), so it is fresh for every challenge, differs from the other
  * direction's, and cannot be computed from a proof seen on the wire.
@@ -34,7 +34,7 @@ public final class BridgeKey
     private static final String ALGORITHM = "HmacSHA256";
     /** Length of a message key (SipHash's 128 bits). */
     static final int MESSAGE_KEY_LENGTH = 16;
-    private static final byte[] PROOF_LABEL = "evring-bridge-proof-v1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PROOF_LABEL = "evring-bridge-proof-v3".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MESSAGE_KEY_LABEL = "evring-bridge message key v2".getBytes(StandardCharsets.US_ASCII);
     private static final Set<PosixFilePermission> ALLOWED =
         EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
@@ -132,21 +132,25 @@ public final class BridgeKey
     }
 
     /**
-     * The proof that {@code prover} knows the secret, for {@code verifier}'s challenge.
+     * The proof that {@code prover} knows the secret, for {@code verifier}'s challenge; it vouches for the
+     * prover's own challenge to the verifier too (the key of the messages the verifier will send it).
      *
      * @param nonce    the verifier's challenge.
+     * @param own      the prover's challenge to the verifier.
      * @param prover   the proving host's name.
      * @param verifier the verifying host's name.
      * @return the HMAC.
      */
-    byte[] proof(final byte[] nonce, final String prover, final String verifier)
+    byte[] proof(final byte[] nonce, final byte[] own, final String prover, final String verifier)
     {
-        return hmac(PROOF_LABEL, nonce, prover, verifier);
+        begin(PROOF_LABEL);
+        mac.update(nonce);
+        return end(own, prover, verifier);
     }
 
     /**
-     * The SipHash key of the messages {@code sender} sends to {@code receiver} after it answered
-     * {@code receiver}'s challenge {@code nonce} ({@link MessageAuthenticator}). Never sent: each side derives it.
+     * The SipHash key of the messages {@code sender} sends to {@code receiver} under {@code receiver}'s challenge
+     * {@code nonce} ({@link MessageAuthenticator}). Never sent: each side derives it.
      *
      * @param nonce    the receiver's challenge.
      * @param sender   the sending host's name.
@@ -166,6 +170,15 @@ public final class BridgeKey
      */
     private byte[] hmac(final byte[] label, final byte[] nonce, final String first, final String second)
     {
+        begin(label);
+        return end(nonce, first, second);
+    }
+
+    /**
+     * Begin an HMAC-SHA256 of the secret with a label.
+     */
+    private void begin(final byte[] label)
+    {
         try
         {
             mac.init(secret);
@@ -175,6 +188,13 @@ public final class BridgeKey
             throw new IllegalStateException("cannot key " + ALGORITHM, ex);
         }
         mac.update(label);
+    }
+
+    /**
+     * The end of an HMAC {@link #begin begun}: a nonce and two names (the first ended by a 0 byte).
+     */
+    private byte[] end(final byte[] nonce, final String first, final String second)
+    {
         mac.update(nonce);
         mac.update(first.getBytes(StandardCharsets.US_ASCII));
         mac.update((byte)0);
@@ -183,21 +203,23 @@ public final class BridgeKey
     }
 
     /**
-     * Check a proof (in constant time).
+     * Check the proof in a PROOF message (in constant time): its HMAC over this host's challenge, the prover's
+     * own challenge the message carries and both names.
      *
      * @param nonce    the challenge this host sent.
      * @param prover   the peer's name.
      * @param verifier this host's name.
-     * @param buffer   holding the peer's HMAC.
+     * @param buffer   holding the PROOF.
      * @param offset   where it starts.
-     * @return true if the peer knows the secret.
+     * @return true if the peer knows the secret, and the challenge it names is its own.
      */
     boolean verify(final byte[] nonce, final String prover, final String verifier, final DirectBuffer buffer,
         final int offset)
     {
         final byte[] received = new byte[BridgeMessageDescriptor.HMAC_LENGTH];
-        buffer.getBytes(offset, received);
-        return MessageDigest.isEqual(proof(nonce, prover, verifier), received);
+        buffer.getBytes(offset + BridgeMessageDescriptor.PROOF_HMAC_OFFSET, received);
+        final byte[] own = BridgeCodec.nonce(buffer, offset + BridgeMessageDescriptor.PROOF_OWN_NONCE_OFFSET);
+        return MessageDigest.isEqual(proof(nonce, own, prover, verifier), received);
     }
 
     /**

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------+---------------+---------------+
- *  |        magic 0x4245 "EB"      |  version (2)  |     type      |  0  header, every message
+ *  |        magic 0x4245 "EB"      |  version (3)  |     type      |  0  header, every message
  *  +-------------------------------+---------------+---------------+
  *  |                          reserved (0)                         |  4
  *  +---------------------------------------------------------------+
@@ -25,13 +25,14 @@ import java.nio.ByteOrder;
  *  |             sender's host name (64 bytes, 0-padded)           | 32
  *  |           receiver's host name (64 bytes, 0-padded)           | 96
  *
- *  PROOF (2), 208 bytes: the answer to the receiver's challenge
+ *  PROOF (2), 224 bytes: the answer to the receiver's challenge, naming the sender's own
  *  |                  nonce answered (16 bytes)                    |  8
- *  |     HMAC-SHA256(secret, label | nonce | sender | receiver)    | 24  (32 bytes)
- *  |                 name length       |      target length       | 56, 60
- *  |             sender's host name (64 bytes, 0-padded)           | 64
- *  |           receiver's host name (64 bytes, 0-padded)           | 128
- *  |                            trailer                            | 192
+ *  |       the sender's challenge to the receiver (16 bytes)       | 24
+ *  |  HMAC-SHA256(secret, label | nonce | own | sender | receiver) | 40  (32 bytes)
+ *  |                 name length       |      target length       | 72, 76
+ *  |             sender's host name (64 bytes, 0-padded)           | 80
+ *  |           receiver's host name (64 bytes, 0-padded)           | 144
+ *  |                            trailer                            | 208
  *
  *  HEARTBEAT (3), 24 bytes: the header and the trailer
  *  |                            trailer                            |  8
@@ -50,7 +51,7 @@ import java.nio.ByteOrder;
  *
  *  trailer, the last 16 bytes of every message but HELLO
  *  +---------------------------------------------------------------+
- *  |     sequence number (64 bits; a key's first message is 1)     | length - 16
+ *  |     sequence number (64 bits; a key's first is 1, 0 alone)    | length - 16
  *  +---------------------------------------------------------------+
  *  |     SipHash-2-4 of bytes 0 .. length - 9, direction's key     | length - 8
  *  +---------------------------------------------------------------+
@@ -58,8 +59,11 @@ import java.nio.ByteOrder;
  *
  * Domids are the sender's and receiver's own (each bridge maps the peer's onto its reserved range);
  * ports are hub-wide port numbers. The sequence numbers count the sealed messages of one stream under one
- * key: a PROOF that answers a new nonce starts a new key at 1, and the receiver takes the messages after the
- * PROOF it accepted in order, one number after the other.
+ * key, from 1: the key is the receiver's challenge's, taken by the sender when it accepts the receiver (the
+ * receiver's PROOF names its challenge), and the first message under it is the sender's PROOF of that
+ * challenge; the receiver takes the messages after the PROOF it accepted in order, one number after the other.
+ * A PROOF answering a HELLO before that is sealed on its own with the key of the nonce it answers and sequence
+ * number 0: it is in no sequence, and sending it changes nothing ({@link SessionKeys}).
  */
 public final class BridgeMessageDescriptor
 {
@@ -68,7 +72,7 @@ public final class BridgeMessageDescriptor
     /** The magic in the first two bytes. */
     public static final short MAGIC = 0x4245;
     /** The layout version. */
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -124,8 +128,10 @@ public final class BridgeMessageDescriptor
 
     /** PROOF: offset of the nonce answered. */
     public static final int PROOF_NONCE_OFFSET = HEADER_LENGTH;
+    /** PROOF: offset of the sender's own challenge. */
+    public static final int PROOF_OWN_NONCE_OFFSET = PROOF_NONCE_OFFSET + NONCE_LENGTH;
     /** PROOF: offset of the HMAC. */
-    public static final int PROOF_HMAC_OFFSET = PROOF_NONCE_OFFSET + NONCE_LENGTH;
+    public static final int PROOF_HMAC_OFFSET = PROOF_OWN_NONCE_OFFSET + NONCE_LENGTH;
     /** PROOF: offset of the sender's name length. */
     public static final int PROOF_NAME_LENGTH_OFFSET = PROOF_HMAC_OFFSET + HMAC_LENGTH;
     /** PROOF: offset of the receiver's name length. */
@@ -203,17 +209,6 @@ public final class BridgeMessageDescriptor
             default:
                 return -1;
         }
-    }
-
-    /**
-     * Whether messages of a type end with a trailer (every type but HELLO).
-     *
-     * @param type a known type.
-     * @return true if it is sealed with a sequence number and a tag.
-     */
-    public static boolean isSealed(final int type)
-    {
-        return type != HELLO;
     }
 
     /**

@@ -80,28 +80,34 @@ import static dev.evring.bridge.BridgeMessageDescriptor.*;
  * any thread, also while another runs a cycle: it waits for that cycle to end.
  *
  * <p><b>Liveness.</b> Peers exchange heartbeats every quarter of the peer timeout; a peer silent for the
- * timeout, whose image goes away, or that starts a new handshake is lost: every channel to it goes back to
- * unbound on this side, and it must prove itself again. Heartbeats and this check are part of the duty
- * cycle: in {@link BridgeDutyCycle#INVOKER} mode they work while the program invokes {@link #doWork()}
- * regularly (well within a quarter of the timeout), and a program that stops invoking is seen by its peers
- * as dead once the timeout has passed, as a hung host would be.
+ * timeout, whose image goes away, or that starts a new handshake on its stream is lost: every channel to it
+ * goes back to unbound on this side, and it must prove itself again. Heartbeats and this check are part of
+ * the duty cycle: in {@link BridgeDutyCycle#INVOKER} mode they work while the program invokes
+ * {@link #doWork()} regularly (well within a quarter of the timeout), and a program that stops invoking is
+ * seen by its peers as dead once the timeout has passed, as a hung host would be.
  *
- * <p><b>Security.</b> Each side challenges the other with a fresh nonce; the answer is an HMAC-SHA256 of the
- * shared secret over the nonce and both names ({@link BridgeKey}). Hellos from unknown hosts and failed
- * proofs are refused and counted; nothing but a proof is sent to a peer before it proves itself, and
- * messages from an unproven image are dropped and counted, as are malformed ones. Every message after the
- * hello is authenticated too ({@link SessionKeys}): it carries a 64-bit sequence number and a 64-bit
- * SipHash-2-4 tag over all its bytes, under a key of its direction derived from the secret, the receiver's
- * challenge and both names at the handshake (a new one at every handshake). A message whose tag fails, whose
- * number is not the next one (a replay, a gap), that was made for the other direction or under an earlier
- * handshake's key, or that is malformed, is refused on a proven peer's stream before anything of it reaches
- * the hub, counted ({@link BridgeCounter#FORGED}), and the peer is lost (its channels back to unbound, as
- * for a dead peer) so that it proves itself again: an injected message may have taken the place of a real
- * one. What is not protected: messages are not encrypted (anyone on the path reads the domids, ports and
- * timing), a forger has a 2<sup>-64</sup> chance per try of a right tag, hellos carry no tag (an injected
- * hello, like any forgery or dropped traffic, can make the peers lose each other: availability is not
- * protected against someone on the path), and the secret in the key file is the whole of the trust: any host
- * that holds it may act as any peer.
+ * <p><b>Security.</b> Each side challenges the other with a fresh nonce (a HELLO); the answer (a PROOF) is an
+ * HMAC-SHA256 of the shared secret over the nonce, the prover's own challenge and both names
+ * ({@link BridgeKey}). A side accepts its peer when the peer proves its challenge on one image (one Aeron
+ * session): from then on it hears that peer on that image only, and the challenge is spent. Hellos from
+ * unknown hosts and failed proofs are refused and counted; nothing but hellos and proofs is sent to a peer
+ * before it proves itself, and messages from an unproven image are dropped and counted, as are malformed ones.
+ * While a peer is up, hellos and proofs in its name from any other image are refused and counted, unanswered
+ * and without effect: a sender that has not proved itself cannot disturb a proven link (nor, before, the keys
+ * of a handshake under way), and a restarted peer is heard once its old stream has been silent for the peer
+ * timeout. Every message after the handshake is authenticated too ({@link SessionKeys}): it carries a 64-bit
+ * sequence number and a 64-bit SipHash-2-4 tag over all its bytes, under a key of its direction derived from
+ * the secret, the receiver's challenge and both names, which both sides take when they accept each other
+ * (a PROOF names its sender's challenge; one answering a hello before that is sealed on its own and moves no
+ * key). A message whose tag fails, whose number is not the next one (a replay, a gap), that was made for the
+ * other direction or under an earlier handshake's key, or that is malformed, is refused on a proven peer's
+ * stream before anything of it reaches the hub, counted ({@link BridgeCounter#FORGED}), and the peer is lost
+ * (its channels back to unbound, as for a dead peer) so that it proves itself again: an injected message may
+ * have taken the place of a real one. What is not protected: messages are not encrypted (anyone on the path
+ * reads the domids, ports and timing), a forger has a 2<sup>-64</sup> chance per try of a right tag, hellos
+ * carry no tag (a hello injected into a proven peer's own stream, like any forgery or dropped traffic there,
+ * can make the peers lose each other: availability is not protected against someone on the path), and the
+ * secret in the key file is the whole of the trust: any host that holds it may act as any peer.
  */
 public final class EvtchnBridge implements AutoCloseable, RemoteDomains
 {
@@ -623,11 +629,15 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             lose(peer);
             return 1;
         }
+        if (!up)
+        {
+            return hello(peer);
+        }
         if (!peer.isBacklogEmpty())
         {
             return 0;
         }
-        if (up && peer.probesOwed > 0 && nowNs - peer.nextProbeNs >= 0)
+        if (peer.probesOwed > 0 && nowNs - peer.nextProbeNs >= 0)
         {
             peer.probesOwed--;
             peer.nextProbeNs = nowNs + TAIL_PROBE_DELAY_NS;
@@ -639,7 +649,22 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
             return 0;
         }
         peer.nextSendNs = nowNs + intervalNs;
-        peer.queue(codec.buffer(), up ? codec.heartbeat() : codec.hello(peer.challenge, hostName, peer.config.name()));
+        peer.queue(codec.buffer(), codec.heartbeat());
+        return 1;
+    }
+
+    /**
+     * Challenge a peer that is not up, every quarter of the timeout once its stream is connected; a hello the
+     * stream does not take is offered again in the next cycle.
+     */
+    private int hello(final Peer peer)
+    {
+        if (nowNs - peer.nextSendNs < 0 || !peer.isConnected()
+            || !peer.offer(codec.buffer(), codec.hello(peer.challenge, hostName, peer.config.name())))
+        {
+            return 0;
+        }
+        peer.nextSendNs = nowNs + intervalNs;
         return 1;
     }
 
@@ -735,9 +760,14 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     }
 
     /**
-     * A challenge: answer it if it comes from a known peer and is meant for this host. A new challenge on
-     * the stream of a peer that is up means the peer lost us: we lose it too, then answer. A challenge from
-     * another image while the peer is up may be the peer restarted: it is challenged back.
+     * A challenge from a known peer, meant for this host. While the peer is not up it is answered with a PROOF
+     * sealed on its own, which changes nothing here: before a peer proves itself a stranger claiming its name
+     * cannot be told from it, and the answer goes to the peer's own address anyway. While the peer is up only
+     * its proven stream is heard: there a hello of the challenge this side's messages are sealed for means
+     * the peer has not seen this side's PROOF yet, which is sent again, next in the stream; a hello of another
+     * challenge means the peer lost us, and we lose it too, then answer. A hello from any other image is
+     * refused and counted, unanswered: it starts nothing, and a restarted peer is heard once its old stream
+     * has been silent for the peer timeout.
      */
     private void onHello(final DirectBuffer buffer, final int offset, final int session)
     {
@@ -747,29 +777,32 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         {
             return;
         }
-        final String name = peer.config.name();
-        final byte[] nonce = BridgeCodec.nonce(buffer, offset + HELLO_NONCE_OFFSET);
+        final int nonceOffset = offset + HELLO_NONCE_OFFSET;
         if (peer.isUp())
         {
-            if (session == peer.session && peer.lastHelloNonce != null && !Arrays.equals(nonce, peer.lastHelloNonce))
+            if (session != peer.session)
             {
-                lose(peer); // its proof may have come before its hello: only a second, different hello counts
+                count(BridgeCounter.REFUSED_PEERS).increment();
+                return;
             }
-            else if (session != peer.session)
+            if (peer.keys.isPeerChallenge(buffer, nonceOffset))
             {
-                peer.challenge = BridgeKey.nonce();
-                peer.queue(codec.buffer(), codec.hello(peer.challenge, hostName, name));
+                proveAccepted(peer);
+                return;
             }
+            lose(peer);
         }
-        peer.lastHelloNonce = nonce;
-        final byte[] hmac = key.proof(nonce, hostName, name);
-        peer.queue(codec.buffer(), codec.proof(buffer, offset + HELLO_NONCE_OFFSET, hmac, hostName, name));
+        answer(peer, BridgeCodec.nonce(buffer, nonceOffset));
     }
 
     /**
-     * An answer to our challenge: the peer is up once it proves the secret (on the image it answered from)
-     * in a PROOF sealed with the key of that challenge, whose messages it then sends. A proof of the challenge
-     * already accepted is, on the peer's stream, one more sealed message in sequence, and elsewhere a replay.
+     * An answer to a challenge. A peer that is not up is accepted once it proves this host's challenge, on the
+     * image it answered from, in a PROOF sealed with that challenge's key; the PROOF names the peer's own
+     * challenge, whose key this side's messages take from then on ({@link SessionKeys#accept}). While the
+     * peer is up only its proven stream is heard: there a PROOF of the accepted challenge sealed in sequence
+     * is one more message of the stream, and the peer's answers sealed on their own (sent before it accepted
+     * us) or to other challenges (a stranger's hellos) change nothing. A PROOF from any other image, a
+     * replay or a stranger's, is refused and counted.
      */
     private void onProof(final DirectBuffer buffer, final int offset, final int session)
     {
@@ -779,10 +812,14 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         {
             return; // refused and counted
         }
-        final boolean onItsStream = peer.isUp() && session == peer.session;
-        if (peer.keys.isAccepted(buffer, offset))
+        if (peer.isUp())
         {
-            if (onItsStream)
+            if (session != peer.session)
+            {
+                count(BridgeCounter.REFUSED_PEERS).increment();
+            }
+            else if (peer.keys.isAccepted(buffer, offset)
+                && buffer.getLong(offset + sequenceOffset(PROOF_LENGTH), ORDER) != 0) // not an answer on its own
             {
                 isAuthentic(peer, buffer, offset, PROOF_LENGTH);
             }
@@ -790,32 +827,67 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         }
         if (!Arrays.equals(BridgeCodec.nonce(buffer, offset + PROOF_NONCE_OFFSET), peer.challenge))
         {
-            return; // the answer to an older challenge
+            return; // the answer to an older challenge, or to a stranger's hello
         }
-        if (!key.verify(peer.challenge, peer.config.name(), hostName, buffer, offset + PROOF_HMAC_OFFSET))
+        if (!key.verify(peer.challenge, peer.config.name(), hostName, buffer, offset))
         {
             count(BridgeCounter.REFUSED_PEERS).increment();
             return;
         }
         if (!peer.keys.accept(buffer, offset))
         {
-            forged(onItsStream ? peer : null); // the proof holds but its seal does not: changed on the way
+            forged(null); // the proof holds but its seal does not: changed on the way
             return;
         }
-        if (onItsStream)
-        {
-            return; // the peer answered a new challenge of ours: its messages go on under the new key
-        }
-        if (peer.isUp())
-        {
-            lose(peer); // a new incarnation of the peer replaces the old
-        }
+        accept(peer, session);
+    }
+
+    /**
+     * The peer proved itself on an image: it is up. Its challenge is spent (a fresh one waits for the next
+     * handshake, so a proof of this one cannot bring up another image), and this side's PROOF of the peer's
+     * challenge goes first on the stream to it, before anything the hub queues once the peer is up.
+     */
+    private void accept(final Peer peer, final int session)
+    {
+        peer.challenge = BridgeKey.nonce();
+        proveAccepted(peer);
         peer.session = session;
         peer.lastHeardNs = nowNs;
         peer.nextSendNs = nowNs;
         peersBySession.put(session, peer);
         peer.up(true);
         count(BridgeCounter.PEERS_UP).increment();
+    }
+
+    /**
+     * Queue the PROOF of an accepted peer's challenge, sealed next in the stream: the peer accepts this side
+     * from it and checks what follows with its challenge's key.
+     */
+    private void proveAccepted(final Peer peer)
+    {
+        peer.queue(codec.buffer(), proof(peer, peer.keys.peerChallenge(), peer.keys.acceptedChallenge()));
+    }
+
+    /**
+     * Offer the answer to a peer's hello, sealed on its own ({@link SessionKeys#sealAnswer}); dropped if the
+     * stream does not take it (the peer says hello again).
+     */
+    private void answer(final Peer peer, final byte[] nonce)
+    {
+        final int length = proof(peer, nonce, peer.challenge);
+        peer.keys.sealAnswer(codec.buffer(), 0);
+        peer.offer(codec.buffer(), length);
+    }
+
+    /**
+     * Write a PROOF of a nonce that names this side's challenge to the peer.
+     *
+     * @return its length.
+     */
+    private int proof(final Peer peer, final byte[] nonce, final byte[] own)
+    {
+        final String name = peer.config.name();
+        return codec.proof(nonce, own, key.proof(nonce, own, hostName, name), hostName, name);
     }
 
     /**
@@ -842,16 +914,17 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     }
 
     /**
-     * A peer is lost (silent, its image gone, or restarted): its channels go back to unbound here, binds
-     * waiting for it fail, its backlog is dropped, and it must prove itself again to a fresh challenge.
+     * A peer is lost (silent, its image gone, or it lost us): its channels go back to unbound here, binds
+     * waiting for it fail, its backlog is dropped, its keys are forgotten, and it must prove itself again to a
+     * fresh challenge.
      */
     private void lose(final Peer peer)
     {
         peer.up(false);
         peersBySession.remove(peer.session);
         peer.session = Peer.NO_SESSION;
-        peer.lastHelloNonce = null;
         peer.challenge = BridgeKey.nonce();
+        peer.keys.reset();
         peer.nextSendNs = nowNs;
         count(BridgeCounter.PEERS_UP).decrement();
         count(BridgeCounter.PEERS_LOST).increment();

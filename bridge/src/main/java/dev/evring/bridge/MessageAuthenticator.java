@@ -19,8 +19,8 @@ import static dev.evring.bridge.BridgeMessageDescriptor.tagOffset;
  * ({@link BridgeMessageDescriptor} has the trailer).
  *
  * <p>The key belongs to the nonce it was derived from (the receiver's challenge, {@link BridgeKey#messageKey}).
- * Until it has one, a sender seals with a random key of its own: such messages can only be refused. Sealing
- * and checking allocate nothing; a new key does (a handshake).
+ * Until it has one (and again after a {@link #reset}), a sender seals with a random key of its own: such
+ * messages can only be refused. Sealing and checking allocate nothing; a new key does (a handshake).
  *
  * <p>Not thread-safe: the sending side is used under its peer's monitor, the receiving side by the duty cycle.
  */
@@ -59,6 +59,16 @@ final class MessageAuthenticator
     }
 
     /**
+     * A copy of the nonce the key belongs to.
+     *
+     * @return the nonce, or null if this side has no key.
+     */
+    byte[] nonce()
+    {
+        return keyed ? nonce.clone() : null;
+    }
+
+    /**
      * Take the key of a nonce; the next message to send is number 1.
      *
      * @param buffer      holding the nonce.
@@ -80,8 +90,33 @@ final class MessageAuthenticator
      */
     void seal(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        buffer.putLong(offset + sequenceOffset(length), sequence, ORDER);
-        buffer.putLong(offset + tagOffset(length), tag(k0, k1, buffer, offset, length), ORDER);
+        seal(k0, k1, sequence, buffer, offset, length);
+    }
+
+    /**
+     * Seal a message on its own, outside the sequence and whatever this side's key: under another key, with
+     * sequence number 0 (a PROOF that answers a HELLO). Nothing of this side changes.
+     *
+     * @param buffer holding the message.
+     * @param offset where it starts.
+     * @param length its length, trailer included.
+     * @param key    the key, {@link BridgeKey#MESSAGE_KEY_LENGTH} bytes.
+     */
+    void sealAlone(final MutableDirectBuffer buffer, final int offset, final int length, final byte[] key)
+    {
+        final UnsafeBuffer other = new UnsafeBuffer(key);
+        seal(other.getLong(0, ORDER), other.getLong(8, ORDER), 0, buffer, offset, length);
+    }
+
+    /**
+     * Forget the key (a lost peer): what is sealed next is sealed with a random one, and nothing opens.
+     */
+    void reset()
+    {
+        keyed = false;
+        k0 = RANDOM.nextLong();
+        k1 = RANDOM.nextLong();
+        sequence = 1;
     }
 
     /**
@@ -115,8 +150,8 @@ final class MessageAuthenticator
 
     /**
      * Check the first message under a new key (a PROOF that answers this side's challenge) and, if it is
-     * authentic, take the key: the messages after it must follow its sequence number. A forged one changes
-     * nothing.
+     * authentic, take the key: the messages after it must follow its sequence number (number 1 after one
+     * sealed on its own, number 0). A forged one changes nothing.
      *
      * @param buffer      holding the message.
      * @param offset      where it starts.
@@ -130,7 +165,7 @@ final class MessageAuthenticator
     {
         final UnsafeBuffer candidate = new UnsafeBuffer(key);
         final long first = buffer.getLong(offset + sequenceOffset(length), ORDER);
-        if (!isTag(candidate.getLong(0, ORDER), candidate.getLong(8, ORDER), buffer, offset, length) || first < 1)
+        if (!isTag(candidate.getLong(0, ORDER), candidate.getLong(8, ORDER), buffer, offset, length) || first < 0)
         {
             return false;
         }
@@ -145,6 +180,13 @@ final class MessageAuthenticator
         k1 = key.getLong(8, ORDER);
         sequence = next;
         keyed = true;
+    }
+
+    private void seal(final long key0, final long key1, final long number, final MutableDirectBuffer buffer,
+        final int offset, final int length)
+    {
+        buffer.putLong(offset + sequenceOffset(length), number, ORDER);
+        buffer.putLong(offset + tagOffset(length), tag(key0, key1, buffer, offset, length), ORDER);
     }
 
     private boolean isTag(final long key0, final long key1, final DirectBuffer buffer, final int offset,

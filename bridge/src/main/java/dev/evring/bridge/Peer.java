@@ -12,9 +12,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One peer hub as the bridge sees it: its domid range, the stream to it, the backlog of messages not yet
- * sent, whether it has proved itself, and the keys that authenticate the messages both ways. Messages are
- * sealed (sequence number and tag, {@link SessionKeys}) as they leave the backlog, so the numbers follow the
- * stream's order and a message the stream pushes back is sealed again with the same number.
+ * sent, whether it has proved itself, and the keys that authenticate the messages both ways. The backlog
+ * holds the sealed messages of the stream, only while the peer is up: they are sealed (sequence number and
+ * tag, {@link SessionKeys}) as they leave it, so the numbers follow the stream's order and a message the
+ * stream pushes back is sealed again with the same number. Handshake messages before that (a HELLO, a PROOF
+ * answering one) are {@link #offer offered} straight to the stream: one the stream does not take is dropped
+ * (a HELLO is offered again, and the peer repeats its own), so no flood of hellos can make a backlog grow.
  *
  * <p>The backlog is one ordered queue, so that a NOTIFY always leaves before a later CLOSE of the same
  * port. A port with a NOTIFY in the backlog is in {@link #owed}: further notifies of it fold into that
@@ -50,7 +53,6 @@ final class Peer
     // the duty cycle's own
     int session = NO_SESSION;
     byte[] challenge = BridgeKey.nonce();
-    byte[] lastHelloNonce;
     long lastHeardNs;
     long nextSendNs;
     int probesOwed;
@@ -165,7 +167,8 @@ final class Peer
     }
 
     /**
-     * Queue a message the caller wrote into its own codec (handshake and heartbeats, from the duty cycle).
+     * Queue a sealed message the caller wrote into its own codec (a PROOF of an accepted peer's challenge,
+     * heartbeats; from the duty cycle).
      */
     synchronized void queue(final DirectBuffer message, final int length)
     {
@@ -188,14 +191,29 @@ final class Peer
         return backlog.isEmpty() ? 0 : backlog.consume(this::send, DRAIN_LIMIT);
     }
 
+    /**
+     * Offer a handshake message (a HELLO, or a PROOF sealed on its own) straight to the stream, outside the
+     * backlog; from the duty cycle.
+     *
+     * @return whether the stream took it.
+     */
+    synchronized boolean offer(final DirectBuffer message, final int length)
+    {
+        return publication.offer(message, 0, length) >= 0;
+    }
+
+    /**
+     * Whether a subscriber of the peer's address is connected to the stream.
+     */
+    boolean isConnected()
+    {
+        return publication.isConnected();
+    }
+
     private boolean send(final MutableDirectBuffer buffer, final int offset, final int length, final int headOffset)
     {
         final byte type = buffer.getByte(offset + BridgeMessageDescriptor.TYPE_OFFSET);
-        final boolean sealed = BridgeMessageDescriptor.isSealed(type);
-        if (sealed)
-        {
-            keys.seal(buffer, offset, length);
-        }
+        keys.seal(buffer, offset, length);
         final long result = publication.offer(buffer, offset, length);
         if (result < 0)
         {
@@ -206,10 +224,7 @@ final class Peer
             }
             return false;
         }
-        if (sealed)
-        {
-            keys.sent();
-        }
+        keys.sent();
         dataSent |= type != BridgeMessageDescriptor.HEARTBEAT;
         if (type == BridgeMessageDescriptor.NOTIFY)
         {

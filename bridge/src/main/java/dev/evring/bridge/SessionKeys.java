@@ -3,30 +3,36 @@ package dev.evring.bridge;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
-import static dev.evring.bridge.BridgeMessageDescriptor.PROOF;
 import static dev.evring.bridge.BridgeMessageDescriptor.PROOF_LENGTH;
 import static dev.evring.bridge.BridgeMessageDescriptor.PROOF_NONCE_OFFSET;
-import static dev.evring.bridge.BridgeMessageDescriptor.TYPE_OFFSET;
+import static dev.evring.bridge.BridgeMessageDescriptor.PROOF_OWN_NONCE_OFFSET;
 
 /**
  * The message keys between this host and one peer, one per direction (B6). The key of the messages to a
- * host belongs to that host's challenge: the receiver knows its challenge, the sender the nonce it answered.
+ * host belongs to that host's challenge. Both keys are taken at one moment, when this side accepts the peer:
+ * the peer's PROOF of this host's challenge also names the peer's own challenge, under the proof's HMAC.
  *
  * <ul>
- *   <li>Sending: a PROOF that answers a nonce other than the last one switches to that nonce's key, from
- *   sequence number 1, and is itself the first message sealed with it; every message after it on the stream
- *   (Aeron keeps one stream in order) is sealed with that key too, until the next PROOF of a new nonce.</li>
- *   <li>Receiving: the first authentic PROOF of this host's challenge switches to the challenge's key and
- *   says where the numbers go on (its own sequence number + 1); from then on every message of the peer's
- *   stream, repeated PROOFs included, must carry the tag of that key and the next number.</li>
+ *   <li>Accepting ({@link #accept}): the PROOF of this host's challenge (its HMAC checked) must be sealed with
+ *   the challenge's key. Then the peer's messages are checked with that key, from the number after the PROOF's
+ *   (1 after an answer sealed on its own), and this side's messages are sealed with the key of the peer's
+ *   challenge the PROOF names, from number 1: the first of them is this side's PROOF of that challenge, so the
+ *   peer sees the proof, then 2, 3... under the key it expects once it accepts the proof.</li>
+ *   <li>Answering ({@link #sealAnswer}): a PROOF that answers a HELLO of a peer not accepted yet is sealed on
+ *   its own, with the key of the nonce it answers and number 0. Whoever sent the HELLO (the peer, or a
+ *   stranger claiming its name), the answer changes neither direction's key nor number.</li>
+ *   <li>Sending ({@link #seal}, {@link #sent}) and receiving ({@link #open}): the messages of the stream in
+ *   order (Aeron keeps one stream in order), each with the next number; a PROOF repeated on the stream of an
+ *   accepted peer is one of them.</li>
+ *   <li>{@link #reset}: the peer is lost, both keys are forgotten until the next acceptance.</li>
  * </ul>
  *
  * A message reflected back is refused (the directions' keys differ: each is derived from its receiver's
  * challenge with the sender's name first), a replay or a gap is refused (the sequence number), and a message
- * kept from an earlier handshake is refused (every handshake answers a fresh challenge, so its key is new).
+ * kept from an earlier handshake is refused (every handshake accepts a fresh challenge, so its key is new).
  *
- * <p>Threads: {@link #seal}/{@link #sent} run under the peer's monitor as its backlog drains, the receiving
- * methods in the duty cycle; both only ever in the duty cycle's thread, which owns the {@link BridgeKey}.
+ * <p>Threads: {@link #seal}/{@link #sent} run under the peer's monitor as its backlog drains, the other methods
+ * in the duty cycle; all only ever in the duty cycle's thread, which owns the {@link BridgeKey}.
  */
 final class SessionKeys
 {
@@ -37,8 +43,8 @@ final class SessionKeys
     private final MessageAuthenticator receiving = new MessageAuthenticator();
 
     /**
-     * Keys with no handshake yet: nothing is accepted from the peer, and what is sent before the first PROOF
-     * is sealed with a random key.
+     * Keys with no handshake yet: nothing is accepted from the peer, and what is sealed in sequence before the
+     * peer is accepted is sealed with a random key.
      *
      * @param key      the shared secret.
      * @param hostName this host's name.
@@ -52,8 +58,20 @@ final class SessionKeys
     }
 
     /**
-     * Seal a message about to be offered to the peer (any type but HELLO); a PROOF of a new nonce first
-     * switches to that nonce's key.
+     * Seal a PROOF that answers a HELLO on its own: with the key of the nonce it answers, sequence number 0.
+     * Neither direction's key or number changes.
+     *
+     * @param buffer holding the PROOF.
+     * @param offset where it starts.
+     */
+    void sealAnswer(final MutableDirectBuffer buffer, final int offset)
+    {
+        sending.sealAlone(buffer, offset, PROOF_LENGTH,
+            key.messageKey(BridgeCodec.nonce(buffer, offset + PROOF_NONCE_OFFSET), hostName, peerName));
+    }
+
+    /**
+     * Seal the next message of the stream to the peer (any type but HELLO).
      *
      * @param buffer holding the message.
      * @param offset where it starts.
@@ -61,11 +79,6 @@ final class SessionKeys
      */
     void seal(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        final int nonceOffset = offset + PROOF_NONCE_OFFSET;
-        if (buffer.getByte(offset + TYPE_OFFSET) == PROOF && !sending.isKeyedWith(buffer, nonceOffset))
-        {
-            sending.rekey(buffer, nonceOffset, key.messageKey(BridgeCodec.nonce(buffer, nonceOffset), hostName, peerName));
-        }
         sending.seal(buffer, offset, length);
     }
 
@@ -78,11 +91,11 @@ final class SessionKeys
     }
 
     /**
-     * Whether a PROOF answers the challenge whose key this side already took.
+     * Whether a PROOF answers the challenge whose key this side took when it accepted the peer.
      *
      * @param buffer holding the PROOF.
      * @param offset where it starts.
-     * @return true if its nonce is the one accepted last.
+     * @return true if its nonce is the one accepted.
      */
     boolean isAccepted(final DirectBuffer buffer, final int offset)
     {
@@ -90,18 +103,57 @@ final class SessionKeys
     }
 
     /**
-     * Take the key of this host's challenge from a PROOF of it (its HMAC checked already) if the PROOF is
-     * sealed with that key.
+     * Whether a nonce is the peer's challenge this side's messages are sealed for.
+     *
+     * @param buffer      holding the nonce (a HELLO's).
+     * @param nonceOffset where it starts.
+     * @return true if this side accepted the peer and the nonce is the challenge its PROOF named.
+     */
+    boolean isPeerChallenge(final DirectBuffer buffer, final int nonceOffset)
+    {
+        return sending.isKeyedWith(buffer, nonceOffset);
+    }
+
+    /**
+     * The peer's challenge this side seals its messages for.
+     *
+     * @return a copy, or null before the peer is accepted.
+     */
+    byte[] peerChallenge()
+    {
+        return sending.nonce();
+    }
+
+    /**
+     * This host's challenge the peer proved.
+     *
+     * @return a copy, or null before the peer is accepted.
+     */
+    byte[] acceptedChallenge()
+    {
+        return receiving.nonce();
+    }
+
+    /**
+     * Accept the peer from its PROOF of this host's challenge (its HMAC checked already) if the PROOF is sealed
+     * with the challenge's key: the peer's messages after it are checked with that key, and this side's next
+     * messages, from number 1, are sealed with the key of the peer's challenge the PROOF names.
      *
      * @param buffer holding the PROOF.
      * @param offset where it starts.
-     * @return true if it is, and the peer's messages after it are checked with that key.
+     * @return true if its seal holds and both keys were taken; false changes nothing.
      */
     boolean accept(final DirectBuffer buffer, final int offset)
     {
         final int nonceOffset = offset + PROOF_NONCE_OFFSET;
-        return receiving.accept(buffer, offset, PROOF_LENGTH, nonceOffset,
-            key.messageKey(BridgeCodec.nonce(buffer, nonceOffset), peerName, hostName));
+        if (!receiving.accept(buffer, offset, PROOF_LENGTH, nonceOffset,
+            key.messageKey(BridgeCodec.nonce(buffer, nonceOffset), peerName, hostName)))
+        {
+            return false;
+        }
+        final int ownOffset = offset + PROOF_OWN_NONCE_OFFSET;
+        sending.rekey(buffer, ownOffset, key.messageKey(BridgeCodec.nonce(buffer, ownOffset), hostName, peerName));
+        return true;
     }
 
     /**
@@ -115,5 +167,15 @@ final class SessionKeys
     boolean open(final DirectBuffer buffer, final int offset, final int length)
     {
         return receiving.open(buffer, offset, length);
+    }
+
+    /**
+     * The peer is lost: both keys are forgotten, nothing opens and nothing is sealed for it until it is
+     * accepted again (with a new challenge, so new keys).
+     */
+    void reset()
+    {
+        sending.reset();
+        receiving.reset();
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 
 import static dev.evring.bridge.BridgeMessageDescriptor.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -85,17 +86,20 @@ class BridgeKeyAndCodecTest
     }
 
     @Test
-    void b6_aProofHoldsOnlyForTheSameSecretNonceAndNames() throws Exception
+    void b6_aProofHoldsOnlyForTheSameSecretNonceOwnChallengeAndNames() throws Exception
     {
         final BridgeKey key = BridgeKey.read(BridgeKey.generate(tmp.resolve("a.key")));
         final BridgeKey other = BridgeKey.read(BridgeKey.generate(tmp.resolve("b.key")));
         final byte[] nonce = BridgeKey.nonce();
-        final UnsafeBuffer proof = new UnsafeBuffer(key.proof(nonce, "a", "b"));
+        final byte[] own = BridgeKey.nonce();
+        final UnsafeBuffer proof = copy(codec.buffer(), codec.proof(nonce, own, key.proof(nonce, own, "a", "b"), "a", "b"));
         assertTrue(key.verify(nonce, "a", "b", proof, 0));
         assertFalse(other.verify(nonce, "a", "b", proof, 0), "another secret");
         assertFalse(key.verify(BridgeKey.nonce(), "a", "b", proof, 0), "another challenge");
         assertFalse(key.verify(nonce, "b", "a", proof, 0), "the other direction");
         assertFalse(key.verify(nonce, "ab", "", proof, 0), "names are delimited");
+        proof.putByte(PROOF_OWN_NONCE_OFFSET, (byte)(proof.getByte(PROOF_OWN_NONCE_OFFSET) ^ 1));
+        assertFalse(key.verify(nonce, "a", "b", proof, 0), "the prover's own challenge is vouched for");
     }
 
     @Test
@@ -152,28 +156,71 @@ class BridgeKeyAndCodecTest
     }
 
     @Test
+    void b6_answeringAHelloChangesNoKeyAndBothSidesTakeMatchingKeysWhenTheyAcceptEachOther()
+    {
+        final byte[] challengeOfA = BridgeKey.nonce();
+        final byte[] challengeOfB = BridgeKey.nonce();
+        sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+        answer(atA, BridgeKey.nonce(), challengeOfA, "a", "b"); // to a stranger's hello in b's name
+        final UnsafeBuffer answerOfB = answer(atB, challengeOfA, challengeOfB, "b", "a");
+        assertEquals(0, answerOfB.getLong(sequenceOffset(PROOF_LENGTH), ORDER), "an answer is in no sequence");
+        assertNull(atA.peerChallenge(), "answering takes no key");
+        assertNull(atB.peerChallenge());
+        assertEquals(2, sealed(atA, codec.channel(NOTIFY, 1, 2, 3)).getLong(sequenceOffset(CHANNEL_LENGTH), ORDER),
+            "and moves no number");
+
+        final UnsafeBuffer forged = copy(answerOfB, PROOF_LENGTH);
+        forged.putByte(tagOffset(PROOF_LENGTH), (byte)(forged.getByte(tagOffset(PROOF_LENGTH)) ^ 1));
+        assertFalse(atA.accept(forged, 0), "an answer whose seal was changed");
+        assertNull(atA.acceptedChallenge(), "refused: nothing taken");
+        assertFalse(atA.accept(answer(atA, challengeOfA, challengeOfB, "a", "b"), 0), "a's own, reflected");
+        assertTrue(atA.accept(answerOfB, 0));
+        assertArrayEquals(challengeOfB, atA.peerChallenge(), "a's messages go under b's challenge's key");
+        assertArrayEquals(challengeOfA, atA.acceptedChallenge());
+        final UnsafeBuffer proofOfA = proveAccepted(atA, "a", "b");
+        assertEquals(1, proofOfA.getLong(sequenceOffset(PROOF_LENGTH), ORDER), "the key's first message");
+        final UnsafeBuffer first = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
+
+        assertTrue(atB.accept(proofOfA, 0), "b accepts a from its proof in sequence");
+        assertTrue(atB.open(first, 0, CHANNEL_LENGTH));
+        final UnsafeBuffer proofOfB = proveAccepted(atB, "b", "a");
+        assertTrue(atA.isAccepted(proofOfB, 0));
+        assertTrue(atA.open(proofOfB, 0, PROOF_LENGTH), "b's proof is the first message under a's challenge");
+        assertTrue(atA.open(sealed(atB, codec.heartbeat()), 0, HEARTBEAT_LENGTH));
+        assertTrue(atB.open(proveAccepted(atA, "a", "b"), 0, PROOF_LENGTH), "a proof repeated in the stream");
+        assertTrue(atB.open(sealed(atA, codec.heartbeat()), 0, HEARTBEAT_LENGTH));
+    }
+
+    @Test
+    void b6_keysMatchWhenBothAcceptAnswersAtOnceAndWhenTheFirstProofInTheStreamIsLost()
+    {
+        final byte[] challengeOfA = BridgeKey.nonce();
+        final byte[] challengeOfB = BridgeKey.nonce();
+        final UnsafeBuffer answerOfA = answer(atA, challengeOfB, challengeOfA, "a", "b");
+        final UnsafeBuffer answerOfB = answer(atB, challengeOfA, challengeOfB, "b", "a");
+        assertTrue(atA.accept(answerOfB, 0));
+        assertTrue(atB.accept(answerOfA, 0), "both accept the other's answer: the proofs cross");
+        assertTrue(atB.open(proveAccepted(atA, "a", "b"), 0, PROOF_LENGTH));
+        assertTrue(atA.open(proveAccepted(atB, "b", "a"), 0, PROOF_LENGTH));
+        assertTrue(atB.open(sealed(atA, codec.channel(NOTIFY, 1, 2, 3)), 0, CHANNEL_LENGTH));
+        assertTrue(atA.open(sealed(atB, codec.channel(NOTIFY, 1, 2, 3)), 0, CHANNEL_LENGTH));
+
+        final SessionKeys late = new SessionKeys(key, "b", "a"); // b's keys had it missed a's first messages
+        proveAccepted(atA, "a", "b"); // lost with what came before
+        final UnsafeBuffer again = proveAccepted(atA, "a", "b"); // a's answer to b's hello repeated
+        assertTrue(late.accept(again, 0), "a proof in sequence says where the numbers go on");
+        assertTrue(late.open(sealed(atA, codec.channel(CLOSE, 1, 2, 3)), 0, CHANNEL_LENGTH));
+    }
+
+    @Test
     void b6_aSealedMessageOpensOnlyUnderItsDirectionsKeyWithTheNextSequenceNumber()
     {
-        sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
-        final UnsafeBuffer beforeProof = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
-        assertEquals(2, beforeProof.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
-
-        final byte[] challenge = BridgeKey.nonce(); // b's
-        final UnsafeBuffer proof = answer(atA, challenge, "a", "b");
-        assertEquals(1, proof.getLong(sequenceOffset(PROOF_LENGTH), ORDER), "a new key starts at 1");
-        assertFalse(atB.isAccepted(proof, 0));
-        final UnsafeBuffer forgedProof = copy(proof, PROOF_LENGTH);
-        forgedProof.putByte(tagOffset(PROOF_LENGTH), (byte)(forgedProof.getByte(tagOffset(PROOF_LENGTH)) ^ 1));
-        assertFalse(atB.accept(forgedProof, 0), "a proof whose seal was changed");
-        assertTrue(atB.accept(proof, 0));
-        assertTrue(atB.isAccepted(proof, 0));
-        assertFalse(atB.open(beforeProof, 0, CHANNEL_LENGTH), "sealed before any key (with a random one), though with the number expected");
-
+        handshake(BridgeKey.nonce(), BridgeKey.nonce());
         final UnsafeBuffer first = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
         final UnsafeBuffer second = sealed(atA, codec.channel(CLOSE, 1, 2, 3));
         final UnsafeBuffer third = sealed(atA, codec.heartbeat());
         final UnsafeBuffer fourth = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
-        assertEquals(2, first.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
+        assertEquals(2, first.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER), "after a's proof");
         assertEquals(5, fourth.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER));
         assertTrue(atB.open(first, 0, CHANNEL_LENGTH));
         assertFalse(atB.open(first, 0, CHANNEL_LENGTH), "a replay");
@@ -187,8 +234,6 @@ class BridgeKeyAndCodecTest
         assertTrue(atB.open(second, 0, CHANNEL_LENGTH), "refusals move nothing on");
         assertTrue(atB.open(third, 0, HEARTBEAT_LENGTH));
 
-        final UnsafeBuffer reflected = answer(atB, challenge, "b", "a"); // b -> a under the same nonce
-        assertFalse(atB.open(reflected, 0, PROOF_LENGTH), "b's own message to a, reflected");
         UnsafeBuffer fromB;
         do
         {
@@ -196,10 +241,12 @@ class BridgeKeyAndCodecTest
         }
         while (fromB.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER) < 5);
         assertEquals(5, fromB.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER), "the number b expects next");
-        assertFalse(atB.open(fromB, 0, CHANNEL_LENGTH), "the other direction's key, even with the right number");
+        assertFalse(atB.open(fromB, 0, CHANNEL_LENGTH), "b's own message to a, reflected, even with the right number");
 
-        final UnsafeBuffer again = answer(atA, BridgeKey.nonce(), "a", "b");
-        assertTrue(atB.accept(again, 0), "a new handshake");
+        atA.reset();
+        atB.reset();
+        assertFalse(atB.open(fourth, 0, CHANNEL_LENGTH), "a lost peer's messages open no more");
+        handshake(BridgeKey.nonce(), BridgeKey.nonce());
         assertFalse(atB.open(fourth, 0, CHANNEL_LENGTH), "the earlier handshake's key");
         final UnsafeBuffer next = sealed(atA, codec.channel(NOTIFY, 1, 2, 3));
         assertEquals(2, next.getLong(sequenceOffset(CHANNEL_LENGTH), ORDER), "numbers start again with the key");
@@ -209,7 +256,7 @@ class BridgeKeyAndCodecTest
     @Test
     void b6_aMessageOfferedAgainIsSealedTheSameWay()
     {
-        answer(atA, BridgeKey.nonce(), "a", "b");
+        handshake(BridgeKey.nonce(), BridgeKey.nonce());
         final int length = codec.channel(NOTIFY, 1, 2, 3);
         atA.seal(codec.buffer(), 0, length);
         final UnsafeBuffer refused = copy(codec.buffer(), length);
@@ -223,7 +270,7 @@ class BridgeKeyAndCodecTest
     @Test
     void b6_sealingAndOpeningAMessageAllocateNothing()
     {
-        assertTrue(atB.accept(answer(atA, BridgeKey.nonce(), "a", "b"), 0));
+        handshake(BridgeKey.nonce(), BridgeKey.nonce());
         final UnsafeBuffer message = copy(codec.buffer(), codec.channel(NOTIFY, 1, 2, 3));
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -249,14 +296,34 @@ class BridgeKeyAndCodecTest
     }
 
     /**
-     * The PROOF {@code from} sends for a challenge, sealed as it leaves (which switches it to the challenge's
-     * key).
+     * a and b accept each other: a from b's answer to its hello, b from a's proof in sequence (number 1), which
+     * b has opened.
      */
-    private UnsafeBuffer answer(final SessionKeys from, final byte[] challenge, final String prover,
+    private void handshake(final byte[] challengeOfA, final byte[] challengeOfB)
+    {
+        assertTrue(atA.accept(answer(atB, challengeOfA, challengeOfB, "b", "a"), 0));
+        assertTrue(atB.accept(proveAccepted(atA, "a", "b"), 0));
+    }
+
+    /**
+     * The PROOF {@code from} answers a hello with, sealed on its own.
+     */
+    private UnsafeBuffer answer(final SessionKeys from, final byte[] challenge, final byte[] own, final String prover,
         final String verifier)
     {
-        final byte[] hmac = key.proof(challenge, prover, verifier);
-        return sealed(from, codec.proof(new UnsafeBuffer(challenge), 0, hmac, prover, verifier));
+        final int length = codec.proof(challenge, own, key.proof(challenge, own, prover, verifier), prover, verifier);
+        from.sealAnswer(codec.buffer(), 0);
+        return copy(codec.buffer(), length);
+    }
+
+    /**
+     * The PROOF of the accepted peer's challenge {@code from} sends next in its stream.
+     */
+    private UnsafeBuffer proveAccepted(final SessionKeys from, final String prover, final String verifier)
+    {
+        final byte[] challenge = from.peerChallenge();
+        final byte[] own = from.acceptedChallenge();
+        return sealed(from, codec.proof(challenge, own, key.proof(challenge, own, prover, verifier), prover, verifier));
     }
 
     /**

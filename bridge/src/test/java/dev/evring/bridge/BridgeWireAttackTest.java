@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * changes, replays, removes or reflects a bridge message inside a real Aeron data frame in flight, after the
  * peers proved themselves. Every such message is refused before anything of it reaches the hub, counted as
  * unauthenticated, and loses the peer (an injected message may have taken a real one's place); the peers prove
- * themselves again and a new channel works. Hubs and bridges run in this JVM; the traffic is real UDP.
+ * themselves again and a new channel works. The relays also cut a peer off, as a host killed outright would
+ * be, for a restart of it: the new image is taken once the old one has been silent for the peer timeout (B5).
+ * Hubs and bridges run in this JVM; the traffic is real UDP.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BridgeWireAttackTest
@@ -36,6 +38,8 @@ class BridgeWireAttackTest
     @TempDir
     Path tmp;
 
+    private Path key;
+    private int portB;
     private UdpRelay toB;
     private UdpRelay toA;
     private Bridges.Host a;
@@ -49,9 +53,9 @@ class BridgeWireAttackTest
     @BeforeEach
     void start() throws Exception
     {
-        final Path key = BridgeKey.generate(tmp.resolve("bridge.key"));
+        key = BridgeKey.generate(tmp.resolve("bridge.key"));
         final int portA = Bridges.freePort();
-        final int portB = Bridges.freePort();
+        portB = Bridges.freePort();
         toB = new UdpRelay(portB);
         toA = new UdpRelay(portA);
         a = Bridges.host(tmp.resolve("a"), Bridges.config("a", portA, "b", toB.port(), key));
@@ -125,6 +129,31 @@ class BridgeWireAttackTest
         attack(() -> toB.tamperNext(NOTIFY, message -> message.putBytes(0, earlier)));
     }
 
+    @Test
+    void b5_aPeerRestartedWhileItsOldStreamIsCutIsTakenBackOnceThatStreamWasSilentForThePeerTimeout() throws Exception
+    {
+        toA.partition(true); // from now a hears nothing of this b, as of a host killed with SIGKILL
+        final long cut = System.nanoTime();
+        xb.close();
+        b.close();
+        toA.partition(false);
+        final long refused = a.bridge().counter(BridgeCounter.REFUSED_PEERS);
+        b = Bridges.host(tmp.resolve("b2"), Bridges.config("b", portB, "a", toA.port(), key)); // another image
+        xb = b.hub().openLocal();
+        await("a loses the old b and takes the new one", WAIT_MS, () -> a.bridge().counter(BridgeCounter.PEERS_LOST) == 1
+            && a.bridge().isUp("b") && b.bridge().isUp("a"));
+        final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cut);
+        System.out.println("bridge: restarted peer up " + tookMs + " ms after its old stream was cut; hellos refused "
+            + "meanwhile: " + (a.bridge().counter(BridgeCounter.REFUSED_PEERS) - refused));
+        assertTrue(tookMs >= Bridges.TIMEOUT.toMillis() * 3 / 4,
+            "the new image did not take the place of the proven one before its silence: " + tookMs + " ms");
+        assertEquals(1, a.bridge().counter(BridgeCounter.CHANNELS_LOST), "B5: the old b's channel unbound at a");
+        assertTrue(Bridges.unbound(a.hub(), pa));
+        pb = bindAndRoundTrip(pa);
+        assertEquals(0, a.bridge().counter(BridgeCounter.FORGED) + b.bridge().counter(BridgeCounter.FORGED),
+            "a restart is no forgery");
+    }
+
     /**
      * Arm an attack on a's next NOTIFY to b, notify, and check: b refuses it and counts it, nothing of it
      * reaches b's hub (no event, no unbind: the channel goes back to unbound only because the peer is lost),
@@ -156,7 +185,7 @@ class BridgeWireAttackTest
         final int again = xa.bindInterdomain(a.bridge().domidOf("b", 0), pb);
         assertEquals(again, xa.awaitPending(5, TimeUnit.SECONDS), "b's unbound end can be bound from a");
         xa.unmask(again);
-        roundTrip(again, pb);
+        Bridges.roundTrip(xa, again, xb, pb);
         assertEquals(before.get(BridgeCounter.FORGED) + 1, b.bridge().counter(BridgeCounter.FORGED), "counted once");
         assertEquals(0, a.bridge().counter(BridgeCounter.FORGED), "a saw no forgery");
     }
@@ -171,21 +200,8 @@ class BridgeWireAttackTest
         final int local = xb.bindInterdomain(b.bridge().domidOf("a", 0), unbound);
         assertEquals(local, xb.awaitPending(5, TimeUnit.SECONDS), "E3: left pending");
         xb.unmask(local);
-        roundTrip(unbound, local);
+        Bridges.roundTrip(xa, unbound, xb, local);
         return local;
-    }
-
-    /**
-     * One notify each way on a connected channel whose ends are unmasked and not pending, and are left so.
-     */
-    private void roundTrip(final int portA, final int portB) throws Exception
-    {
-        xa.notify(portA);
-        assertEquals(portB, xb.awaitPending(5, TimeUnit.SECONDS), "a real notify goes through");
-        xb.unmask(portB);
-        xb.notify(portB);
-        assertEquals(portA, xa.awaitPending(5, TimeUnit.SECONDS), "both ways");
-        xa.unmask(portA);
     }
 
     private void awaitBothUp() throws Exception

@@ -1,5 +1,6 @@
 package dev.evring.bridge;
 
+import dev.evring.evtchn.Evtchn;
 import dev.evring.evtchn.EvtchnHub;
 import dev.evring.evtchn.HubConfig;
 import dev.evring.evtchn.PortKind;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -83,6 +85,19 @@ final class Bridges
     static boolean unbound(final EvtchnHub hub, final int port)
     {
         return hub.portStatus(port).kind() == PortKind.UNBOUND;
+    }
+
+    /**
+     * One notify each way on a connected channel whose ends are unmasked and not pending, and are left so.
+     */
+    static void roundTrip(final Evtchn xa, final int portA, final Evtchn xb, final int portB) throws Exception
+    {
+        xa.notify(portA);
+        assertEquals(portB, xb.awaitPending(5, TimeUnit.SECONDS), "a real notify goes through");
+        xb.unmask(portB);
+        xb.notify(portB);
+        assertEquals(portA, xa.awaitPending(5, TimeUnit.SECONDS), "both ways");
+        xa.unmask(portA);
     }
 
     static void await(final String what, final long timeoutMs, final Check condition) throws Exception
