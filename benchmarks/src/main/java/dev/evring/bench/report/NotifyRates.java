@@ -27,8 +27,9 @@ public record NotifyRates(double notifiesPerSecond, double messagesPerSecond, do
         {
             return null;
         }
-        final double seconds = measurement.elapsedNs() / 1e9;
-        return new NotifyRates(notifies.issued() / seconds, notifies.sent() / seconds,
+        final long elapsedNs = measurement.elapsedNs();
+        // the formula of Measurement.messagesPerSecond: counts in order give rates in order, equal ones equal
+        return new NotifyRates(notifies.issued() * 1e9 / elapsedNs, notifies.sent() * 1e9 / elapsedNs,
             1 - measurement.messages() / (double)notifies.issued());
     }
 }
