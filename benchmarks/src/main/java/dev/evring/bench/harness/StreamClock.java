@@ -3,6 +3,7 @@ package dev.evring.bench.harness;
 import org.HdrHistogram.Histogram;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * Times a one-way stream for the producer: once the responder has opened its end and takes messages,
@@ -76,6 +77,34 @@ public final class StreamClock
             chunkStartNs = now;
         }
         return now - endNs < 0;
+    }
+
+    /**
+     * A whole stream of a transport that refuses an offer while it is full: offer messages 0, 1, 2, ... until
+     * the clock stops, spinning (with the watchdog checked now and then) while an offer is refused, then
+     * {@link #finish(long)}.
+     *
+     * @param offer offers message {@code n}; false if the transport is full now.
+     * @return the measurement.
+     */
+    public Measurement stream(final LongPredicate offer)
+    {
+        final Watchdog watchdog = peer.watchdog();
+        long sent = 0;
+        while (keepSending(sent))
+        {
+            long spins = 0;
+            while (!offer.test(sent))
+            {
+                Thread.onSpinWait();
+                if ((++spins & Watchdog.CHECK_MASK) == 0)
+                {
+                    watchdog.check();
+                }
+            }
+            sent++;
+        }
+        return finish(sent);
     }
 
     /**

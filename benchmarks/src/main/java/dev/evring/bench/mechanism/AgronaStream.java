@@ -5,7 +5,6 @@ import dev.evring.bench.harness.Peer;
 import dev.evring.bench.harness.PeerFailure;
 import dev.evring.bench.harness.StreamClock;
 import dev.evring.bench.harness.StreamConsumer;
-import dev.evring.bench.harness.Watchdog;
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -48,26 +47,13 @@ public final class AgronaStream extends AbstractMechanism
     @Override
     public Measurement initiate(final Peer peer)
     {
-        final Watchdog watchdog = peer.watchdog();
         final OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(peer.control().region(), 0, LENGTH));
         final UnsafeBuffer message = new UnsafeBuffer(new byte[Integer.BYTES]);
-        final StreamClock clock = new StreamClock(peer);
-        long sent = 0;
-        while (clock.keepSending(sent))
+        return new StreamClock(peer).stream(n ->
         {
-            message.putInt(0, (int)sent);
-            long spins = 0;
-            while (!ring.write(AgronaPingPong.MSG_TYPE, message, 0, Integer.BYTES))
-            {
-                Thread.onSpinWait();
-                if ((++spins & Watchdog.CHECK_MASK) == 0)
-                {
-                    watchdog.check();
-                }
-            }
-            sent++;
-        }
-        return clock.finish(sent);
+            message.putInt(0, (int)n);
+            return ring.write(AgronaPingPong.MSG_TYPE, message, 0, Integer.BYTES);
+        });
     }
 
     /**

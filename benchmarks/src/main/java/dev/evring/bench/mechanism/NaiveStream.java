@@ -4,7 +4,6 @@ import dev.evring.bench.harness.Measurement;
 import dev.evring.bench.harness.Peer;
 import dev.evring.bench.harness.StreamClock;
 import dev.evring.bench.harness.StreamConsumer;
-import dev.evring.bench.harness.Watchdog;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -40,25 +39,9 @@ public final class NaiveStream extends AbstractMechanism
     @Override
     public Measurement initiate(final Peer peer)
     {
-        final Watchdog watchdog = peer.watchdog();
         final NaiveIntRing ring = new NaiveIntRing(new UnsafeBuffer(peer.control().region(), 0, LENGTH),
             PortRingStream.CAPACITY);
-        final StreamClock clock = new StreamClock(peer);
-        long sent = 0;
-        while (clock.keepSending(sent))
-        {
-            long spins = 0;
-            while (!ring.offer((int)sent))
-            {
-                Thread.onSpinWait();
-                if ((++spins & Watchdog.CHECK_MASK) == 0)
-                {
-                    watchdog.check();
-                }
-            }
-            sent++;
-        }
-        return clock.finish(sent);
+        return new StreamClock(peer).stream(n -> ring.offer((int)n));
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.evring.bench.harness.Measurement;
 import dev.evring.bench.harness.Peer;
 import dev.evring.bench.harness.StreamClock;
 import dev.evring.bench.harness.StreamConsumer;
-import dev.evring.bench.harness.Watchdog;
 import dev.evring.ring.PortRing;
 import dev.evring.ring.ReaderWaiting;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -76,26 +75,10 @@ public final class PortRingStream extends AbstractMechanism
     @Override
     public Measurement initiate(final Peer peer) throws IOException
     {
-        final Watchdog watchdog = peer.watchdog();
         try (PortRing ring = PortRing.open(peer.directory().resolve(RING)))
         {
             ring.claimExclusiveProducer(); // A is the stream's only producer, as Agrona's one-to-one ring has one
-            final StreamClock clock = new StreamClock(peer);
-            long sent = 0;
-            while (clock.keepSending(sent))
-            {
-                long spins = 0;
-                while (!ring.tryOffer((int)sent))
-                {
-                    Thread.onSpinWait();
-                    if ((++spins & Watchdog.CHECK_MASK) == 0)
-                    {
-                        watchdog.check();
-                    }
-                }
-                sent++;
-            }
-            return clock.finish(sent);
+            return new StreamClock(peer).stream(n -> ring.tryOffer((int)n));
         }
     }
 
