@@ -5,14 +5,11 @@ import org.HdrHistogram.Histogram;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Base64;
 import java.util.Properties;
-import java.util.zip.DataFormatException;
 
 /**
  * What peer A hands the coordinator when a pair finishes: the floor before, the mechanism's measurement
@@ -58,8 +55,8 @@ public record PeerReport(Histogram floorBefore, Measurement measurement, Histogr
     public void write(final Path file) throws IOException
     {
         final Properties properties = new Properties();
-        properties.setProperty(FLOOR_BEFORE, encode(floorBefore));
-        properties.setProperty(FLOOR_AFTER, encode(floorAfter));
+        properties.setProperty(FLOOR_BEFORE, HistogramText.encode(floorBefore));
+        properties.setProperty(FLOOR_AFTER, HistogramText.encode(floorAfter));
         properties.setProperty(INITIATOR_PID, Long.toString(initiatorPid));
         properties.setProperty(RESPONDER_PID, Long.toString(responderPid));
         properties.setProperty(INITIATOR_CPU, Double.toString(initiatorCpuShare));
@@ -67,14 +64,14 @@ public record PeerReport(Histogram floorBefore, Measurement measurement, Histogr
         if (measurement.isRoundTrip())
         {
             properties.setProperty(KIND, ROUND_TRIPS);
-            properties.setProperty(HISTOGRAM, encode(measurement.histogram()));
+            properties.setProperty(HISTOGRAM, HistogramText.encode(measurement.histogram()));
         }
         else
         {
             properties.setProperty(KIND, STREAM);
             properties.setProperty(MESSAGES, Long.toString(measurement.messages()));
             properties.setProperty(ELAPSED_NS, Long.toString(measurement.elapsedNs()));
-            properties.setProperty(CHUNKS, encode(measurement.chunks()));
+            properties.setProperty(CHUNKS, HistogramText.encode(measurement.chunks()));
             final NotifyCounts notifies = measurement.notifies();
             if (notifies != null)
             {
@@ -179,23 +176,13 @@ public record PeerReport(Histogram floorBefore, Measurement measurement, Histogr
         return value;
     }
 
-    private static String encode(final Histogram histogram)
-    {
-        final ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
-        final int length = histogram.encodeIntoCompressedByteBuffer(buffer);
-        final byte[] bytes = new byte[length];
-        buffer.flip();
-        buffer.get(bytes);
-        return Base64.getEncoder().encodeToString(bytes);
-    }
-
     private static Histogram decode(final String text, final Path file) throws IOException
     {
         try
         {
-            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(text)), 0);
+            return HistogramText.decode(text, 0);
         }
-        catch (final DataFormatException | IllegalArgumentException ex)
+        catch (final IllegalArgumentException ex)
         {
             throw new IOException(file + ": malformed histogram", ex);
         }

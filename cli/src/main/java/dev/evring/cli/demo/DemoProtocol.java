@@ -1,10 +1,9 @@
 package dev.evring.cli.demo;
 
+import dev.evring.bench.harness.HistogramText;
 import org.HdrHistogram.Histogram;
 
-import java.nio.ByteBuffer;
 import java.util.Base64;
-import java.util.zip.DataFormatException;
 
 /**
  * The lines the demo and its consumer JVMs exchange over the consumers' standard input and output.
@@ -44,25 +43,12 @@ final class DemoProtocol
 
     static String encode(final Histogram histogram)
     {
-        final ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
-        final int length = histogram.encodeIntoCompressedByteBuffer(buffer);
-        final byte[] bytes = new byte[length];
-        buffer.flip();
-        buffer.get(bytes);
-        return Base64.getEncoder().encodeToString(bytes);
+        return HistogramText.encode(histogram);
     }
 
     static Histogram decode(final String text)
     {
-        try
-        {
-            return Histogram.decodeFromCompressedByteBuffer(
-                ByteBuffer.wrap(Base64.getDecoder().decode(text)), DemoLoop.MAX_LATENCY_NS);
-        }
-        catch (final DataFormatException | IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException("not an encoded histogram: " + ex.getMessage(), ex);
-        }
+        return HistogramText.decode(text, DemoLoop.MAX_LATENCY_NS);
     }
 
     /**
