@@ -73,14 +73,6 @@ final class Peer
         this.keys = keys;
     }
 
-    /**
-     * Whether this peer's local domid range holds {@code domid}.
-     */
-    boolean holds(final int domid)
-    {
-        return domid >= base && domid < base + span;
-    }
-
     synchronized boolean isUp()
     {
         return up;
