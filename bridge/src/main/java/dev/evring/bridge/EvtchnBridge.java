@@ -607,8 +607,9 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         for (final Peer peer : peers)
         {
             work += keepAlive(peer);
-            work += peer.drain();
-            if (peer.takeDataSent())
+            final int sent = peer.drain();
+            work += sent;
+            if (sent > 0 && peer.takeDataSent()) // only a drain that sent something can have sent data
             {
                 peer.probesOwed = TAIL_PROBES;
                 peer.nextProbeNs = nowNs + TAIL_PROBE_DELAY_NS;
