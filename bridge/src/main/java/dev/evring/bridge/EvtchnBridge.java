@@ -233,7 +233,8 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
                 .media("udp").endpoint(peer.endpoint()).termLength(config.termLength()).sparse(false).linger(0L)
                 .build(), STREAM_ID);
             made[i] = new Peer(peer, (i + 1) * span, span, publication, count(BridgeCounter.NOTIFIES_SENT),
-                count(BridgeCounter.BACK_PRESSURE), new SessionKeys(key, hostName, peer.name()));
+                count(BridgeCounter.NOTIFIES_COALESCED), count(BridgeCounter.BACK_PRESSURE),
+                new SessionKeys(key, hostName, peer.name()));
             made[i].publishStateTo(mapCounter(BridgeMapDescriptor.PEER_TYPE_ID,
                 BridgeMapDescriptor.peerKey(peer.name(), made[i].base, span), "peer " + peer.name() + " at "
                 + peer.endpoint() + ": domids " + made[i].base + ".." + (made[i].base + span - 1) + " = " + peer.name()
@@ -495,9 +496,9 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
     public void notify(final int port, final int domid, final int remoteDomid, final int remotePort)
     {
         final Peer peer = peerOf(remoteDomid);
-        if (peer != null && !peer.queueNotify(port, domid, remotePort) && peer.isUp())
+        if (peer != null)
         {
-            count(BridgeCounter.NOTIFIES_COALESCED).increment();
+            peer.queueNotify(port, domid, remotePort);
         }
     }
 
@@ -606,8 +607,9 @@ public final class EvtchnBridge implements AutoCloseable, RemoteDomains
         for (final Peer peer : peers)
         {
             work += keepAlive(peer);
-            work += peer.drain();
-            if (peer.takeDataSent())
+            final int sent = peer.drain();
+            work += sent;
+            if (sent > 0 && peer.takeDataSent()) // only a drain that sent something can have sent data
             {
                 peer.probesOwed = TAIL_PROBES;
                 peer.nextProbeNs = nowNs + TAIL_PROBE_DELAY_NS;

@@ -38,6 +38,7 @@ final class Peer
     final int span;
     private final ExclusivePublication publication;
     private final AtomicCounter notifiesSent;
+    private final AtomicCounter notifiesCoalesced;
     private final AtomicCounter backPressure;
     final SessionKeys keys;
 
@@ -59,23 +60,17 @@ final class Peer
     long nextProbeNs;
 
     Peer(final BridgePeer config, final int base, final int span, final ExclusivePublication publication,
-        final AtomicCounter notifiesSent, final AtomicCounter backPressure, final SessionKeys keys)
+        final AtomicCounter notifiesSent, final AtomicCounter notifiesCoalesced, final AtomicCounter backPressure,
+        final SessionKeys keys)
     {
         this.config = config;
         this.base = base;
         this.span = span;
         this.publication = publication;
         this.notifiesSent = notifiesSent;
+        this.notifiesCoalesced = notifiesCoalesced;
         this.backPressure = backPressure;
         this.keys = keys;
-    }
-
-    /**
-     * Whether this peer's local domid range holds {@code domid}.
-     */
-    boolean holds(final int domid)
-    {
-        return domid >= base && domid < base + span;
     }
 
     synchronized boolean isUp()
@@ -123,18 +118,23 @@ final class Peer
     }
 
     /**
-     * Queue a NOTIFY for a local port, unless one is already queued.
-     *
-     * @return false if the peer is not up or the notify was folded into a queued one.
+     * Queue a NOTIFY for a local port while the peer is up, unless one is already queued: then it is folded
+     * into that one and counted as coalesced.
      */
-    synchronized boolean queueNotify(final int port, final int domid, final int remotePort)
+    synchronized void queueNotify(final int port, final int domid, final int remotePort)
     {
-        if (!up || !owed.add(port))
+        if (!up)
         {
-            return false;
+            return;
         }
-        append(codec.channel(BridgeMessageDescriptor.NOTIFY, domid, port, remotePort));
-        return true;
+        if (owed.add(port))
+        {
+            append(codec.channel(BridgeMessageDescriptor.NOTIFY, domid, port, remotePort));
+        }
+        else
+        {
+            notifiesCoalesced.increment();
+        }
     }
 
     /**
