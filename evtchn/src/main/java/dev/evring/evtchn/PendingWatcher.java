@@ -93,7 +93,7 @@ final class PendingWatcher implements AutoCloseable
                     }
                     else
                     {
-                        if (signal(true))
+                        if (signal())
                         {
                             runListeners();
                         }
@@ -104,7 +104,7 @@ final class PendingWatcher implements AutoCloseable
         }
         catch (final LinkFailedException | IllegalStateException ex)
         {
-            if (!closed && signal(true))
+            if (!closed && signal())
             {
                 runListeners(); // the hub went away: wake selectors and listeners so they see the error
             }
@@ -115,9 +115,9 @@ final class PendingWatcher implements AutoCloseable
         }
     }
 
-    private synchronized boolean signal(final boolean ready)
+    private synchronized boolean signal()
     {
-        if (signalled || !ready)
+        if (signalled)
         {
             return false;
         }

@@ -23,12 +23,12 @@ import java.util.Objects;
  *
  * <p><b>Why not {@code SharedMappedFile}.</b> Every other shared file of evring is created and mapped by
  * {@link dev.evring.ring.SharedMappedFile}, which reserves the pages it will touch (a full disk is then an
- * ENOSPC, not a SIGBUS) and checks the file is whole. Guest memory cannot use it: it may exceed the 2 GiB a
- * {@code MappedByteBuffer} holds, and it stays sparse on purpose, like a real guest's RAM: reserving
- * gigabytes of pages a guest may never touch would write them all at launch. So {@link #createFile} makes a
- * sparse file, and on a file system too full to back a page the first touch of that page faults: HotSpot
- * reports that SIGBUS as an {@code InternalError} in the thread that touched the page, possibly a little
- * after the access (see {@code PortRing}'s class comment).
+ * ENOSPC, not a SIGBUS) and checks the file is whole. Guest memory cannot use it: it may exceed the 2 GiB
+ * one of its mappings (an {@code AtomicBuffer}) holds, and it stays sparse on purpose, like a real guest's
+ * RAM: reserving gigabytes of pages a guest may never touch would write them all at launch. So
+ * {@link #createFile} makes a sparse file, and on a file system too full to back a page the first touch of
+ * that page faults: HotSpot reports that SIGBUS as an {@code InternalError} in the thread that touched the
+ * page, possibly a little after the access (see {@code PortRing}'s class comment).
  *
  * <p>The plain accessors have no ordering guarantees between threads or processes; use the volatile and
  * compare-and-set accessors (naturally aligned) or explicit fences to publish data to the other side.

@@ -1236,8 +1236,9 @@ public final class PortRing extends AbstractCloseable
         final long timeoutNs, final IdleStrategy idle, final DoorbellWaiter sleeper, final long spinBeforeSleepNs)
         throws InterruptedException
     {
-        final long deadline = System.nanoTime() + timeoutNs;
-        final long sleepAfter = System.nanoTime() + Math.min(spinBeforeSleepNs, Long.MAX_VALUE / 4);
+        final long start = System.nanoTime();
+        final long deadline = start + timeoutNs;
+        final long sleepAfter = start + Math.min(spinBeforeSleepNs, Long.MAX_VALUE / 4);
         idle.reset();
         while (true)
         {
